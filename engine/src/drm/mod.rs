@@ -1,0 +1,1 @@
+//! drm (under construction)

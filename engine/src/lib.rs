@@ -1,0 +1,20 @@
+//! smoothplay-engine: a Microsoft Smooth Streaming (MS-SSTR) client engine.
+//!
+//! Pipeline, one module per stage:
+//! [`manifest`] (client manifest model and parser) -> [`schedule`] (sans-I/O decision of
+//! what to fetch next, fed by the [`smoothplay_heuristics`] quality selector) -> [`io`]
+//! (HTTP and local byte sources) -> [`fmp4`] (fragment boxes to samples) -> [`drm`]
+//! (PIFF/CENC sample decryption) -> [`decode`] (H.264 and AAC-LC) -> [`playout`]
+//! (clock, frame pacing, drops).
+#![forbid(unsafe_code)]
+
+pub mod time;
+pub mod manifest;
+pub mod fmp4;
+pub mod drm;
+pub mod decode;
+pub mod io;
+pub mod schedule;
+pub mod playout;
+
+pub use time::MediaTime;
