@@ -1,1 +1,12 @@
-//! playout (under construction)
+//! Playout: clocks and the decision of when to show or drop a video frame.
+//!
+//! Everything here is sans-I/O: wall time comes from an injected [`Clock`], so the
+//! pacing rules are tested with a [`ManualClock`] and no sleeping.
+
+mod clock;
+mod pacer;
+mod playback_clock;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use pacer::{FrameDecision, VideoPacer};
+pub use playback_clock::PlaybackClock;
