@@ -1,0 +1,60 @@
+use std::time::Duration;
+
+use smoothplay_heuristics::{DecodeCapacity, Viewport};
+
+/// Index of a track in the scheduler (the order of the plans it was built with).
+pub type TrackId = usize;
+
+/// Something that happened, fed to [`super::Scheduler::on_event`].
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A fragment arrived whole.
+    Downloaded {
+        /// The request it answers (stale requests from before a seek are ignored).
+        request: FetchRequest,
+        /// Body size.
+        bytes: u64,
+        /// Request sent to first byte.
+        ttfb: Duration,
+        /// Request sent to last byte.
+        elapsed: Duration,
+    },
+    /// A fragment failed after the source's retries: the scheduler skips it and
+    /// continues after the gap.
+    Failed {
+        /// The request that failed.
+        request: FetchRequest,
+    },
+    /// The playhead is at this presentation time.
+    Position(Duration),
+    /// Playback started (true) or stopped: paused, stalled, not yet started (false).
+    Playing(bool),
+    /// The user seeks: flush and restart fetching at the fragment containing this time.
+    Seek(Duration),
+    /// Recent decoder performance (for CPU-aware quality selection).
+    Decode(DecodeCapacity),
+    /// The video surface size changed.
+    Viewport(Viewport),
+}
+
+/// One fragment to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchRequest {
+    /// Track.
+    pub track: TrackId,
+    /// Fragment index on the track.
+    pub chunk: usize,
+    /// Level index into the track's ascending bitrates.
+    pub level: usize,
+    /// Seek generation the request belongs to.
+    pub epoch: u64,
+}
+
+/// What the driver should do, returned by [`super::Scheduler::poll`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Start fetching this fragment.
+    Fetch(FetchRequest),
+    /// Every fragment of this track has been fetched (or skipped).
+    TrackEnded(TrackId),
+}

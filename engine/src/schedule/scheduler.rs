@@ -1,0 +1,269 @@
+use std::time::{Duration, Instant};
+
+use smoothplay_heuristics::{
+    BufferState, Context, DecodeCapacity, DownloadReport, Ladder, QualitySelector, Viewport,
+};
+
+use super::track::TrackState;
+use super::{Action, Event, FetchRequest, ScheduleConfig, TrackId, TrackKind, TrackPlan};
+
+/// Borrows the context fields of a scheduler without borrowing its selector.
+macro_rules! view {
+    ($s:expr) => {
+        View {
+            tracks: &$s.tracks,
+            ladder: &$s.ladder,
+            video: $s.video,
+            position: $s.position,
+            playing: $s.playing,
+            forward_buffer: $s.config.forward_buffer,
+            decode: $s.decode,
+            viewport: $s.viewport,
+            started_at: $s.started_at,
+        }
+    };
+}
+
+/// The sans-I/O download scheduler. See the [module docs](super).
+pub struct Scheduler {
+    tracks: Vec<TrackState>,
+    config: ScheduleConfig,
+    selector: Box<dyn QualitySelector>,
+    /// The video track's ladder, as the selector sees it.
+    ladder: Ladder,
+    video: Option<TrackId>,
+    position: Duration,
+    playing: bool,
+    epoch: u64,
+    decode: Option<DecodeCapacity>,
+    viewport: Option<Viewport>,
+    started_at: Option<Instant>,
+}
+
+impl Scheduler {
+    /// A scheduler for these tracks (at most one video track is adapted; audio tracks play
+    /// their highest level). Fetching starts at the first fragment.
+    pub fn new(plans: Vec<TrackPlan>, config: ScheduleConfig, selector: Box<dyn QualitySelector>) -> Self {
+        let video = plans.iter().position(|p| p.kind == TrackKind::Video);
+        let ladder = match video.and_then(|v| plans.get(v)) {
+            Some(p) => {
+                let mut l = Ladder::new(p.levels.clone(), typical_duration(p));
+                l.fragment_count = Some(p.chunks.len());
+                l
+            }
+            None => Ladder::new(Vec::new(), Duration::from_secs(2)),
+        };
+        let position = plans.iter().filter_map(|p| p.chunks.first()).map(|c| c.start).min().unwrap_or_default();
+        Scheduler {
+            tracks: plans.into_iter().map(TrackState::new).collect(),
+            config,
+            selector,
+            ladder,
+            video,
+            position,
+            playing: false,
+            epoch: 0,
+            decode: None,
+            viewport: None,
+            started_at: None,
+        }
+    }
+
+    /// The video ladder the selector works on.
+    pub fn ladder(&self) -> &Ladder {
+        &self.ladder
+    }
+
+    /// The plan of a track.
+    pub fn plan(&self, track: TrackId) -> Option<&TrackPlan> {
+        self.tracks.get(track).map(|t| &t.plan)
+    }
+
+    /// Current seek generation; requests of older generations are stale.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Media buffered ahead of the playhead on a track.
+    pub fn buffer_ahead(&self, track: TrackId) -> Duration {
+        self.tracks.get(track).map_or(Duration::ZERO, |t| t.buffered_end.saturating_sub(self.position))
+    }
+
+    /// Smallest buffer over all tracks (what stalls playback).
+    pub fn min_buffer_ahead(&self) -> Duration {
+        (0..self.tracks.len()).map(|t| self.buffer_ahead(t)).min().unwrap_or_default()
+    }
+
+    /// End of contiguous downloaded media on a track.
+    pub fn buffered_end(&self, track: TrackId) -> Option<Duration> {
+        self.tracks.get(track).map(|t| t.buffered_end)
+    }
+
+    /// True once every track has fetched (or skipped) all its fragments.
+    pub fn all_fetched(&self) -> bool {
+        self.tracks.iter().all(TrackState::finished)
+    }
+
+    /// Name of the quality-selection algorithm in use.
+    pub fn selector_name(&self) -> &str {
+        self.selector.name()
+    }
+
+    /// The earliest instant at which [`Self::poll`] may have something new to say
+    /// without any event arriving (a selector's wait expiring).
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        self.tracks.iter().filter_map(|t| t.wait_until).min()
+    }
+
+    /// Feeds one event.
+    pub fn on_event(&mut self, event: Event, now: Instant) {
+        self.started_at.get_or_insert(now);
+        match event {
+            Event::Downloaded { request, bytes, ttfb, elapsed } => {
+                if request.epoch != self.epoch {
+                    return;
+                }
+                let Some(track) = self.tracks.get_mut(request.track) else { return };
+                if track.in_flight != Some((request.chunk, request.level)) {
+                    return;
+                }
+                track.in_flight = None;
+                let media_duration = track.plan.chunks.get(request.chunk).map_or(Duration::ZERO, |c| c.duration);
+                if let Some(c) = track.plan.chunks.get(request.chunk) {
+                    track.buffered_end = track.buffered_end.max(c.end());
+                }
+                track.next_chunk = track.next_chunk.max(request.chunk + 1);
+                track.last_level = Some(request.level);
+                if Some(request.track) == self.video {
+                    let report = DownloadReport { level: request.level, bytes, ttfb, duration: elapsed, media_duration, abandoned: false };
+                    let ctx = view!(self).context(request.chunk, now);
+                    self.selector.on_download(&ctx, &report);
+                }
+            }
+            Event::Failed { request } => {
+                if request.epoch != self.epoch {
+                    return;
+                }
+                let Some(track) = self.tracks.get_mut(request.track) else { return };
+                if track.in_flight != Some((request.chunk, request.level)) {
+                    return;
+                }
+                track.in_flight = None;
+                // Skip the fragment: playback continues after the gap.
+                if let Some(c) = track.plan.chunks.get(request.chunk) {
+                    track.buffered_end = track.buffered_end.max(c.end());
+                }
+                track.next_chunk = track.next_chunk.max(request.chunk + 1);
+            }
+            Event::Position(p) => self.position = p,
+            Event::Playing(p) => self.playing = p,
+            Event::Seek(to) => {
+                self.epoch += 1;
+                self.position = to;
+                for t in &mut self.tracks {
+                    let i = t.plan.chunk_at(to);
+                    t.next_chunk = i;
+                    t.buffered_end = t.plan.chunks.get(i).map_or(to, |c| c.start);
+                    t.in_flight = None;
+                    t.wait_until = None;
+                    t.end_reported = false;
+                }
+                self.selector.on_seek();
+            }
+            Event::Decode(d) => self.decode = Some(d),
+            Event::Viewport(v) => self.viewport = Some(v),
+        }
+    }
+
+    /// What to do now: fragments to fetch (at most one in flight per track, audio and
+    /// video in parallel) and tracks that have ended.
+    pub fn poll(&mut self, now: Instant) -> Vec<Action> {
+        self.started_at.get_or_insert(now);
+        let mut actions = Vec::new();
+        for id in 0..self.tracks.len() {
+            let (next, in_flight, waiting, end_reported, n_chunks, kind, buffered_end, n_levels) = {
+                let t = &self.tracks[id];
+                (t.next_chunk, t.in_flight.is_some(), t.wait_until.is_some_and(|w| now < w), t.end_reported,
+                 t.plan.chunks.len(), t.plan.kind, t.buffered_end, t.plan.levels.len())
+            };
+            if in_flight || waiting {
+                continue;
+            }
+            if next >= n_chunks {
+                if !end_reported {
+                    self.tracks[id].end_reported = true;
+                    actions.push(Action::TrackEnded(id));
+                }
+                continue;
+            }
+            if buffered_end.saturating_sub(self.position) >= self.config.forward_buffer || n_levels == 0 {
+                continue;
+            }
+            let level = match kind {
+                TrackKind::Audio => n_levels - 1,
+                TrackKind::Video => {
+                    let bitrates: Vec<u64> = self.tracks[id].plan.levels.iter().map(|l| l.bitrate_bps).collect();
+                    match self.config.video_pin.resolve(&bitrates) {
+                        Some(l) => l,
+                        None => {
+                            let ctx = view!(self).context(next, now);
+                            let d = self.selector.choose(&ctx);
+                            if let Some(w) = d.wait.filter(|w| !w.is_zero()) {
+                                self.tracks[id].wait_until = Some(now + w);
+                                continue;
+                            }
+                            d.level.min(n_levels - 1)
+                        }
+                    }
+                }
+            };
+            let t = &mut self.tracks[id];
+            t.wait_until = None;
+            t.in_flight = Some((next, level));
+            actions.push(Action::Fetch(FetchRequest { track: id, chunk: next, level, epoch: self.epoch }));
+        }
+        actions
+    }
+}
+
+/// The fields a selector [`Context`] is built from, borrowed apart from the selector so
+/// that it can be called with `&mut` while the context borrows the rest.
+struct View<'a> {
+    tracks: &'a [TrackState],
+    ladder: &'a Ladder,
+    video: Option<TrackId>,
+    position: Duration,
+    playing: bool,
+    forward_buffer: Duration,
+    decode: Option<DecodeCapacity>,
+    viewport: Option<Viewport>,
+    started_at: Option<Instant>,
+}
+
+impl<'a> View<'a> {
+    fn context(&self, fragment_index: usize, now: Instant) -> Context<'a> {
+        let video = self.video.and_then(|v| self.tracks.get(v));
+        let level = video.map_or(Duration::ZERO, |t| t.buffered_end.saturating_sub(self.position));
+        Context {
+            ladder: self.ladder,
+            fragment_index,
+            buffer: BufferState { level, target: self.forward_buffer, max: self.forward_buffer },
+            last_level: video.and_then(|t| t.last_level),
+            live_edge_distance: None,
+            decode: self.decode,
+            viewport: self.viewport,
+            playing: self.playing,
+            now: self.started_at.map_or(Duration::ZERO, |s| now.saturating_duration_since(s)),
+        }
+    }
+}
+
+/// The median fragment duration of a track (Smooth fragments are near-constant).
+fn typical_duration(plan: &TrackPlan) -> Duration {
+    let mut d: Vec<Duration> = plan.chunks.iter().map(|c| c.duration).collect();
+    d.sort();
+    d.get(d.len() / 2).copied().unwrap_or(Duration::from_secs(2))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use smoothplay_heuristics::{Context, Decision, DownloadReport, Level, QualitySelector};
+
+use super::*;
+use crate::schedule::{ChunkSlot, LevelPin};
+
+const S: fn(u64) -> Duration = Duration::from_secs;
+
+/// A selector that answers from a script and records what it was told.
+#[derive(Clone, Default)]
+struct Scripted {
+    decisions: Arc<Mutex<Vec<Decision>>>,
+    reports: Arc<Mutex<Vec<(usize, DownloadReport)>>>,
+    buffer_seen: Arc<Mutex<Vec<Duration>>>,
+    seeks: Arc<Mutex<u32>>,
+}
+
+impl QualitySelector for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        self.buffer_seen.lock().unwrap().push(ctx.buffer.level);
+        let mut d = self.decisions.lock().unwrap();
+        if d.is_empty() { Decision::now(0) } else { d.remove(0) }
+    }
+    fn on_download(&mut self, ctx: &Context, report: &DownloadReport) {
+        self.reports.lock().unwrap().push((ctx.fragment_index, report.clone()));
+    }
+    fn on_seek(&mut self) {
+        *self.seeks.lock().unwrap() += 1;
+    }
+}
+
+fn plan(kind: TrackKind, n: u64, bitrates: &[u64]) -> TrackPlan {
+    TrackPlan {
+        kind,
+        chunks: (0..n).map(|i| ChunkSlot { start: S(2 * i), duration: S(2) }).collect(),
+        levels: bitrates.iter().map(|&b| Level::from_bitrate(b)).collect(),
+    }
+}
+
+fn sched(forward: u64, pin: LevelPin, sel: &Scripted) -> Scheduler {
+    Scheduler::new(
+        vec![plan(TrackKind::Video, 10, &[100, 200, 300]), plan(TrackKind::Audio, 10, &[48, 64])],
+        ScheduleConfig { forward_buffer: S(forward), video_pin: pin },
+        Box::new(sel.clone()),
+    )
+}
+
+fn done(s: &mut Scheduler, r: FetchRequest, now: Instant) {
+    s.on_event(Event::Downloaded { request: r, bytes: 1000, ttfb: Duration::from_millis(10), elapsed: Duration::from_millis(100) }, now);
+}
+
+fn fetches(actions: &[Action]) -> Vec<FetchRequest> {
+    actions.iter().filter_map(|a| if let Action::Fetch(r) = a { Some(*r) } else { None }).collect()
+}
+
+#[test]
+fn audio_and_video_start_in_parallel_one_request_each() {
+    let sel = Scripted::default();
+    sel.decisions.lock().unwrap().push(Decision::now(2));
+    let mut s = sched(30, LevelPin::Auto, &sel);
+    let now = Instant::now();
+    let f = fetches(&s.poll(now));
+    assert_eq!(f.len(), 2);
+    assert_eq!((f[0].track, f[0].chunk, f[0].level), (0, 0, 2), "video takes the selector's level");
+    assert_eq!((f[1].track, f[1].chunk, f[1].level), (1, 0, 1), "audio takes its highest level");
+    assert!(s.poll(now).is_empty(), "nothing more while both are in flight");
+    done(&mut s, f[0], now);
+    let f2 = fetches(&s.poll(now));
+    assert_eq!(f2.len(), 1);
+    assert_eq!((f2[0].track, f2[0].chunk), (0, 1));
+}
+
+#[test]
+fn stops_at_the_forward_buffer_and_resumes_as_the_playhead_moves() {
+    let sel = Scripted::default();
+    let mut s = sched(6, LevelPin::Min, &sel);
+    let now = Instant::now();
+    for _ in 0..3 {
+        for r in fetches(&s.poll(now)) {
+            if r.track == 0 {
+                done(&mut s, r, now);
+            }
+        }
+    }
+    assert_eq!(s.buffer_ahead(0), S(6));
+    assert!(fetches(&s.poll(now)).iter().all(|r| r.track != 0), "video buffer full at 6 s");
+    s.on_event(Event::Position(Duration::from_millis(500)), now);
+    let f = fetches(&s.poll(now));
+    assert!(f.iter().any(|r| r.track == 0 && r.chunk == 3), "{f:?}");
+}
+
+#[test]
+fn failed_fragment_is_skipped_and_the_gap_counts_as_buffered() {
+    let sel = Scripted::default();
+    let mut s = sched(30, LevelPin::Max, &sel);
+    let now = Instant::now();
+    let v = fetches(&s.poll(now))[0];
+    s.on_event(Event::Failed { request: v }, now);
+    assert_eq!(s.buffered_end(0), Some(S(2)));
+    let next = fetches(&s.poll(now));
+    assert_eq!((next[0].track, next[0].chunk, next[0].level), (0, 1, 2));
+}
+
+#[test]
+fn seek_restarts_at_the_containing_fragment_and_ignores_stale_results() {
+    let sel = Scripted::default();
+    let mut s = sched(30, LevelPin::Min, &sel);
+    let now = Instant::now();
+    let old = fetches(&s.poll(now));
+    s.on_event(Event::Seek(Duration::from_millis(7_300)), now);
+    assert_eq!(*sel.seeks.lock().unwrap(), 1);
+    for r in &old {
+        done(&mut s, *r, now);
+    }
+    assert_eq!(s.buffered_end(0), Some(S(6)), "stale download ignored");
+    let f = fetches(&s.poll(now));
+    assert_eq!(f.len(), 2);
+    assert!(f.iter().all(|r| r.chunk == 3 && r.epoch == 1), "{f:?}");
+}
+
+#[test]
+fn selector_wait_defers_the_request() {
+    let sel = Scripted::default();
+    sel.decisions.lock().unwrap().push(Decision { level: 1, wait: Some(Duration::from_millis(500)) });
+    sel.decisions.lock().unwrap().push(Decision::now(1));
+    let mut s = sched(30, LevelPin::Auto, &sel);
+    let now = Instant::now();
+    let f = fetches(&s.poll(now));
+    assert_eq!(f.len(), 1, "only audio goes now");
+    assert_eq!(s.next_wakeup(), Some(now + Duration::from_millis(500)));
+    assert!(fetches(&s.poll(now + Duration::from_millis(499))).is_empty());
+    let f = fetches(&s.poll(now + Duration::from_millis(500)));
+    assert_eq!((f[0].track, f[0].level), (0, 1));
+}
+
+#[test]
+fn selector_hears_every_video_download_with_its_timing() {
+    let sel = Scripted::default();
+    let mut s = sched(30, LevelPin::Auto, &sel);
+    let now = Instant::now();
+    for _ in 0..3 {
+        for r in fetches(&s.poll(now)) {
+            done(&mut s, r, now);
+        }
+    }
+    let reports = sel.reports.lock().unwrap();
+    assert_eq!(reports.len(), 3, "audio downloads are not reported to the video selector");
+    assert_eq!(reports[1].0, 1);
+    assert_eq!(reports[1].1.bytes, 1000);
+    assert_eq!(reports[1].1.media_duration, S(2));
+    assert_eq!(*sel.buffer_seen.lock().unwrap(), vec![S(0), S(2), S(4)]);
+}
+
+#[test]
+fn each_track_reports_its_end_once() {
+    let sel = Scripted::default();
+    let mut s = Scheduler::new(vec![plan(TrackKind::Video, 2, &[1])], ScheduleConfig::default(), Box::new(sel));
+    let now = Instant::now();
+    let mut ended = 0;
+    for _ in 0..5 {
+        for a in s.poll(now) {
+            match a {
+                Action::Fetch(r) => done(&mut s, r, now),
+                Action::TrackEnded(0) => ended += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert_eq!(ended, 1);
+    assert!(s.all_fetched());
+}

@@ -1,0 +1,97 @@
+use std::time::Duration;
+
+use smoothplay_heuristics::Level;
+
+/// What a track carries; audio and video are fetched in parallel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackKind {
+    /// The video stream; its level is chosen by the quality selector.
+    Video,
+    /// An audio stream; it plays its highest (or only) level.
+    Audio,
+}
+
+/// One fragment on a track's timeline, in presentation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkSlot {
+    /// Start of the fragment.
+    pub start: Duration,
+    /// Its duration.
+    pub duration: Duration,
+}
+
+impl ChunkSlot {
+    /// End of the fragment.
+    pub fn end(&self) -> Duration {
+        self.start + self.duration
+    }
+}
+
+/// What the scheduler needs to know about a track: its fragments and its levels.
+#[derive(Debug, Clone)]
+pub struct TrackPlan {
+    /// Audio or video.
+    pub kind: TrackKind,
+    /// Fragments in time order.
+    pub chunks: Vec<ChunkSlot>,
+    /// The playable levels, ascending by bitrate; actions name levels by index into this.
+    pub levels: Vec<Level>,
+}
+
+impl TrackPlan {
+    /// Index of the fragment containing `t` (the first one if `t` is before it, the last
+    /// one if after).
+    pub fn chunk_at(&self, t: Duration) -> usize {
+        let after = self.chunks.partition_point(|c| c.start <= t);
+        after.saturating_sub(1)
+    }
+}
+
+/// Run-time state of one track.
+#[derive(Debug, Clone)]
+pub(crate) struct TrackState {
+    pub plan: TrackPlan,
+    /// Next fragment to request.
+    pub next_chunk: usize,
+    /// End of the media downloaded contiguously ahead of the playhead.
+    pub buffered_end: Duration,
+    /// The request in flight, if any: (chunk, level).
+    pub in_flight: Option<(usize, usize)>,
+    /// Do not request before this instant (a selector's wait).
+    pub wait_until: Option<std::time::Instant>,
+    /// Level of the last completed fragment.
+    pub last_level: Option<usize>,
+    /// True once the end has been reported.
+    pub end_reported: bool,
+}
+
+impl TrackState {
+    pub fn new(plan: TrackPlan) -> Self {
+        let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
+        TrackState { plan, next_chunk: 0, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.next_chunk >= self.plan.chunks.len() && self.in_flight.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_at_uses_the_containing_fragment() {
+        let s = Duration::from_secs;
+        let plan = TrackPlan {
+            kind: TrackKind::Video,
+            chunks: (0..5).map(|i| ChunkSlot { start: s(10 + 2 * i), duration: s(2) }).collect(),
+            levels: vec![Level::from_bitrate(1)],
+        };
+        assert_eq!(plan.chunk_at(s(0)), 0);
+        assert_eq!(plan.chunk_at(s(10)), 0);
+        assert_eq!(plan.chunk_at(Duration::from_millis(13_999)), 1);
+        assert_eq!(plan.chunk_at(s(14)), 2);
+        assert_eq!(plan.chunk_at(s(99)), 4);
+    }
+}
