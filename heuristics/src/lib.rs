@@ -1,1 +1,24 @@
-//! heuristics
+//! Quality selection (ABR) for smoothplay, and a trace-driven simulator to measure it.
+//!
+//! - [`types`]: the plain inputs a player fills in ([`Ladder`], [`Context`], [`DownloadReport`], ...).
+//! - [`estimator`]: [`BandwidthEstimator`] and implementations (EWMA, harmonic mean).
+//! - [`selector`]: [`QualitySelector`], [`selector_by_name`] and [`ALGORITHMS`].
+//! - [`algo`]: the algorithms, each from its published definition.
+//!
+//! The crate depends on std and serde only so that the engine and the simulator drive the
+//! same code.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod algo;
+pub mod estimator;
+pub mod selector;
+pub mod types;
+
+pub use estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator};
+pub use selector::{selector_by_name, selector_with_buffer, QualitySelector, ALGORITHMS, DEFAULT_ALGORITHM};
+pub use types::{
+    BufferState, Context, Decision, DecodeCapacity, DownloadProgress, DownloadReport, FragmentSizes,
+    Ladder, Level, Viewport,
+};

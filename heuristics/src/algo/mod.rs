@@ -1,0 +1,59 @@
+//! Built-in quality-selection algorithms, one file each.
+
+pub mod throughput;
+
+use crate::selector::QualitySelector;
+use crate::types::Ladder;
+use std::time::Duration;
+
+/// Constructs the named algorithm (see [`crate::ALGORITHMS`]).
+pub(crate) fn build(
+    name: &str,
+    ladder: &Ladder,
+    _max_buffer: Duration,
+) -> Option<Box<dyn QualitySelector>> {
+    Some(match name {
+        "throughput" => Box::new(throughput::ThroughputRule::new(ladder)),
+        _ => return None,
+    })
+}
+
+/// Highest level whose fragment, at nominal bitrate, downloads within one fragment duration
+/// including `latency_s`: `latency + d * bitrate / tput <= d` (Sabre's
+/// `quality_from_throughput`, dash.js `getQualityForBitrate`). Level 0 when none fits.
+pub fn quality_from_throughput(ladder: &Ladder, throughput_bps: f64, latency_s: f64) -> usize {
+    let d = ladder.fragment_s();
+    if !(throughput_bps > 0.0) {
+        return 0;
+    }
+    let mut q = 0;
+    while q + 1 < ladder.len()
+        && latency_s + d * ladder.bitrate_bps(q + 1) as f64 / throughput_bps <= d
+    {
+        q += 1;
+    }
+    q
+}
+
+/// Clamps a level into the ladder.
+#[allow(dead_code)]
+pub(crate) fn clamp_level(ladder: &Ladder, level: usize) -> usize {
+    level.min(ladder.top())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_from_throughput_counts_latency() {
+        let l = Ladder::from_kbps(&[300, 750, 1200, 1850], Duration::from_secs(4));
+        // 1000 kbps, no latency: 750 fits (3 s), 1200 does not (4.8 s).
+        assert_eq!(quality_from_throughput(&l, 1_000_000.0, 0.0), 1);
+        // 1200 kbps exactly fits with zero latency, not with 80 ms.
+        assert_eq!(quality_from_throughput(&l, 1_200_000.0, 0.0), 2);
+        assert_eq!(quality_from_throughput(&l, 1_200_000.0, 0.08), 1);
+        assert_eq!(quality_from_throughput(&l, 0.0, 0.0), 0);
+        assert_eq!(quality_from_throughput(&l, 1e12, 0.0), 3);
+    }
+}
