@@ -16,5 +16,6 @@ pub mod decode;
 pub mod io;
 pub mod schedule;
 pub mod playout;
+// pub mod session; (enabled once manifest, fmp4 and decode land)
 
 pub use time::MediaTime;

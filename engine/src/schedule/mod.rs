@@ -13,5 +13,5 @@ mod track;
 
 pub use config::{LevelPin, ScheduleConfig};
 pub use event::{Action, Event, FetchRequest, TrackId};
-pub use scheduler::Scheduler;
+pub use scheduler::{ladder_for, Scheduler};
 pub use track::{ChunkSlot, TrackKind, TrackPlan};

@@ -45,14 +45,7 @@ impl Scheduler {
     /// their highest level). Fetching starts at the first fragment.
     pub fn new(plans: Vec<TrackPlan>, config: ScheduleConfig, selector: Box<dyn QualitySelector>) -> Self {
         let video = plans.iter().position(|p| p.kind == TrackKind::Video);
-        let ladder = match video.and_then(|v| plans.get(v)) {
-            Some(p) => {
-                let mut l = Ladder::new(p.levels.clone(), typical_duration(p));
-                l.fragment_count = Some(p.chunks.len());
-                l
-            }
-            None => Ladder::new(Vec::new(), Duration::from_secs(2)),
-        };
+        let ladder = ladder_for(&plans);
         let position = plans.iter().filter_map(|p| p.chunks.first()).map(|c| c.start).min().unwrap_or_default();
         Scheduler {
             tracks: plans.into_iter().map(TrackState::new).collect(),
@@ -255,6 +248,19 @@ impl<'a> View<'a> {
             playing: self.playing,
             now: self.started_at.map_or(Duration::ZERO, |s| now.saturating_duration_since(s)),
         }
+    }
+}
+
+/// The ladder a quality selector sees for these tracks: the video track's levels, its
+/// typical fragment duration and its fragment count (empty without video).
+pub fn ladder_for(plans: &[TrackPlan]) -> Ladder {
+    match plans.iter().find(|p| p.kind == TrackKind::Video) {
+        Some(p) => {
+            let mut l = Ladder::new(p.levels.clone(), typical_duration(p));
+            l.fragment_count = Some(p.chunks.len());
+            l
+        }
+        None => Ladder::new(Vec::new(), Duration::from_secs(2)),
     }
 }
 

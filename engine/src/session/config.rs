@@ -1,0 +1,41 @@
+use std::time::Duration;
+
+use crate::io::HttpConfig;
+use crate::schedule::ScheduleConfig;
+
+/// Settings of a playback session. Defaults play like a desktop player.
+#[derive(Debug, Clone)]
+pub struct PlayerConfig {
+    /// Buffer policy and level pinning.
+    pub schedule: ScheduleConfig,
+    /// Quality-selection algorithm (see [`smoothplay_heuristics::ALGORITHMS`]).
+    pub algorithm: String,
+    /// Decode as fast as possible and present every frame (no pacing, no drops).
+    pub untimed: bool,
+    /// HTTP timeouts and retries.
+    pub http: HttpConfig,
+    /// Start here instead of at the beginning (on-demand only).
+    pub start_at: Option<Duration>,
+    /// Media that must be buffered before playback starts (and resumes after a stall).
+    pub start_buffer: Duration,
+    /// How often a [`super::PlayerEvent::Status`] is emitted.
+    pub status_interval: Duration,
+    /// Decoded video frames held ahead of presentation (memory bound on decoded frames).
+    pub decoded_frames_ahead: usize,
+}
+
+impl Default for PlayerConfig {
+    fn default() -> Self {
+        PlayerConfig {
+            schedule: ScheduleConfig::default(),
+            algorithm: smoothplay_heuristics::DEFAULT_ALGORITHM.to_string(),
+            untimed: false,
+            http: HttpConfig::default(),
+            start_at: None,
+            // One 2 s fragment: fast start, and enough to cover the next request's latency.
+            start_buffer: Duration::from_millis(2000),
+            status_interval: Duration::from_millis(500),
+            decoded_frames_ahead: 16,
+        }
+    }
+}

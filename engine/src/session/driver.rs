@@ -1,0 +1,490 @@
+//! The tokio driver: carries out the scheduler's actions, feeds decode workers, paces
+//! playout against the clock and keeps the statistics. Decisions live in the scheduler
+//! and the pacer; this file only moves data between them.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use smoothplay_heuristics::{selector_with_buffer, BandwidthEstimator, DecodeCapacity, DownloadReport, EwmaEstimator};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::decode::{AudioBlock, VideoFrame};
+use crate::io::{FetchError, Fetched, Limits};
+use crate::playout::{Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
+use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
+
+use super::stats::{FragmentStats, PlaybackStats, SkippedFragment};
+use super::worker::{Job, Output, Worker};
+use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
+
+/// Playback state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    /// Waiting for enough data; `stall_since` is set for a rebuffer (not startup or seek).
+    Buffering { stall_since: Option<Instant> },
+    Playing,
+    Paused,
+}
+
+struct TrackRt {
+    kind: TrackKind,
+    worker: Worker,
+    rx: mpsc::Receiver<Output>,
+    /// The worker has flushed everything of the current epoch.
+    eos: bool,
+}
+
+type FetchResult = (FetchRequest, String, Result<Fetched, FetchError>);
+
+pub(super) async fn drive(
+    session: Session,
+    video_sink: &mut dyn VideoSink,
+    audio_sink: &mut dyn AudioSink,
+    mut commands: Option<mpsc::UnboundedReceiver<Command>>,
+    on_event: &mut (dyn FnMut(PlayerEvent) + Send),
+) -> Result<PlaybackStats, Error> {
+    let Session { location, source, manifest, selection, config, hook, opened_at } = session;
+    let clock = SystemClock;
+    let t0 = clock.now();
+    let mut stats = PlaybackStats { algorithm: config.algorithm.clone(), ..Default::default() };
+    for u in &selection.unsupported {
+        stats.unsupported_streams.push(u.clone());
+        on_event(PlayerEvent::Unsupported(u.clone()));
+    }
+
+    let plans = selection.tracks.iter().map(|t| t.plan.clone()).collect::<Vec<_>>();
+    let ladder = ladder_for(&plans);
+    let selector = selector_with_buffer(&config.algorithm, &ladder, config.schedule.forward_buffer)
+        .ok_or_else(|| Error::UnknownAlgorithm { name: config.algorithm.clone() })?;
+    let mut sched = Scheduler::new(plans, config.schedule.clone(), selector);
+    let mut estimator = EwmaEstimator::sabre_default(ladder.fragment_duration);
+
+    let mut tracks: Vec<TrackRt> = selection
+        .tracks
+        .iter()
+        .map(|t| {
+            let cap = if t.kind == TrackKind::Video { config.decoded_frames_ahead.max(2) } else { 64 };
+            let (tx, rx) = mpsc::channel(cap);
+            TrackRt { kind: t.kind, worker: Worker::spawn(t.kind, t.timescale, tx, hook.clone()), rx, eos: false }
+        })
+        .collect();
+    let video_track = tracks.iter().position(|t| t.kind == TrackKind::Video);
+
+    let start = sched.plan(0).and_then(|p| p.chunks.first()).map(|c| c.start).unwrap_or_default();
+    let end = selection.tracks.iter().filter_map(|t| t.plan.chunks.last()).map(|c| c.end()).max().unwrap_or_default();
+    let duration = manifest.duration.map(|d| d.to_duration()).or(Some(end.saturating_sub(start)));
+
+    let mut playback = PlaybackClock::new(start);
+    let pacer = VideoPacer { untimed: config.untimed };
+    let mut state = State::Buffering { stall_since: None };
+    let mut seek_target: Option<Duration> = None;
+    if let Some(at) = config.start_at {
+        if at < start || at >= end {
+            return Err(Error::SeekOutOfRange { requested: at, start, end });
+        }
+        sched.on_event(Event::Seek(at), t0);
+        playback.set_position(at, t0);
+        seek_target = Some(at);
+        for t in &tracks {
+            t.worker.set_epoch(sched.epoch());
+        }
+    }
+
+    let mut fetches: JoinSet<FetchResult> = JoinSet::new();
+    let mut video_q: VecDeque<VideoFrame> = VecDeque::new();
+    let mut audio_q: VecDeque<AudioBlock> = VecDeque::new();
+    let mut last_frame_duration = Duration::from_millis(40);
+    let mut untimed_position = start;
+    let mut next_status = t0;
+    let mut last_video_level: Option<usize> = None;
+    let mut decode_window: VecDeque<(u64, Duration)> = VecDeque::new();
+    let mut decode_total = (0u64, Duration::ZERO);
+    let mut dropped_in_window = 0u64;
+    let mut commands_open = commands.is_some();
+
+    loop {
+        let now = clock.now();
+        let position = if config.untimed { untimed_position } else { playback.position(now) };
+        sched.on_event(Event::Position(position), now);
+
+        // 1. Scheduler decisions.
+        for action in sched.poll(now) {
+            match action {
+                Action::Fetch(req) => {
+                    let Some(t) = selection.tracks.get(req.track) else { continue };
+                    let Some(level) = t.levels.get(req.level) else { continue };
+                    let stream = &manifest.streams[t.stream];
+                    let (Some(q), Some(chunk)) = (stream.levels.get(level.manifest_index), stream.chunks.get(req.chunk)) else { continue };
+                    let url = location.resolve(&stream.fragment_url(q, chunk));
+                    let src = source.clone();
+                    fetches.spawn(async move {
+                        let r = src.fetch(&url, Limits::default()).await;
+                        (req, url, r)
+                    });
+                }
+                Action::TrackEnded(id) => {
+                    if let Some(t) = tracks.get(id) {
+                        let _ = t.worker.jobs.send(Job::EndOfStream { epoch: sched.epoch() });
+                    }
+                }
+            }
+        }
+
+        // 2. Playout.
+        let has_video = video_track.is_some();
+        let all_eos = tracks.iter().all(|t| t.eos);
+        match state {
+            State::Buffering { stall_since } => {
+                let enough = sched.all_fetched() || sched.min_buffer_ahead() >= config.start_buffer;
+                let first_ready = !has_video || !video_q.is_empty() || all_eos;
+                if (enough || config.untimed) && first_ready {
+                    state = State::Playing;
+                    playback.start(now);
+                    sched.on_event(Event::Playing(true), now);
+                    if let Some(since) = stall_since {
+                        stats.rebuffer.total_ms += ms(now - since);
+                    }
+                    if stats.startup_ms.is_none() {
+                        stats.startup_ms = Some(ms(now - opened_at));
+                    }
+                    on_event(PlayerEvent::Playing);
+                }
+            }
+            State::Playing if !config.untimed => {
+                let starving = (0..selection.tracks.len()).any(|i| {
+                    !tracks[i].eos && sched.buffered_end(i).is_some_and(|e| position >= e) && !sched.all_fetched()
+                });
+                if starving {
+                    playback.stop(now);
+                    state = State::Buffering { stall_since: Some(now) };
+                    sched.on_event(Event::Playing(false), now);
+                    stats.rebuffer.count += 1;
+                    on_event(PlayerEvent::Rebuffering);
+                }
+            }
+            _ => {}
+        }
+        let mut deadline = now + Duration::from_millis(50);
+        if state == State::Playing {
+            let position = if config.untimed { untimed_position } else { playback.position(now) };
+            while let Some(f) = video_q.front() {
+                let pts = f.pts.to_duration();
+                let dur = video_q.get(1).map(|n| n.pts.to_duration().saturating_sub(pts)).filter(|d| !d.is_zero()).unwrap_or(last_frame_duration);
+                match pacer.decide(pts, dur, position) {
+                    FrameDecision::Present => {
+                        video_sink.present(f)?;
+                        stats.video.frames_presented += 1;
+                        last_frame_duration = dur;
+                        if config.untimed {
+                            untimed_position = untimed_position.max(pts + dur);
+                        }
+                        video_q.pop_front();
+                    }
+                    FrameDecision::DropLate => {
+                        stats.video.frames_dropped += 1;
+                        dropped_in_window += 1;
+                        last_frame_duration = dur;
+                        video_q.pop_front();
+                    }
+                    FrameDecision::Wait(w) => {
+                        deadline = deadline.min(now + w);
+                        break;
+                    }
+                }
+            }
+            while let Some(b) = audio_q.front() {
+                let pts = b.pts.to_duration();
+                if config.untimed || pts <= position {
+                    audio_sink.write(b)?;
+                    if config.untimed && !has_video {
+                        untimed_position = untimed_position.max(pts + block_duration(b));
+                    }
+                    audio_q.pop_front();
+                } else {
+                    deadline = deadline.min(now + (pts - position));
+                    break;
+                }
+            }
+        }
+        if tracks.iter().all(|t| t.eos) && video_q.is_empty() && audio_q.is_empty() && fetches.is_empty() && sched.all_fetched() {
+            break;
+        }
+
+        // 3. Status.
+        if now >= next_status {
+            next_status = now + config.status_interval;
+            on_event(PlayerEvent::Status(Status {
+                position: if config.untimed { untimed_position } else { playback.position(now) },
+                duration,
+                video_bitrate: last_video_level.and_then(|l| video_track.and_then(|v| selection.tracks[v].levels.get(l)).map(|c| c.bitrate)),
+                buffer: sched.min_buffer_ahead(),
+                bandwidth_bps: estimator.estimate_bps(),
+                frames_dropped: stats.video.frames_dropped,
+                paused: state == State::Paused,
+            }));
+        }
+        deadline = deadline.min(next_status);
+        if let Some(w) = sched.next_wakeup() {
+            deadline = deadline.min(w.max(now));
+        }
+        if config.untimed && state == State::Playing && (!video_q.is_empty() || !audio_q.is_empty()) {
+            deadline = now;
+        }
+
+        // 4. Wait for something to happen.
+        let video_room = video_q.len() < config.decoded_frames_ahead.max(2);
+        let audio_room = audio_q.len() < 256;
+        let (vrx, arx) = split_rx(&mut tracks);
+        tokio::select! {
+            biased;
+            cmd = recv_cmd(&mut commands), if commands_open => {
+                match cmd {
+                    None => commands_open = false,
+                    Some(Command::Stop) => break,
+                    Some(Command::Pause) => {
+                        if state == State::Playing {
+                            playback.stop(clock.now());
+                            sched.on_event(Event::Playing(false), clock.now());
+                        }
+                        state = State::Paused;
+                    }
+                    Some(Command::Resume) => {
+                        if state == State::Paused {
+                            state = State::Buffering { stall_since: None };
+                        }
+                    }
+                    Some(Command::Seek(to)) => {
+                        if to < start || to >= end {
+                            tracing::warn!("seek to {to:?} outside {start:?}..{end:?} ignored");
+                        } else {
+                            let now = clock.now();
+                            sched.on_event(Event::Seek(to), now);
+                            for t in tracks.iter_mut() {
+                                t.worker.set_epoch(sched.epoch());
+                                t.eos = false;
+                            }
+                            video_q.clear();
+                            audio_q.clear();
+                            playback.stop(now);
+                            playback.set_position(to, now);
+                            untimed_position = to;
+                            seek_target = Some(to);
+                            if state != State::Paused {
+                                state = State::Buffering { stall_since: None };
+                            }
+                        }
+                    }
+                }
+            }
+            Some(joined) = fetches.join_next(), if !fetches.is_empty() => {
+                let Ok((req, url, result)) = joined else { continue };
+                if req.epoch != sched.epoch() {
+                    continue;
+                }
+                let now = clock.now();
+                let Some(t) = selection.tracks.get(req.track) else { continue };
+                let Some(level) = t.levels.get(req.level).cloned() else { continue };
+                let kind = t.kind;
+                match result {
+                    Ok(f) => {
+                        sched.on_event(Event::Downloaded { request: req, bytes: f.body.len() as u64, ttfb: f.ttfb, elapsed: f.elapsed }, now);
+                        let fs = FragmentStats { index: req.chunk, bitrate: level.bitrate, bytes: f.body.len() as u64, download_ms: ms(f.elapsed), ttfb_ms: ms(f.ttfb) };
+                        if kind == TrackKind::Video {
+                            estimator.on_download(&DownloadReport { level: req.level, bytes: f.body.len() as u64, ttfb: f.ttfb, duration: f.elapsed, media_duration: Duration::ZERO, abandoned: false });
+                            if last_video_level.is_some_and(|l| l != req.level) {
+                                stats.video.switches += 1;
+                            }
+                            last_video_level = Some(req.level);
+                            stats.video.fragments.push(fs);
+                        } else {
+                            stats.audio.fragments.push(fs);
+                        }
+                        let manifest_start = manifest.streams[t.stream].chunks.get(req.chunk).map_or(0, |c| c.start.ticks);
+                        let _ = tracks[req.track].worker.jobs.send(Job::Fragment { epoch: req.epoch, chunk: req.chunk, url, level, body: f.body, manifest_start });
+                    }
+                    Err(e) => {
+                        sched.on_event(Event::Failed { request: req }, now);
+                        skip(&mut stats, on_event, kind, req.chunk, url, e.to_string());
+                    }
+                }
+            }
+            Some(out) = recv_opt(vrx), if video_room => {
+                handle_output(out, video_track.unwrap_or(0), &mut tracks, &sched, &mut stats, on_event, &mut video_q, &mut audio_q, seek_target, video_sink, &mut decode_window, &mut decode_total, &mut dropped_in_window, &selection)?;
+            }
+            Some(out) = recv_opt(arx), if audio_room => {
+                let a = tracks.iter().position(|t| t.kind == TrackKind::Audio).unwrap_or(0);
+                handle_output(out, a, &mut tracks, &sched, &mut stats, on_event, &mut video_q, &mut audio_q, seek_target, video_sink, &mut decode_window, &mut decode_total, &mut dropped_in_window, &selection)?;
+            }
+            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {}
+        }
+        if let Some(d) = decode_capacity(&decode_window, dropped_in_window, last_video_level, last_frame_duration) {
+            sched.on_event(Event::Decode(d), clock.now());
+        }
+    }
+
+    // Shut the workers down.
+    for t in tracks.iter_mut() {
+        t.worker.set_epoch(u64::MAX);
+        t.rx.close();
+        while t.rx.try_recv().is_ok() {}
+    }
+    for t in tracks.iter_mut() {
+        let (tx, _) = std::sync::mpsc::channel();
+        t.worker.jobs = tx; // drop the sender so the worker's recv ends
+        if let Some(h) = t.worker.handle.take() {
+            let _ = tokio::task::spawn_blocking(move || h.join()).await;
+        }
+    }
+    video_sink.finish()?;
+    audio_sink.finish()?;
+    if decode_total.0 > 0 {
+        stats.video.mean_decode_ms = Some(ms(decode_total.1) / decode_total.0 as f64);
+    }
+    stats.wall_ms = ms(clock.now() - t0);
+    on_event(PlayerEvent::Ended);
+    Ok(stats)
+}
+
+fn split_rx(tracks: &mut [TrackRt]) -> (Option<&mut mpsc::Receiver<Output>>, Option<&mut mpsc::Receiver<Output>>) {
+    let mut v = None;
+    let mut a = None;
+    for t in tracks.iter_mut() {
+        match t.kind {
+            TrackKind::Video => v = Some(&mut t.rx),
+            TrackKind::Audio => a = Some(&mut t.rx),
+        }
+    }
+    (v, a)
+}
+
+async fn recv_opt(rx: Option<&mut mpsc::Receiver<Output>>) -> Option<Output> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_cmd(rx: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<Command> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => None,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn block_duration(b: &AudioBlock) -> Duration {
+    let frames = b.samples.len() as u64 / u64::from(b.channels.max(1));
+    Duration::from_secs_f64(frames as f64 / f64::from(b.sample_rate.max(1)))
+}
+
+fn skip(stats: &mut PlaybackStats, on_event: &mut (dyn FnMut(PlayerEvent) + Send), kind: TrackKind, index: usize, url: String, error: String) {
+    let track = if kind == TrackKind::Video { "video" } else { "audio" }.to_string();
+    tracing::warn!(%url, %error, "fragment skipped");
+    on_event(PlayerEvent::FragmentSkipped { track: track.clone(), index, error: format!("{url}: {error}") });
+    stats.skipped_fragments.push(SkippedFragment { track, index, url, error });
+}
+
+/// Mean decode cost over the last few fragments, for CPU-aware selection.
+fn decode_capacity(window: &VecDeque<(u64, Duration)>, dropped: u64, level: Option<usize>, frame: Duration) -> Option<DecodeCapacity> {
+    let frames: u64 = window.iter().map(|w| w.0).sum();
+    let time: Duration = window.iter().map(|w| w.1).sum();
+    (frames > 0).then(|| DecodeCapacity {
+        decode_time_per_frame: time / frames as u32,
+        frame_duration: frame,
+        frames_decoded: frames,
+        frames_dropped: dropped,
+        level: level.unwrap_or(0),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn handle_output(
+    out: Output,
+    track: usize,
+    tracks: &mut [TrackRt],
+    sched: &Scheduler,
+    stats: &mut PlaybackStats,
+    on_event: &mut (dyn FnMut(PlayerEvent) + Send),
+    video_q: &mut VecDeque<VideoFrame>,
+    audio_q: &mut VecDeque<AudioBlock>,
+    seek_target: Option<Duration>,
+    video_sink: &mut dyn VideoSink,
+    decode_window: &mut VecDeque<(u64, Duration)>,
+    decode_total: &mut (u64, Duration),
+    dropped_in_window: &mut u64,
+    selection: &super::TrackSelection,
+) -> Result<(), Error> {
+    let current = sched.epoch();
+    let kind = tracks.get(track).map_or(TrackKind::Video, |t| t.kind);
+    match out {
+        Output::Video { epoch, frame } if epoch == current => {
+            if seek_target.is_some_and(|t| frame.pts.to_duration() + Duration::from_millis(1) <= t) {
+                return Ok(()); // decoded only to reach the seek target
+            }
+            stats.video.frames_decoded += 1;
+            video_sink.decoded(&frame)?;
+            video_q.push_back(frame);
+        }
+        Output::Audio { epoch, mut block } if epoch == current => {
+            if let Some(t) = seek_target {
+                if !trim_audio_before(&mut block, t) {
+                    return Ok(());
+                }
+            }
+            let ch = u64::from(block.channels.max(1));
+            stats.audio.samples_decoded += block.samples.len() as u64 / ch;
+            stats.audio.sample_rate = Some(block.sample_rate);
+            stats.audio.channels = Some(block.channels);
+            audio_q.push_back(block);
+        }
+        Output::FragmentDone { epoch, frames, decode_time } if epoch == current && kind == TrackKind::Video => {
+            decode_window.push_back((frames, decode_time));
+            decode_total.0 += frames;
+            decode_total.1 += decode_time;
+            if decode_window.len() > 4 {
+                decode_window.pop_front();
+                *dropped_in_window = 0;
+            }
+        }
+        Output::FragmentFailed { epoch, chunk, url, error } if epoch == current => {
+            skip(stats, on_event, kind, chunk, url, error);
+        }
+        Output::Fatal { error } => {
+            let name = selection.tracks.get(track).map_or("track", |t| if t.kind == TrackKind::Video { "video" } else { "audio" });
+            let msg = format!("{name}: decoder unavailable: {error}");
+            stats.unsupported_streams.push(msg.clone());
+            on_event(PlayerEvent::Unsupported(msg));
+            if let Some(t) = tracks.get_mut(track) {
+                t.eos = true;
+            }
+        }
+        Output::EndOfStream { epoch } if epoch == current => {
+            if let Some(t) = tracks.get_mut(track) {
+                t.eos = true;
+            }
+        }
+        _ => {} // stale: from before a seek
+    }
+    Ok(())
+}
+
+/// Drops the samples of `block` before `t`; false when nothing is left.
+fn trim_audio_before(block: &mut AudioBlock, t: Duration) -> bool {
+    let start = block.pts.to_duration();
+    if start >= t {
+        return true;
+    }
+    let ch = usize::from(block.channels.max(1));
+    let skip_frames = ((t - start).as_secs_f64() * f64::from(block.sample_rate)).round() as usize;
+    let skip = skip_frames.saturating_mul(ch);
+    if skip >= block.samples.len() {
+        return false;
+    }
+    block.samples.drain(..skip);
+    block.pts = crate::time::MediaTime::from_duration(t, block.pts.timescale);
+    true
+}

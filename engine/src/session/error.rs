@@ -1,0 +1,52 @@
+use crate::io::{FetchError, LocationError};
+use crate::manifest::ManifestError;
+
+use super::SinkError;
+
+/// Why a presentation could not be opened or played. Classified by who is at fault:
+/// the user's input, the server, the content, or a local sink.
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug)]
+pub enum Error {
+    /// The location the user gave is unusable.
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    /// The manifest could not be fetched.
+    #[error("cannot load the manifest: {0}")]
+    ManifestFetch(FetchError),
+    /// The manifest is malformed or unsupported.
+    #[error("{url}: bad manifest: {source}")]
+    Manifest {
+        /// Where it came from.
+        url: String,
+        /// What is wrong with it.
+        source: ManifestError,
+    },
+    /// Nothing in the presentation can be decoded.
+    #[error("nothing playable in {url}: {}", reasons.join("; "))]
+    NothingPlayable {
+        /// The manifest URL.
+        url: String,
+        /// One reason per stream.
+        reasons: Vec<String>,
+    },
+    /// A quality-selection algorithm name that does not exist.
+    #[error("unknown quality-selection algorithm {name:?}; choose one of: {}", smoothplay_heuristics::ALGORITHMS.join(", "))]
+    UnknownAlgorithm {
+        /// The name given.
+        name: String,
+    },
+    /// A sink failed (disk full, window closed...).
+    #[error("output failed: {0}")]
+    Sink(#[from] SinkError),
+    /// The seek target is outside the presentation.
+    #[error("cannot seek to {requested:?}: the presentation spans {start:?}..{end:?}")]
+    SeekOutOfRange {
+        /// Requested position.
+        requested: std::time::Duration,
+        /// Presentation start.
+        start: std::time::Duration,
+        /// Presentation end.
+        end: std::time::Duration,
+    },
+}

@@ -1,0 +1,113 @@
+//! The embedding API: open a presentation, play it into sinks, control it, watch events.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), smoothplay_engine::session::Error> {
+//! use smoothplay_engine::session::{NullAudioSink, NullVideoSink, PlayerConfig, Session};
+//! let session = Session::open("http://example.com/Big.ism/Manifest", PlayerConfig::default()).await?;
+//! let stats = session
+//!     .play(&mut NullVideoSink, &mut NullAudioSink, None, &mut |event| eprintln!("{event:?}"))
+//!     .await?;
+//! println!("{} frames, {} rebuffers", stats.video.frames_decoded, stats.rebuffer.count);
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod driver;
+mod error;
+mod events;
+mod sink;
+mod stats;
+mod tracks;
+mod worker;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::io::{source_for, ByteSource, Limits, Location};
+use crate::manifest::Manifest;
+
+pub use config::PlayerConfig;
+pub use error::Error;
+pub use events::{Command, PlayerEvent, Status};
+pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
+pub use stats::{AudioStats, FragmentStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
+pub use tracks::{select_tracks, LevelConfig, SelectedTrack, TrackSelection};
+pub use worker::FragmentHook;
+
+/// Largest manifest accepted (a long DVR window of 2 s fragments is a few MB).
+const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+
+/// An opened presentation: the manifest is loaded and the tracks chosen; call
+/// [`Session::play`] to play it.
+pub struct Session {
+    location: Location,
+    source: Arc<dyn ByteSource>,
+    manifest: Arc<Manifest>,
+    selection: TrackSelection,
+    config: PlayerConfig,
+    hook: Option<FragmentHook>,
+    opened_at: Instant,
+}
+
+impl Session {
+    /// Opens `input` (an http(s) manifest URL, a `file://` URL, a presentation directory or
+    /// a manifest file) with the default byte source for it.
+    pub async fn open(input: &str, config: PlayerConfig) -> Result<Session, Error> {
+        let location = Location::parse(input)?;
+        let source = source_for(&location, config.http.clone()).map_err(Error::ManifestFetch)?;
+        Self::open_with_source(location, source, config).await
+    }
+
+    /// Opens a location through a caller-supplied byte source (tests, custom transports).
+    pub async fn open_with_source(location: Location, source: Arc<dyn ByteSource>, config: PlayerConfig) -> Result<Session, Error> {
+        let opened_at = Instant::now();
+        let url = location.manifest_url();
+        let body = source
+            .fetch(&url, Limits { max_body_bytes: MAX_MANIFEST_BYTES })
+            .await
+            .map_err(Error::ManifestFetch)?;
+        let manifest = Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.clone(), source })?;
+        let selection = select_tracks(&manifest);
+        if selection.tracks.is_empty() {
+            return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
+        }
+        if smoothplay_heuristics::ALGORITHMS.iter().all(|a| *a != config.algorithm) {
+            return Err(Error::UnknownAlgorithm { name: config.algorithm.clone() });
+        }
+        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, opened_at })
+    }
+
+    /// The parsed manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The manifest's location.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The tracks that will play, and the streams left out with why.
+    pub fn selection(&self) -> &TrackSelection {
+        &self.selection
+    }
+
+    /// Runs `hook` on every parsed fragment before decoding (decryption plugs in here).
+    pub fn set_fragment_hook(&mut self, hook: FragmentHook) {
+        self.hook = Some(hook);
+    }
+
+    /// Plays to the end (or until [`Command::Stop`]), sending frames and audio to the
+    /// sinks and [`PlayerEvent`]s to `on_event`. Returns what happened.
+    pub async fn play(
+        self,
+        video: &mut dyn VideoSink,
+        audio: &mut dyn AudioSink,
+        commands: Option<UnboundedReceiver<Command>>,
+        on_event: &mut (dyn FnMut(PlayerEvent) + Send),
+    ) -> Result<PlaybackStats, Error> {
+        driver::drive(self, video, audio, commands, on_event).await
+    }
+}

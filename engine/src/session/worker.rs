@@ -1,0 +1,220 @@
+//! Decode workers: one thread per track turns fragment bytes into frames or audio.
+//!
+//! Parsing, decryption and decoding are CPU work, so they run off the async driver. The
+//! output channel is bounded: a worker blocks when playout is far enough ahead, which
+//! bounds the memory held in decoded frames.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::decode::{AacDecoder, AudioBlock, H264Decoder, VideoFrame};
+use crate::fmp4::{parse_fragment, Fragment};
+use crate::schedule::TrackKind;
+use crate::time::MediaTime;
+
+use super::tracks::LevelConfig;
+
+/// Hook run on every parsed fragment before decoding (decryption plugs in here).
+pub type FragmentHook = Arc<dyn Fn(&mut Fragment, &LevelConfig) -> Result<(), String> + Send + Sync>;
+
+/// Work for a decode worker.
+pub(crate) enum Job {
+    /// Decode one downloaded fragment.
+    Fragment {
+        epoch: u64,
+        chunk: usize,
+        url: String,
+        level: Arc<LevelConfig>,
+        body: Bytes,
+        /// Start time from the manifest, in the stream timescale (used when the fragment
+        /// carries neither tfxd nor tfdt).
+        manifest_start: u64,
+    },
+    /// No more fragments: flush the decoder.
+    EndOfStream { epoch: u64 },
+}
+
+/// What a worker produces, tagged with the seek generation it belongs to.
+pub(crate) enum Output {
+    Video { epoch: u64, frame: VideoFrame },
+    Audio { epoch: u64, block: AudioBlock },
+    /// A fragment was decoded: its cost, for CPU-aware quality selection.
+    FragmentDone { epoch: u64, frames: u64, decode_time: Duration },
+    /// A fragment could not be parsed, decrypted or decoded; it is skipped.
+    FragmentFailed { epoch: u64, chunk: usize, url: String, error: String },
+    /// The decoder could not even be created.
+    Fatal { error: String },
+    EndOfStream { epoch: u64 },
+}
+
+/// Handle to a running worker.
+pub(crate) struct Worker {
+    pub jobs: std_mpsc::Sender<Job>,
+    pub epoch: Arc<AtomicU64>,
+    pub handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts a worker thread for a track.
+    pub fn spawn(
+        kind: TrackKind,
+        timescale: u64,
+        out: mpsc::Sender<Output>,
+        hook: Option<FragmentHook>,
+    ) -> Worker {
+        let (jobs, rx) = std_mpsc::channel();
+        let epoch = Arc::new(AtomicU64::new(0));
+        let current = epoch.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("decode-{kind:?}").to_lowercase())
+            .spawn(move || run(kind, timescale, rx, out, current, hook))
+            .ok();
+        Worker { jobs, epoch, handle }
+    }
+
+    /// Starts a new seek generation: queued work of older ones is dropped.
+    pub fn set_epoch(&self, epoch: u64) {
+        self.epoch.store(epoch, Ordering::SeqCst);
+    }
+}
+
+enum Decoder {
+    Video { dec: H264Decoder, level: Option<usize> },
+    Audio { dec: Option<AacDecoder>, level: Option<usize> },
+}
+
+fn run(
+    kind: TrackKind,
+    timescale: u64,
+    jobs: std_mpsc::Receiver<Job>,
+    out: mpsc::Sender<Output>,
+    current: Arc<AtomicU64>,
+    hook: Option<FragmentHook>,
+) {
+    let mut decoder = match kind {
+        TrackKind::Video => match H264Decoder::new() {
+            Ok(dec) => Decoder::Video { dec, level: None },
+            Err(e) => {
+                let _ = out.blocking_send(Output::Fatal { error: e.to_string() });
+                return;
+            }
+        },
+        TrackKind::Audio => Decoder::Audio { dec: None, level: None },
+    };
+    let mut decoder_epoch = 0u64;
+    while let Ok(job) = jobs.recv() {
+        let job_epoch = match &job {
+            Job::Fragment { epoch, .. } | Job::EndOfStream { epoch } => *epoch,
+        };
+        if job_epoch != current.load(Ordering::SeqCst) {
+            continue; // from before a seek
+        }
+        if job_epoch != decoder_epoch {
+            // A seek happened: forget reference frames and pending output.
+            decoder_epoch = job_epoch;
+            match &mut decoder {
+                Decoder::Video { dec, level } => {
+                    let _ = dec.reset();
+                    *level = None;
+                }
+                Decoder::Audio { dec, .. } => {
+                    if let Some(d) = dec {
+                        d.reset();
+                    }
+                }
+            }
+        }
+        let ok = match job {
+            Job::Fragment { epoch, chunk, url, level, body, manifest_start } => {
+                let started = Instant::now();
+                match decode_fragment(&mut decoder, &level, body, manifest_start, timescale, epoch, &out, hook.as_ref()) {
+                    Ok(frames) => out.blocking_send(Output::FragmentDone { epoch, frames, decode_time: started.elapsed() }),
+                    Err(error) => out.blocking_send(Output::FragmentFailed { epoch, chunk, url, error }),
+                }
+            }
+            Job::EndOfStream { epoch } => {
+                if let Decoder::Video { dec, .. } = &mut decoder {
+                    match dec.flush() {
+                        Ok(frames) => {
+                            for frame in frames {
+                                if out.blocking_send(Output::Video { epoch, frame }).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!("flushing the video decoder: {e}"),
+                    }
+                }
+                out.blocking_send(Output::EndOfStream { epoch })
+            }
+        };
+        if ok.is_err() {
+            return; // the driver is gone
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decode_fragment(
+    decoder: &mut Decoder,
+    level: &LevelConfig,
+    body: Bytes,
+    manifest_start: u64,
+    timescale: u64,
+    epoch: u64,
+    out: &mpsc::Sender<Output>,
+    hook: Option<&FragmentHook>,
+) -> Result<u64, String> {
+    let mut fragment = parse_fragment(body).map_err(|e| e.to_string())?;
+    if let Some(hook) = hook {
+        hook(&mut fragment, level)?;
+    }
+    let base = fragment.base_decode_time(manifest_start);
+    let mut produced = 0u64;
+    match decoder {
+        Decoder::Video { dec, level: current } => {
+            if *current != Some(level.manifest_index) {
+                // New level (or first fragment): its SPS/PPS go in front of the next sample.
+                dec.configure(&level.config, level.nal_length_size).map_err(|e| e.to_string())?;
+                *current = Some(level.manifest_index);
+            }
+            for s in &fragment.samples {
+                let pts = pts_ticks(base, s.decode_offset, s.composition_offset);
+                let frames = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| e.to_string())?;
+                for frame in frames {
+                    produced += 1;
+                    out.blocking_send(Output::Video { epoch, frame }).map_err(|_| "driver gone".to_string())?;
+                }
+            }
+        }
+        Decoder::Audio { dec, level: current } => {
+            if dec.is_none() || *current != Some(level.manifest_index) {
+                *dec = Some(AacDecoder::new(&level.config).map_err(|e| e.to_string())?);
+                *current = Some(level.manifest_index);
+            }
+            let Some(dec) = dec.as_mut() else { return Err("no audio decoder".into()) };
+            for s in &fragment.samples {
+                let pts = pts_ticks(base, s.decode_offset, s.composition_offset);
+                let block = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| e.to_string())?;
+                produced += 1;
+                out.blocking_send(Output::Audio { epoch, block }).map_err(|_| "driver gone".to_string())?;
+            }
+        }
+    }
+    Ok(produced)
+}
+
+/// Presentation time: base + decode offset + composition offset (which may be negative).
+fn pts_ticks(base: u64, decode_offset: u64, composition_offset: i64) -> u64 {
+    let dts = base.saturating_add(decode_offset);
+    if composition_offset >= 0 {
+        dts.saturating_add(composition_offset as u64)
+    } else {
+        dts.saturating_sub(composition_offset.unsigned_abs())
+    }
+}
