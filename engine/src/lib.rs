@@ -19,3 +19,5 @@ pub mod playout;
 // pub mod session; (enabled once manifest, fmp4 and decode land)
 
 pub use time::MediaTime;
+/// The quality-selection crate the engine drives, re-exported for embedders.
+pub use smoothplay_heuristics as heuristics;

@@ -1,1 +1,131 @@
-fn main() {}
+//! `smoothplay`: play a Smooth Streaming presentation.
+
+mod cli;
+mod cpu;
+mod outputs;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use smoothplay_engine::schedule::ScheduleConfig;
+use smoothplay_engine::session::{Command, NullAudioSink, NullVideoSink, PlayerConfig, Session, VideoSinks};
+
+use cli::Cli;
+use outputs::{FrameMd5Sink, Y4mSink};
+use status::StatusLine;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("smoothplay: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("smoothplay: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// The bundled demo: next to the executable's repository checkout, or where it was built.
+fn demo_location() -> Result<String, String> {
+    let candidates = [
+        std::env::current_dir().ok().map(|d| d.join("assets/demo.ism")),
+        Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/demo.ism"))),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("Manifest").is_file())
+        .map(|p| p.display().to_string())
+        .ok_or_else(|| "the bundled demo (assets/demo.ism) was not found; give a URL, or run from the repository (assets/make-demo.sh rebuilds it)".to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let url = match &cli.url {
+        Some(u) => u.clone(),
+        None => demo_location()?,
+    };
+    if !cli.headless && !cli.quiet {
+        // No window yet: playing headless is the only mode, so say so once.
+        eprintln!("note: the desktop window is not available in this build; playing headless (software clock, no audio device)");
+    }
+    if !(cli.buffer.is_finite() && cli.buffer > 0.0) {
+        return Err(format!("--buffer must be a positive number of seconds, not {}", cli.buffer));
+    }
+    let config = PlayerConfig {
+        schedule: ScheduleConfig { forward_buffer: Duration::from_secs_f64(cli.buffer), video_pin: cli.video_bitrate },
+        algorithm: cli.abr.clone(),
+        untimed: cli.untimed,
+        start_at: cli.start,
+        ..PlayerConfig::default()
+    };
+    let wall = Instant::now();
+    let cpu0 = cpu::process_cpu_time();
+    let session = Session::open(&url, config).await.map_err(|e| e.to_string())?;
+    let video_timescale = session.selection().tracks.iter().find(|t| t.kind == smoothplay_engine::schedule::TrackKind::Video).map_or(10_000_000, |t| t.timescale);
+
+    let mut sinks: Vec<Box<dyn smoothplay_engine::session::VideoSink>> = vec![Box::new(NullVideoSink)];
+    if let Some(p) = &cli.framemd5 {
+        sinks.push(Box::new(FrameMd5Sink::create(p, video_timescale).map_err(|e| format!("{}: {e}", p.display()))?));
+    }
+    if let Some(p) = &cli.dump_video {
+        sinks.push(Box::new(Y4mSink::create(p).map_err(|e| format!("{}: {e}", p.display()))?));
+    }
+    let mut video = VideoSinks(sinks);
+    let mut audio = NullAudioSink;
+
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(Command::Stop);
+        }
+    });
+    let mut status = StatusLine::new(cli.quiet);
+    let stats = session.play(&mut video, &mut audio, Some(rx), &mut |e| status.on_event(&e)).await.map_err(|e| e.to_string());
+    status.finish();
+    let stats = stats?;
+
+    if let Some(path) = &cli.stats_json {
+        let mut json = serde_json::to_value(&stats).map_err(|e| e.to_string())?;
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert("url".into(), url.clone().into());
+            obj.insert("wall_ms".into(), (wall.elapsed().as_secs_f64() * 1000.0).into());
+            let cpu = cpu0.zip(cpu::process_cpu_time()).map(|(a, b)| (b.saturating_sub(a)).as_secs_f64() * 1000.0);
+            obj.insert("cpu_ms".into(), cpu.into());
+        }
+        let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if !cli.quiet {
+        eprintln!(
+            "played {}: {} video frames ({} dropped), {} audio samples, {} rebuffers, {} fragments skipped",
+            url,
+            stats.video.frames_decoded,
+            stats.video.frames_dropped,
+            stats.audio.samples_decoded,
+            stats.rebuffer.count,
+            stats.skipped_fragments.len()
+        );
+    }
+    Ok(())
+}

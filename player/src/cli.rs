@@ -1,0 +1,104 @@
+//! Command-line options.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use smoothplay_engine::schedule::LevelPin;
+
+/// Play a Microsoft Smooth Streaming presentation.
+///
+/// URL is an http(s) manifest URL (`.../Name.ism/Manifest`; a URL ending in `.ism` gets
+/// `/Manifest` appended), a `file://` URL, a presentation directory or a manifest file.
+/// With no URL, the bundled demo in assets/ plays.
+#[derive(Debug, Parser)]
+#[command(name = "smoothplay", version, about, long_about = None)]
+pub struct Cli {
+    /// Manifest URL or local presentation (default: the bundled demo).
+    pub url: Option<String>,
+
+    /// No window and no audio device: decode and pace against a software clock.
+    /// (The default until the desktop window exists, and whenever there is no display.)
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Decode as fast as possible: no pacing, no dropped frames.
+    #[arg(long)]
+    pub untimed: bool,
+
+    /// Video level: auto, min, max, or a bitrate in bit/s (the highest level at or below
+    /// it is pinned; `400k` and `1.5M` style suffixes are accepted).
+    #[arg(long, value_name = "auto|min|max|BPS", default_value = "auto", value_parser = parse_pin)]
+    pub video_bitrate: LevelPin,
+
+    /// Quality-selection algorithm used when --video-bitrate is auto.
+    #[arg(long, value_name = "NAME", default_value = smoothplay_engine::heuristics::DEFAULT_ALGORITHM)]
+    pub abr: String,
+
+    /// Forward buffer: stop fetching this many seconds ahead of the playhead.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub buffer: f64,
+
+    /// Start at this position (seconds, or MM:SS(.s)).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub start: Option<std::time::Duration>,
+
+    /// Write one line per decoded video frame in ffmpeg's `-f framemd5` format.
+    #[arg(long, value_name = "FILE")]
+    pub framemd5: Option<PathBuf>,
+
+    /// Write decoded video as YUV4MPEG2 (later frames are scaled to the first frame's size).
+    #[arg(long, value_name = "FILE.y4m")]
+    pub dump_video: Option<PathBuf>,
+
+    /// Write playback statistics as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
+
+    /// No status line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Log more (repeat for more detail); RUST_LOG overrides.
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+fn parse_pin(s: &str) -> Result<LevelPin, String> {
+    if let Some(m) = s.strip_suffix(['M', 'm']).and_then(|n| n.parse::<f64>().ok()) {
+        return Ok(LevelPin::AtMostBps((m * 1e6) as u64));
+    }
+    s.parse()
+}
+
+/// Seconds (`12.5`) or `MM:SS(.s)` or `HH:MM:SS(.s)`.
+pub fn parse_time(s: &str) -> Result<std::time::Duration, String> {
+    let mut secs = 0f64;
+    for part in s.split(':') {
+        let v: f64 = part.trim().parse().map_err(|_| format!("invalid time {s:?}: use seconds (12.5) or MM:SS"))?;
+        if !(v >= 0.0 && v.is_finite()) {
+            return Err(format!("invalid time {s:?}: must be positive"));
+        }
+        secs = secs * 60.0 + v;
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_pins_parse() {
+        assert_eq!(parse_time("12.5").unwrap(), std::time::Duration::from_millis(12_500));
+        assert_eq!(parse_time("1:02.5").unwrap(), std::time::Duration::from_millis(62_500));
+        assert!(parse_time("x").is_err());
+        assert_eq!(parse_pin("1.5M").unwrap(), LevelPin::AtMostBps(1_500_000));
+        assert_eq!(parse_pin("min").unwrap(), LevelPin::Min);
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages smoothplay needs to build, test and play, if missing.
+#   nasm        : openh264's assembly (about 30-45% faster decoding; plain C without it)
+#   pkg-config  : build scripts of -sys crates
+#   ffmpeg      : the independent decoder the tests compare against, and assets/make-demo.sh
+# Uses sudo when not root. Safe to run again: it installs only what is missing.
+set -euo pipefail
+packages=(nasm pkg-config ffmpeg)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps: apt-get not found; install these yourself: ${missing[*]}" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo (missing: ${missing[*]})" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

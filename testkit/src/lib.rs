@@ -1,0 +1,20 @@
+//! Test support for smoothplay (not published).
+//!
+//! - [`origin`]: a loopback HTTP origin that serves a presentation directory, with
+//!   scripted faults (error statuses, delays, connection resets) and a request log.
+//! - [`oracle`]: independent references from ffmpeg (per-frame md5, decoded audio) to
+//!   compare the engine's output with.
+#![forbid(unsafe_code)]
+
+pub mod oracle;
+pub mod origin;
+
+/// The repository root (for fixtures and assets).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fixture presentation under tests/fixtures/media.
+pub fn fixture_media(name: &str) -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/media").join(name)
+}

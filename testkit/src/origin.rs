@@ -1,0 +1,163 @@
+//! A loopback Smooth Streaming origin with fault injection.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+/// What the origin does to requests whose path contains a pattern.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this status, `times` times (then serve normally).
+    Status { status: u16, times: u32 },
+    /// Wait this long before answering (every time).
+    Delay(Duration),
+    /// Send the headers and half the body, then break the connection, `times` times.
+    Reset { times: u32 },
+    /// Serve these bytes instead of the file (every time).
+    Replace(Bytes),
+}
+
+#[derive(Default)]
+struct Shared {
+    faults: Vec<(String, Fault)>,
+    log: Vec<(String, u16)>,
+    counts: HashMap<String, u32>,
+}
+
+/// A running origin; it stops when dropped.
+pub struct Origin {
+    /// `http://127.0.0.1:PORT/`.
+    pub base: String,
+    shared: Arc<Mutex<Shared>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Origin {
+    /// Serves `root` (a directory holding presentation folders) on a loopback port.
+    pub async fn serve(root: PathBuf) -> Origin {
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let state = (root, shared.clone());
+        let app = axum::Router::new().fallback(handle).with_state(state);
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Origin { base: format!("http://{addr}/"), shared, task }
+    }
+
+    /// Adds a fault for request paths containing `pattern`.
+    pub fn fault(&self, pattern: &str, fault: Fault) {
+        self.shared.lock().unwrap().faults.push((pattern.to_string(), fault));
+    }
+
+    /// Requests served so far: (path, status).
+    pub fn log(&self) -> Vec<(String, u16)> {
+        self.shared.lock().unwrap().log.clone()
+    }
+
+    /// Number of requests whose path contains `pattern`.
+    pub fn requests_matching(&self, pattern: &str) -> usize {
+        self.log().iter().filter(|(p, _)| p.contains(pattern)).count()
+    }
+}
+
+type AppState = (PathBuf, Arc<Mutex<Shared>>);
+
+async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
+    let raw = uri.path().to_string();
+    let path = percent_decode(&raw);
+    let mut delay = None;
+    let mut action = None;
+    {
+        let mut s = shared.lock().unwrap();
+        let faults = s.faults.clone();
+        for (pat, f) in faults.iter().filter(|(p, _)| path.contains(p.as_str())) {
+            match f {
+                Fault::Delay(d) => delay = Some(*d),
+                Fault::Replace(_) => action = Some(f.clone()),
+                Fault::Status { times, .. } | Fault::Reset { times } => {
+                    let key = format!("{pat}\u{0}{f:?}");
+                    let n = s.counts.entry(key).or_insert(0);
+                    if *n < *times {
+                        *n += 1;
+                        action = Some(f.clone());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
+    let status = |code: u16| {
+        shared.lock().unwrap().log.push((path.clone(), code));
+    };
+    match action {
+        Some(Fault::Status { status: code, .. }) => {
+            status(code);
+            return (StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "injected fault").into_response();
+        }
+        Some(Fault::Replace(bytes)) => {
+            status(200);
+            return bytes.into_response();
+        }
+        _ => {}
+    }
+    let rel = path.trim_start_matches('/');
+    if rel.split('/').any(|seg| seg == "..") {
+        status(400);
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let file = root.join(rel);
+    let Ok(body) = tokio::fs::read(&file).await else {
+        status(404);
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if let Some(Fault::Reset { .. }) = action {
+        status(200);
+        let half = Bytes::from(body[..body.len() / 2].to_vec());
+        let stream = futures_util::stream::iter(vec![
+            Ok::<Bytes, std::io::Error>(half),
+            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
+        ]);
+        return Response::builder()
+            .header("content-length", body.len().to_string())
+            .body(Body::from_stream(stream))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    status(200);
+    body.into_response()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
