@@ -1,0 +1,101 @@
+//! Decoded pictures and audio.
+
+use crate::time::MediaTime;
+use md5::{Digest, Md5};
+
+/// One decoded picture in planar YUV 4:2:0 (8 bit), planes packed without stride padding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VideoFrame {
+    /// Presentation time (display order), in the timescale of the samples' pts.
+    pub pts: MediaTime,
+    /// Luma width in pixels.
+    pub width: u32,
+    /// Luma height in pixels.
+    pub height: u32,
+    /// Luma plane, `width * height` bytes.
+    pub y: Vec<u8>,
+    /// Cb plane, `ceil(width/2) * ceil(height/2)` bytes.
+    pub u: Vec<u8>,
+    /// Cr plane, same size as `u`.
+    pub v: Vec<u8>,
+}
+
+impl VideoFrame {
+    /// Width and height of each chroma plane.
+    pub fn chroma_size(&self) -> (u32, u32) {
+        (self.width.div_ceil(2), self.height.div_ceil(2))
+    }
+
+    /// Total bytes of the three planes (what ffmpeg's framemd5 prints as the size).
+    pub fn byte_len(&self) -> usize {
+        self.y.len() + self.u.len() + self.v.len()
+    }
+
+    /// MD5 (lowercase hex) of Y then U then V: the same hash `ffmpeg -f framemd5
+    /// -pix_fmt yuv420p` prints for this picture.
+    pub fn md5_hex(&self) -> String {
+        let mut h = Md5::new();
+        h.update(&self.y);
+        h.update(&self.u);
+        h.update(&self.v);
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A block of decoded audio: one access unit's worth of interleaved f32 samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AudioBlock {
+    /// Presentation time of the first sample frame.
+    pub pts: MediaTime,
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Channel count; `samples` interleaves this many channels.
+    pub channels: u16,
+    /// Interleaved samples in [-1, 1] (`frames() * channels` values).
+    pub samples: Vec<f32>,
+}
+
+impl AudioBlock {
+    /// Number of sample frames (samples per channel).
+    pub fn frames(&self) -> usize {
+        self.samples.len() / usize::from(self.channels.max(1))
+    }
+}
+
+/// Copies `rows` rows of `width` bytes out of a plane with `stride` bytes per row.
+/// Returns `None` when the plane is shorter than the geometry claims.
+pub(crate) fn pack_plane(plane: &[u8], stride: usize, width: usize, rows: usize) -> Option<Vec<u8>> {
+    if width > stride {
+        return None;
+    }
+    let mut out = Vec::with_capacity(width.checked_mul(rows)?);
+    for r in 0..rows {
+        let start = r.checked_mul(stride)?;
+        out.extend_from_slice(plane.get(start..start.checked_add(width)?)?);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_covers_the_planes_in_order() {
+        let f = VideoFrame { pts: MediaTime::zero(25), width: 2, height: 2, y: vec![1, 2, 3, 4], u: vec![5], v: vec![6] };
+        // md5 of bytes 01..06, computed with `printf '\x01\x02\x03\x04\x05\x06' | md5sum`.
+        assert_eq!(f.md5_hex(), "6ac1e56bc78f031059be7be854522c4c");
+        let swapped = VideoFrame { u: vec![6], v: vec![5], ..f.clone() };
+        assert_ne!(swapped.md5_hex(), f.md5_hex());
+        assert_eq!(f.byte_len(), 6);
+        assert_eq!(f.chroma_size(), (1, 1));
+    }
+
+    #[test]
+    fn pack_plane_drops_stride_padding_and_checks_bounds() {
+        let plane = [1, 2, 0xee, 3, 4, 0xee];
+        assert_eq!(pack_plane(&plane, 3, 2, 2), Some(vec![1, 2, 3, 4]));
+        assert_eq!(pack_plane(&plane, 3, 2, 3), None);
+        assert_eq!(pack_plane(&plane, 1, 2, 1), None);
+    }
+}
