@@ -6,8 +6,10 @@
 //!   compare the engine's output with.
 #![forbid(unsafe_code)]
 
+pub mod es;
 pub mod oracle;
 pub mod origin;
+pub mod sinks;
 
 /// The repository root (for fixtures and assets).
 pub fn repo_root() -> std::path::PathBuf {

@@ -184,7 +184,7 @@ fn decode_fragment(
                 *current = Some(level.manifest_index);
             }
             for s in &fragment.samples {
-                let pts = pts_ticks(base, s.decode_offset, s.composition_offset);
+                let pts = s.presentation_time(base);
                 let frames = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| e.to_string())?;
                 for frame in frames {
                     produced += 1;
@@ -199,7 +199,7 @@ fn decode_fragment(
             }
             let Some(dec) = dec.as_mut() else { return Err("no audio decoder".into()) };
             for s in &fragment.samples {
-                let pts = pts_ticks(base, s.decode_offset, s.composition_offset);
+                let pts = s.presentation_time(base);
                 let block = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| e.to_string())?;
                 produced += 1;
                 out.blocking_send(Output::Audio { epoch, block }).map_err(|_| "driver gone".to_string())?;
@@ -207,14 +207,4 @@ fn decode_fragment(
         }
     }
     Ok(produced)
-}
-
-/// Presentation time: base + decode offset + composition offset (which may be negative).
-fn pts_ticks(base: u64, decode_offset: u64, composition_offset: i64) -> u64 {
-    let dts = base.saturating_add(decode_offset);
-    if composition_offset >= 0 {
-        dts.saturating_add(composition_offset as u64)
-    } else {
-        dts.saturating_sub(composition_offset.unsigned_abs())
-    }
 }
