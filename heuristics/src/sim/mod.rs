@@ -4,9 +4,12 @@
 //! trace, [`session`] plays one session, [`qoe`] scores it.
 
 pub mod network;
+pub mod oracle;
+pub mod plot;
 pub mod qoe;
 pub mod session;
 pub mod smooth;
+pub mod sweep;
 pub mod trace;
 pub mod video;
 

@@ -59,6 +59,23 @@ impl<'a> NetworkModel<'a> {
         }
     }
 
+    /// A model positioned at `t_ms` into the (cyclic) trace; `prefix` holds the cumulative
+    /// period start times (`prefix[0] = 0`, `prefix[i+1] = prefix[i] + duration_i`) and
+    /// `cycle_ms` their total. Time is reported relative to `t_ms`'s start (0).
+    pub fn starting_at(trace: &'a Trace, throughput_scale: f64, prefix: &[f64], cycle_ms: f64, t_ms: f64) -> Self {
+        let mut m = Self::new(trace, throughput_scale);
+        if !(cycle_ms > 0.0 && t_ms > 0.0) {
+            return m;
+        }
+        let t = t_ms % cycle_ms;
+        // Last period whose start is <= t.
+        let i = prefix.partition_point(|&p| p <= t).saturating_sub(1).min(trace.periods.len().saturating_sub(1));
+        m.index = i;
+        let end = prefix.get(i + 1).copied().unwrap_or(cycle_ms);
+        m.time_to_next_ms = (end - t).max(0.0);
+        m
+    }
+
     /// Virtual time since the start, ms.
     pub fn now_ms(&self) -> f64 {
         self.now_ms
