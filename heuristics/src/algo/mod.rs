@@ -3,10 +3,12 @@
 pub mod bba;
 pub mod bola;
 pub mod bolae;
+pub mod capacity;
 pub mod classic;
 pub mod dynamic;
 pub mod mpc;
 pub mod plan;
+pub mod smoothplay;
 pub mod throughput;
 
 use crate::selector::QualitySelector;
@@ -24,6 +26,7 @@ pub(crate) fn build(name: &str, ladder: &Ladder, max_buffer: Duration) -> Option
         "dynamicdash" => Box::new(dynamic::DynamicDash::new(ladder, max_buffer)),
         "robustmpc" => Box::new(mpc::RobustMpc::new(ladder)),
         "classic" => Box::new(classic::Classic::new(ladder)),
+        "smoothplay" => Box::new(smoothplay::Smoothplay::new(ladder)),
         _ => return None,
     })
 }
