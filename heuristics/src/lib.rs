@@ -14,6 +14,7 @@
 pub mod algo;
 pub mod estimator;
 pub mod selector;
+pub mod sim;
 pub mod types;
 
 pub use estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator};

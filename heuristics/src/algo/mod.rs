@@ -1,5 +1,14 @@
 //! Built-in quality-selection algorithms, one file each.
 
+pub mod bba;
+pub mod bola;
+pub mod bolae;
+pub mod capacity;
+pub mod classic;
+pub mod dynamic;
+pub mod mpc;
+pub mod plan;
+pub mod smoothplay;
 pub mod throughput;
 
 use crate::selector::QualitySelector;
@@ -7,13 +16,17 @@ use crate::types::Ladder;
 use std::time::Duration;
 
 /// Constructs the named algorithm (see [`crate::ALGORITHMS`]).
-pub(crate) fn build(
-    name: &str,
-    ladder: &Ladder,
-    _max_buffer: Duration,
-) -> Option<Box<dyn QualitySelector>> {
+pub(crate) fn build(name: &str, ladder: &Ladder, max_buffer: Duration) -> Option<Box<dyn QualitySelector>> {
     Some(match name {
         "throughput" => Box::new(throughput::ThroughputRule::new(ladder)),
+        "bba" => Box::new(bba::Bba::new(ladder, max_buffer)),
+        "bola" => Box::new(bola::Bola::new(ladder, max_buffer)),
+        "bolae" => Box::new(bolae::BolaE::new(ladder, max_buffer)),
+        "dynamic" => Box::new(dynamic::Dynamic::new(ladder, max_buffer)),
+        "dynamicdash" => Box::new(dynamic::DynamicDash::new(ladder, max_buffer)),
+        "robustmpc" => Box::new(mpc::RobustMpc::new(ladder)),
+        "classic" => Box::new(classic::Classic::new(ladder)),
+        "smoothplay" => Box::new(smoothplay::Smoothplay::new(ladder)),
         _ => return None,
     })
 }
@@ -27,18 +40,10 @@ pub fn quality_from_throughput(ladder: &Ladder, throughput_bps: f64, latency_s: 
         return 0;
     }
     let mut q = 0;
-    while q + 1 < ladder.len()
-        && latency_s + d * ladder.bitrate_bps(q + 1) as f64 / throughput_bps <= d
-    {
+    while q + 1 < ladder.len() && latency_s + d * ladder.bitrate_bps(q + 1) as f64 / throughput_bps <= d {
         q += 1;
     }
     q
-}
-
-/// Clamps a level into the ladder.
-#[allow(dead_code)]
-pub(crate) fn clamp_level(ladder: &Ladder, level: usize) -> usize {
-    level.min(ladder.top())
 }
 
 #[cfg(test)]

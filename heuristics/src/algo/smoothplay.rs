@@ -1,0 +1,320 @@
+//! smoothplay's default selector: long-horizon, buffer-aware model-predictive control on a
+//! robust throughput prediction, with the known fragment sizes, QoE_lin as the objective,
+//! and device caps (decode capacity, viewport).
+//!
+//! **Idea.** RobustMPC (Yin et al., SIGCOMM'15) plans 5 fragments (20 s) ahead against a
+//! 60 s buffer: it cannot see that the buffer is an insurance it may spend, so it switches
+//! often and rebuffers when a short prediction is wrong. The offline optimum (see
+//! `sim::oracle`) instead holds a near-constant level matched to the *long-run* throughput
+//! and lets the buffer absorb the dips. smoothplay approximates that online:
+//! 1. *Prediction*: the harmonic mean of recent transfer throughputs (latency is modelled
+//!    separately, per request), blended geometrically with the session-long harmonic mean,
+//!    then discounted by the recent prediction error (RobustMPC's robustness idea, scaled).
+//! 2. *Long horizon with structured plans*: plans of up to [`SmoothplayParams::horizon`]
+//!    fragments of the form "level a for j fragments, then level b" (FastMPC-style plan
+//!    restriction keeps the search at `levels^2 x horizon` plans instead of `levels^horizon`),
+//!    simulated with the exact fragment sizes, the player's buffer cap and per-request latency.
+//! 3. *Buffer as an asset*: buffer left at the end of the horizon is credited
+//!    ([`SmoothplayParams::buffer_value_per_s`] up to [`SmoothplayParams::buffer_credit_cap_s`]); near
+//!    the end of the video the horizon reaches the last fragment and the credit vanishes, so
+//!    the buffer is spent on quality, as the oracle does.
+//! 4. *Safety net*: the throughput rule's abandonment (Sabre / dash.js) when a download is
+//!    far slower than planned.
+//! 5. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped frames
+//!    and never picks a resolution far above the viewport.
+//!
+//! Sources: Yin et al. SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al. SIGCOMM'17
+//! (Pensieve; QoE_lin); Spiteri et al. MMSys'18 (Sabre, abandonment); Huang et al.
+//! SIGCOMM'14 (buffer as the control variable).
+
+use super::capacity::{viewport_cap, DecodeCap};
+use crate::estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator, RegimeEstimator};
+use crate::selector::QualitySelector;
+use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
+use std::collections::VecDeque;
+
+/// Tunable parameters (defaults are the shipped configuration).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmoothplayParams {
+    /// Fragments planned ahead.
+    pub horizon: usize,
+    /// Samples in the short harmonic mean.
+    pub window: usize,
+    /// Weight of the session-long harmonic mean in the geometric blend (0..1).
+    pub long_weight: f64,
+    /// Prediction-error samples considered.
+    pub error_window: usize,
+    /// Multiplier on the maximum recent relative error in the discount `1 + k x err`.
+    pub error_discount: f64,
+    /// Extra constant safety factor on the prediction.
+    pub safety: f64,
+    /// Rebuffering penalty used when planning, per second.
+    pub rebuffer_penalty: f64,
+    /// Credit per second of buffer left at the horizon's end.
+    pub buffer_value_per_s: f64,
+    /// Buffer credited at most this much, seconds.
+    pub buffer_credit_cap_s: f64,
+    /// Multiplier on the switching penalty when planning (>1 adds hysteresis against
+    /// prediction noise: a noise-driven switch is usually paid twice, up and back down).
+    pub switch_penalty_mult: f64,
+    /// Buffer (s) under which the prediction is scaled down linearly to `low_buffer_safety`.
+    pub low_buffer_s: f64,
+    /// Prediction multiplier at empty buffer.
+    pub low_buffer_safety: f64,
+    /// Abandon a download that is projected to stall playback when a lower level would not.
+    pub abandonment: bool,
+    /// Also cap the prediction by the time-weighted EWMA (3 s / 8 s half-lives, dash.js):
+    /// a long slow download then weighs as long as it lasted.
+    pub ewma_cap: bool,
+    /// Relative error assumed before any prediction was checked (cold start).
+    pub initial_error: f64,
+    /// Use the regime estimator (bits over time since the last change point) instead of the
+    /// short/long harmonic blend.
+    pub regime: bool,
+    /// Regime window cap, downloads.
+    pub regime_max: usize,
+    /// Regime change ratio.
+    pub regime_ratio: f64,
+    /// Downloads that confirm a regime change.
+    pub regime_confirm: usize,
+    /// Level of the first fragment (before any measurement).
+    pub first_level: usize,
+}
+
+impl Default for SmoothplayParams {
+    fn default() -> Self {
+        SmoothplayParams {
+            horizon: 10,
+            window: 5,
+            long_weight: 0.5,
+            error_window: 5,
+            error_discount: 0.0,
+            safety: 1.0,
+            rebuffer_penalty: 4.3,
+            buffer_value_per_s: 0.1,
+            buffer_credit_cap_s: 30.0,
+            switch_penalty_mult: 1.0,
+            low_buffer_s: 30.0,
+            low_buffer_safety: 0.5,
+            abandonment: true,
+            ewma_cap: false,
+            initial_error: 0.0,
+            regime: true,
+            regime_max: 20,
+            regime_ratio: 2.0,
+            regime_confirm: 2,
+            first_level: 0,
+        }
+    }
+}
+
+/// smoothplay's selector (see module docs).
+#[derive(Debug, Clone)]
+pub struct Smoothplay {
+    p: SmoothplayParams,
+    short: HarmonicMeanEstimator,
+    long_inv_sum: f64,
+    long_n: f64,
+    latency: EwmaEstimator,
+    regime: RegimeEstimator,
+    errors_seen: usize,
+    errors: VecDeque<f64>,
+    last_prediction_bps: Option<f64>,
+    last_level: Option<usize>,
+    decode_cap: DecodeCap,
+    rates: Vec<f64>,
+    dl: Vec<f64>,
+}
+
+impl Smoothplay {
+    /// With default parameters.
+    pub fn new(ladder: &Ladder) -> Self {
+        Self::with_params(ladder, SmoothplayParams::default())
+    }
+
+    /// With explicit parameters.
+    pub fn with_params(ladder: &Ladder, p: SmoothplayParams) -> Self {
+        Smoothplay {
+            short: HarmonicMeanEstimator::new(p.window),
+            long_inv_sum: 0.0,
+            long_n: 0.0,
+            latency: EwmaEstimator::sabre_default(ladder.fragment_duration),
+            errors_seen: 0,
+            regime: RegimeEstimator::new(p.regime_max, p.regime_ratio, p.regime_confirm),
+            errors: VecDeque::new(),
+            last_prediction_bps: None,
+            last_level: None,
+            decode_cap: DecodeCap::default(),
+            rates: Vec::new(),
+            dl: Vec::new(),
+            p,
+        }
+    }
+
+    /// Undiscounted blend of short and long harmonic means, bit/s.
+    fn blended_bps(&self) -> Option<f64> {
+        if self.p.regime {
+            return self.regime.estimate_bps();
+        }
+        let short = self.short.estimate_bps()?;
+        let long = if self.long_n > 0.0 { self.long_n / self.long_inv_sum } else { short };
+        let w = self.p.long_weight.clamp(0.0, 1.0);
+        Some(short.powf(1.0 - w) * long.powf(w))
+    }
+
+    /// The robust prediction, bit/s.
+    pub fn prediction_bps(&self) -> Option<f64> {
+        let mut b = self.blended_bps()?;
+        if self.p.ewma_cap {
+            if let Some(e) = self.latency.estimate_bps() {
+                b = b.min(e);
+            }
+        }
+        let mut err = self.errors.iter().copied().fold(0.0, f64::max);
+        if self.errors_seen < self.p.error_window {
+            err = err.max(self.p.initial_error);
+        }
+        Some(b * self.p.safety / (1.0 + self.p.error_discount * err))
+    }
+
+    /// Best first level over the structured plans.
+    fn plan(&mut self, ctx: &Context, bw: f64, cap: usize) -> usize {
+        let ladder = ctx.ladder;
+        let levels = cap + 1;
+        let d = ladder.fragment_s();
+        let remaining = ladder.remaining_fragments(ctx.fragment_index).unwrap_or(usize::MAX);
+        let to_end = remaining <= self.p.horizon;
+        let h = self.p.horizon.min(remaining).max(1);
+        let lat = self.latency.latency_s().unwrap_or(0.0);
+        let max_buf = ctx.buffer.max.as_secs_f64().max(d);
+        self.rates.clear();
+        self.rates.extend((0..levels).map(|q| ladder.bitrate_bps(q) as f64 / 1e6));
+        self.dl.clear();
+        for k in 0..h {
+            for q in 0..levels {
+                self.dl.push(lat + ladder.fragment_bytes(ctx.fragment_index + k, q) as f64 * 8.0 / bw);
+            }
+        }
+        let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(levels - 1);
+        let b0 = ctx.buffer.level.as_secs_f64();
+        let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
+        let mut best = (f64::NEG_INFINITY, 0usize);
+        for a in 0..levels {
+            for b in 0..levels {
+                // j = fragments at level a before switching to b (j = h: constant a).
+                let j_range = if a == b { h..=h } else { 1..=h.saturating_sub(1).max(1) };
+                for j in j_range {
+                    let (mut buf, mut prev, mut v) = (b0, last, 0.0);
+                    for k in 0..h {
+                        let q = if k < j { a } else { b };
+                        let t = self.dl[k * levels + q];
+                        let rebuf = (t - buf).max(0.0);
+                        buf = ((buf - t).max(0.0) + d).min(max_buf);
+                        let sw = (self.rates[q] - self.rates[prev]).abs();
+                        v += self.rates[q] - sw * if k == 0 { self.p.switch_penalty_mult } else { 1.0 } - self.p.rebuffer_penalty * rebuf;
+                        prev = q;
+                    }
+                    v += credit * buf.min(self.p.buffer_credit_cap_s);
+                    if v > best.0 {
+                        best = (v, a);
+                    }
+                }
+            }
+        }
+        best.1
+    }
+}
+
+/// Abandons when, at the throughput measured so far, the rest of the download outlasts the
+/// buffer (playback would stall) while the highest lower level that fits in the buffer
+/// (including a new request's latency) would finish sooner than the rest. Grace: 0.5 s.
+fn stall_abandon(ctx: &Context, p: &DownloadProgress, latency_s: f64) -> Option<usize> {
+    let elapsed = p.elapsed.as_secs_f64();
+    let ttfb = p.ttfb?.as_secs_f64();
+    let transfer = elapsed - ttfb;
+    if elapsed < 0.5 || transfer <= 0.0 || p.bytes_done == 0 || p.level == 0 {
+        return None;
+    }
+    let ladder = ctx.ladder;
+    let total = p.bytes_total.unwrap_or_else(|| ladder.fragment_bytes(p.fragment_index, p.level)) as f64;
+    let done = p.bytes_done as f64;
+    let tput = done / transfer; // bytes/s
+    let left_s = (total - done) / tput;
+    let buffer = ctx.buffer.level.as_secs_f64();
+    if left_s <= buffer {
+        return None;
+    }
+    let time_for = |q: usize| latency_s + ladder.fragment_bytes(p.fragment_index, q) as f64 / tput;
+    let fits = (0..p.level).rev().find(|&q| time_for(q) <= buffer).unwrap_or(0);
+    (time_for(fits) < left_s).then_some(fits)
+}
+
+impl QualitySelector for Smoothplay {
+    fn name(&self) -> &str {
+        "smoothplay"
+    }
+
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        let ladder = ctx.ladder;
+        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top());
+        if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
+            cap = cap.min(c);
+        }
+        let Some(bw) = self.prediction_bps() else {
+            return Decision::now(self.p.first_level.min(cap));
+        };
+        self.last_prediction_bps = self.blended_bps();
+        let buf = ctx.buffer.level.as_secs_f64();
+        let bw = if buf < self.p.low_buffer_s && self.p.low_buffer_s > 0.0 {
+            let f = self.p.low_buffer_safety + (1.0 - self.p.low_buffer_safety) * buf / self.p.low_buffer_s;
+            bw * f
+        } else {
+            bw
+        };
+        Decision::now(self.plan(ctx, bw, cap))
+    }
+
+    fn on_download(&mut self, _ctx: &Context, report: &DownloadReport) {
+        self.latency.on_download(report);
+        if report.abandoned {
+            return;
+        }
+        self.last_level = Some(report.level);
+        let Some(actual) = report.throughput_bps() else { return };
+        if let Some(pred) = self.last_prediction_bps.take() {
+            if self.errors.len() >= self.p.error_window.max(1) {
+                self.errors.pop_front();
+            }
+            self.errors.push_back((pred - actual).abs() / actual);
+            self.errors_seen += 1;
+        }
+        self.short.push(actual);
+        self.regime.on_download(report);
+        self.long_inv_sum += 1.0 / actual;
+        self.long_n += 1.0;
+    }
+
+    fn should_abandon(&mut self, ctx: &Context, progress: &DownloadProgress) -> Option<usize> {
+        if !self.p.abandonment {
+            return None;
+        }
+        stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
+    }
+
+    fn on_seek(&mut self) {
+        self.last_prediction_bps = None;
+    }
+
+    fn reset(&mut self) {
+        self.short.reset();
+        self.regime.reset();
+        self.long_inv_sum = 0.0;
+        self.long_n = 0.0;
+        self.latency.reset();
+        self.errors.clear();
+        self.errors_seen = 0;
+        self.last_prediction_bps = None;
+        self.last_level = None;
+        self.decode_cap.reset();
+    }
+}
