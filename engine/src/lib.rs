@@ -16,7 +16,7 @@ pub mod decode;
 pub mod io;
 pub mod schedule;
 pub mod playout;
-// pub mod session; (enabled once manifest, fmp4 and decode land)
+pub mod session;
 
 pub use time::MediaTime;
 /// The quality-selection crate the engine drives, re-exported for embedders.

@@ -73,7 +73,8 @@ impl Session {
         if selection.tracks.is_empty() {
             return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
         }
-        if smoothplay_heuristics::ALGORITHMS.iter().all(|a| *a != config.algorithm) {
+        let ladder = crate::schedule::ladder_for(&selection.tracks.iter().map(|t| t.plan.clone()).collect::<Vec<_>>());
+        if smoothplay_heuristics::selector_by_name(&config.algorithm, &ladder).is_none() {
             return Err(Error::UnknownAlgorithm { name: config.algorithm.clone() });
         }
         Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, opened_at })
