@@ -55,7 +55,7 @@ async fn seek_during_playback_restarts_at_the_target() {
     let mut sink = SeekingSink { tx, sent: false, pts: Vec::new() };
     let mut audio = smoothplay::engine::session::NullAudioSink;
     let stats = session.play(&mut sink, &mut audio, Some(rx), &mut |_| {}).await.unwrap();
-    let back = sink.pts.iter().position(|&p| p == Duration::from_secs(1)).expect("a frame at exactly 1 s after the seek");
+    let back = sink.pts.iter().rposition(|&p| p == Duration::from_secs(1)).expect("a frame at exactly 1 s after the seek");
     assert!(sink.pts[..back].iter().any(|&p| p >= Duration::from_secs(6)));
     assert!(sink.pts[back..].windows(2).all(|w| w[0] < w[1]), "monotonic after the seek");
     assert_eq!(*sink.pts.last().unwrap(), Duration::from_millis(9_960));

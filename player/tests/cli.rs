@@ -1,0 +1,109 @@
+//! The `smoothplay` binary as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_smoothplay"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn small() -> String {
+    repo().join("tests/fixtures/media/small.ism").display().to_string()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("smoothplay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_clean_failure(o: &Output, needle: &str) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "exit status 1 expected; stderr: {e}");
+    assert!(e.contains(needle), "stderr should mention {needle:?}: {e}");
+    assert!(!e.contains("panicked"), "no panic: {e}");
+}
+
+#[test]
+fn help_lists_the_options() {
+    let o = bin().arg("--help").output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    for opt in ["--headless", "--untimed", "--video-bitrate", "--framemd5", "--dump-video", "--stats-json", "--start", "--abr"] {
+        assert!(out.contains(opt), "--help mentions {opt}");
+    }
+}
+
+#[test]
+fn framemd5_stats_and_y4m_outputs() {
+    let md5 = tmp("small.framemd5");
+    let stats = tmp("small.json");
+    let y4m = tmp("small.y4m");
+    let o = bin()
+        .args(["--headless", "--untimed", "--quiet", "--video-bitrate", "min", &small()])
+        .arg("--framemd5").arg(&md5)
+        .arg("--stats-json").arg(&stats)
+        .arg("--dump-video").arg(&y4m)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let text = std::fs::read_to_string(&md5).unwrap();
+    assert!(text.starts_with("#format: frame checksums\n"));
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines.len(), 250);
+    let fields: Vec<&str> = lines[1].split(',').map(str::trim).collect();
+    assert_eq!(fields.len(), 6, "stream, dts, pts, duration, size, hash");
+    assert_eq!(fields[4], "86400", "320x180 yuv420p");
+    assert_eq!(fields[5].len(), 32);
+
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert!(s["startup_ms"].as_f64().unwrap() >= 0.0);
+    assert_eq!(s["video"]["frames_decoded"], 250);
+    assert_eq!(s["video"]["frames_dropped"], 0);
+    let frags = s["video"]["fragments"].as_array().unwrap();
+    assert_eq!(frags.len(), 5);
+    assert!(frags.iter().all(|f| f["bitrate"] == 200_000 && f["bytes"].as_u64().unwrap() > 0 && f["download_ms"].as_f64().is_some()));
+    assert_eq!(s["audio"]["samples_decoded"], 470 * 1024);
+    assert_eq!(s["rebuffer"]["count"], 0);
+    assert!(s["rebuffer"]["total_ms"].as_f64().is_some());
+    assert!(s["wall_ms"].as_f64().unwrap() > 0.0);
+    assert!(s["cpu_ms"].as_f64().is_some());
+
+    let y = std::fs::read(&y4m).unwrap();
+    assert!(y.starts_with(b"YUV4MPEG2 W320 H180"));
+    let frames = y.windows(6).filter(|w| w == b"FRAME\n").count();
+    assert_eq!(frames, 250);
+}
+
+#[test]
+fn bad_inputs_fail_cleanly() {
+    assert_clean_failure(&bin().args(["--quiet", "/no/such/presentation"]).output().unwrap(), "no such file");
+    let dir = tmp("garbage.ism");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Manifest"), b"<html>not a manifest</html>").unwrap();
+    assert_clean_failure(&bin().arg("--quiet").arg(&dir).output().unwrap(), "bad manifest");
+    assert_clean_failure(&bin().args(["--quiet", "http://127.0.0.1:9/a.ism/Manifest"]).output().unwrap(), "connection");
+    assert_clean_failure(&bin().args(["--quiet", "--abr", "magic", &small()]).output().unwrap(), "robustmpc");
+    let o = bin().args(["--video-bitrate", "fast", &small()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
+    assert!(stderr(&o).contains("invalid video bitrate"));
+}
+
+#[test]
+fn plays_the_bundled_demo_without_a_url() {
+    let stats = tmp("demo.json");
+    let o = bin().args(["--headless", "--untimed", "--quiet", "--stats-json"]).arg(&stats).current_dir(repo()).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert!(s["url"].as_str().unwrap().ends_with("assets/demo.ism"));
+    assert!(s["video"]["frames_decoded"].as_u64().unwrap() >= 400, "about 20 s at 25 fps");
+}
