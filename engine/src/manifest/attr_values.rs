@@ -54,7 +54,7 @@ impl AttrSite<'_> {
 /// Hex digits (either case, surrounding whitespace allowed) to bytes.
 pub(crate) fn decode_hex(value: &str) -> Result<Vec<u8>, &'static str> {
     let t = value.trim().as_bytes();
-    if t.len() % 2 != 0 {
+    if t.len() & 1 == 1 {
         return Err("odd number of hex digits");
     }
     t.chunks_exact(2)

@@ -47,7 +47,7 @@ impl BitWriter {
     fn put(&mut self, value: u32, width: u32) {
         for shift in (0..width).rev() {
             let bit = ((value >> shift) & 1) as u8;
-            if self.used_bits % 8 == 0 {
+            if self.used_bits & 7 == 0 {
                 self.bytes.push(0);
             }
             if let Some(last) = self.bytes.last_mut() {

@@ -37,8 +37,8 @@ pub struct Manifest {
 
 impl Manifest {
     /// Streams of one kind, in document order (several = alternatives such as languages).
-    pub fn streams_of<'a>(&'a self, kind: &'a StreamKind) -> impl Iterator<Item = &'a StreamIndex> + 'a {
-        self.streams.iter().filter(move |s| &s.kind == kind)
+    pub fn streams_of(&self, kind: StreamKind) -> impl Iterator<Item = &StreamIndex> + '_ {
+        self.streams.iter().filter(move |s| s.kind == kind)
     }
 
     /// `true` when the manifest carries at least one protection header.

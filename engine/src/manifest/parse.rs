@@ -61,7 +61,7 @@ fn decode_document(xml: &[u8]) -> Result<std::borrow::Cow<'_, str>, ManifestErro
         for (i, ch) in char::decode_utf16(units).enumerate() {
             out.push(ch.map_err(|_| ManifestError::Encoding { offset: 2 + 2 * i as u64 })?);
         }
-        if bytes.len() % 2 != 0 {
+        if bytes.len() & 1 == 1 {
             return Err(ManifestError::Encoding { offset: 2 + bytes.len() as u64 - 1 });
         }
         Ok(out)
@@ -161,9 +161,9 @@ impl<'l> Parser<'l> {
     fn attrs<'a>(&self, e: &'a BytesStart<'_>, element: &'static str, offset: u64) -> Result<Vec<Attr<'a>>, ManifestError> {
         attributes(e, self.limits.max_attribute_len).map_err(|p| match p {
             AttrProblem::Syntax(message) => ManifestError::Xml { offset, message: format!("<{element}>: {message}") },
-            AttrProblem::TooLong(name) => ManifestError::LimitExceeded {
+            AttrProblem::TooLong => ManifestError::LimitExceeded {
                 element,
-                what: if name.is_empty() { "bytes in an attribute value" } else { "bytes in an attribute value" },
+                what: "bytes in an attribute value",
                 limit: self.limits.max_attribute_len,
                 offset,
             },

@@ -6,6 +6,7 @@
 //! - 4.0: `DATA/KID` (base64 text), `DATA/PROTECTINFO/ALGID` and `KEYLEN`, `DATA/CHECKSUM`;
 //! - 4.1: `DATA/PROTECTINFO/KID` with `ALGID`, `VALUE`, `CHECKSUM` attributes;
 //! - 4.2/4.3: `DATA/PROTECTINFO/KIDS/KID` with the same attributes, possibly several.
+//!
 //! `LA_URL`, `LUI_URL` and `DS_ID` sit under `DATA` in every version.
 //!
 //! KIDs are base64 of a GUID in Microsoft's mixed-endian layout (first three fields
@@ -224,20 +225,19 @@ impl<'a> Cursor<'a> {
 
     fn u16_le(&mut self, what: &'static str) -> Result<u16, PlayReadyError> {
         let b = self.take(2, what, self.data.len())?;
-        Ok(u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]))
+        Ok(<[u8; 2]>::try_from(b).map(u16::from_le_bytes).unwrap_or(0))
     }
 
     fn u32_le(&mut self, what: &'static str) -> Result<u32, PlayReadyError> {
-        let lo = u32::from(self.u16_le(what)?);
-        let hi = u32::from(self.u16_le(what)?);
-        Ok(lo | hi << 16)
+        let b = self.take(4, what, self.data.len())?;
+        Ok(<[u8; 4]>::try_from(b).map(u32::from_le_bytes).unwrap_or(0))
     }
 }
 
 /// UTF-16LE to String (a leading BOM is dropped; an odd trailing byte or an unpaired
 /// surrogate is an error).
 fn decode_utf16le(bytes: &[u8]) -> Result<String, PlayReadyError> {
-    if bytes.len() % 2 != 0 {
+    if bytes.len() & 1 == 1 {
         return Err(PlayReadyError::NotUtf16);
     }
     let units = bytes

@@ -109,7 +109,7 @@ impl TimelineBuilder {
             let p = if k + 1 == count as u64 {
                 payloads.take().unwrap_or_default()
             } else {
-                payloads.as_ref().map(|p| p.clone()).unwrap_or_default()
+                payloads.clone().unwrap_or_default()
             };
             self.chunks.push(Chunk { start: MediaTime::new(ticks, self.timescale), duration, payloads: p });
         }

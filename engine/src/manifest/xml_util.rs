@@ -22,8 +22,8 @@ pub(crate) struct Attr<'a> {
 pub(crate) enum AttrProblem {
     /// Bad attribute syntax (quick-xml's message).
     Syntax(String),
-    /// Value longer than the limit (name given).
-    TooLong(String),
+    /// Value longer than the limit.
+    TooLong,
 }
 
 /// Reads every attribute of `e`; values longer than `max_len` bytes are refused.
@@ -35,7 +35,7 @@ pub(crate) fn attributes<'a>(e: &'a BytesStart<'_>, max_len: usize) -> Result<Ve
         let key: &'a str = attr.key.0;
         let name = key.rsplit(':').next().unwrap_or(key);
         if attr.value.len() > max_len {
-            return Err(AttrProblem::TooLong(name.to_owned()));
+            return Err(AttrProblem::TooLong);
         }
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
