@@ -2,8 +2,9 @@
 //! whose manifest gives `SamplingRate` and `Channels` but no `CodecPrivateData`.
 
 /// The 13 sampling rates that have a 4-bit index in an AudioSpecificConfig.
-const SAMPLING_RATES: [u32; 13] =
-    [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const SAMPLING_RATES: [u32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 
 /// AAC-LC audio object type.
 const AOT_AAC_LC: u32 = 2;

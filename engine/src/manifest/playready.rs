@@ -81,7 +81,9 @@ impl PlayReadyKid {
     pub fn checksum_matches(&self, key: &[u8; 16]) -> Option<bool> {
         let checksum = self.checksum.as_deref()?;
         match self.algid {
-            Some(Algorithm::AesCtr) | None => Some(verify_checksum(&self.guid_bytes, key, checksum)),
+            Some(Algorithm::AesCtr) | None => {
+                Some(verify_checksum(&self.guid_bytes, key, checksum))
+            }
             _ => None,
         }
     }
@@ -91,7 +93,10 @@ impl PlayReadyKid {
 /// The swap is its own inverse.
 pub fn guid_to_cenc(guid: &[u8; 16]) -> [u8; 16] {
     let g = guid;
-    [g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]]
+    [
+        g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13],
+        g[14], g[15],
+    ]
 }
 
 /// PlayReady AESCTR key checksum: the first 8 bytes of AES-128-ECB(key) applied to the
@@ -192,7 +197,10 @@ fn header_record(object: &[u8]) -> Result<&[u8], PlayReadyError> {
     if object.starts_with(b"<\0") || object.starts_with(&[0xFF, 0xFE]) {
         return Ok(object);
     }
-    let mut cur = Cursor { data: object, pos: 0 };
+    let mut cur = Cursor {
+        data: object,
+        pos: 0,
+    };
     let declared_len = cur.u32_le("object length")? as usize;
     // Be lenient about a wrong total length, but never read past the real end.
     let end = declared_len.clamp(6, object.len());
@@ -215,10 +223,21 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, what: &'static str, end: usize) -> Result<&'a [u8], PlayReadyError> {
-        let stop = self.pos.checked_add(n).filter(|&s| s <= end.min(self.data.len()));
+    fn take(
+        &mut self,
+        n: usize,
+        what: &'static str,
+        end: usize,
+    ) -> Result<&'a [u8], PlayReadyError> {
+        let stop = self
+            .pos
+            .checked_add(n)
+            .filter(|&s| s <= end.min(self.data.len()));
         let bytes = stop.and_then(|s| self.data.get(self.pos..s));
-        let bytes = bytes.ok_or(PlayReadyError::Truncated { offset: self.pos, what })?;
+        let bytes = bytes.ok_or(PlayReadyError::Truncated {
+            offset: self.pos,
+            what,
+        })?;
         self.pos += n;
         Ok(bytes)
     }
@@ -240,11 +259,18 @@ fn decode_utf16le(bytes: &[u8]) -> Result<String, PlayReadyError> {
     if bytes.len() & 1 == 1 {
         return Err(PlayReadyError::NotUtf16);
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|p| <[u8; 2]>::try_from(p).map(u16::from_le_bytes).unwrap_or(0xFFFD));
-    let text: String = char::decode_utf16(units).collect::<Result<_, _>>().map_err(|_| PlayReadyError::NotUtf16)?;
-    Ok(text.strip_prefix('\u{FEFF}').map(str::to_owned).unwrap_or(text))
+    let units = bytes.chunks_exact(2).map(|p| {
+        <[u8; 2]>::try_from(p)
+            .map(u16::from_le_bytes)
+            .unwrap_or(0xFFFD)
+    });
+    let text: String = char::decode_utf16(units)
+        .collect::<Result<_, _>>()
+        .map_err(|_| PlayReadyError::NotUtf16)?;
+    Ok(text
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_owned)
+        .unwrap_or(text))
 }
 
 /// Where in the WRMHEADER tree an element sits, for the elements we read.
@@ -270,7 +296,11 @@ enum Place {
 
 fn place_of(path: &[String]) -> Place {
     let is = |names: &[&str]| {
-        path.len() == names.len() && path.iter().zip(names).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        path.len() == names.len()
+            && path
+                .iter()
+                .zip(names)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
     };
     if is(&["WRMHEADER", "DATA", "KID"]) {
         Place::DataKid
@@ -294,7 +324,9 @@ fn place_of(path: &[String]) -> Place {
 /// `true` for a 4.1 `PROTECTINFO/KID` or a 4.2+ `PROTECTINFO/KIDS/KID` element.
 fn is_attribute_kid(path: &[String]) -> bool {
     let upper: Vec<&str> = path.iter().map(String::as_str).collect();
-    let eq = |a: &[&str], b: &[&str]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y));
+    let eq = |a: &[&str], b: &[&str]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+    };
     eq(&upper, &["WRMHEADER", "DATA", "PROTECTINFO", "KID"])
         || eq(&upper, &["WRMHEADER", "DATA", "PROTECTINFO", "KIDS", "KID"])
 }
@@ -302,7 +334,9 @@ fn is_attribute_kid(path: &[String]) -> bool {
 fn decode_kid(value: &str) -> Result<[u8; 16], PlayReadyError> {
     decode_base64(value)
         .and_then(|v| <[u8; 16]>::try_from(v.as_slice()).ok())
-        .ok_or_else(|| PlayReadyError::InvalidKid { value: quoted(value.trim()) })
+        .ok_or_else(|| PlayReadyError::InvalidKid {
+            value: quoted(value.trim()),
+        })
 }
 
 /// Accumulates what the walk finds.
@@ -317,20 +351,28 @@ struct HeaderBuilder {
 impl HeaderBuilder {
     fn push_kid(&mut self, kid: PlayReadyKid) -> Result<(), PlayReadyError> {
         if self.header.kids.len() >= self.max_kids {
-            return Err(PlayReadyError::TooManyKids { limit: self.max_kids });
+            return Err(PlayReadyError::TooManyKids {
+                limit: self.max_kids,
+            });
         }
         self.header.kids.push(kid);
         Ok(())
     }
 
     /// A 4.1+ `<KID ALGID VALUE CHECKSUM>` element.
-    fn attribute_kid(&mut self, e: &quick_xml::events::BytesStart<'_>, offset: u64) -> Result<(), PlayReadyError> {
-        let attrs = attributes(e, MAX_WRMHEADER_ATTRIBUTE)
-            .map_err(|_| PlayReadyError::Xml { offset, message: "bad KID attributes".into() })?;
+    fn attribute_kid(
+        &mut self,
+        e: &quick_xml::events::BytesStart<'_>,
+        offset: u64,
+    ) -> Result<(), PlayReadyError> {
         let mut kid = None;
         let mut algid = None;
         let mut checksum = None;
-        for a in attrs {
+        for a in attributes(e, MAX_WRMHEADER_ATTRIBUTE) {
+            let a = a.map_err(|_| PlayReadyError::Xml {
+                offset,
+                message: "bad KID attributes".into(),
+            })?;
             if a.name.eq_ignore_ascii_case("VALUE") {
                 kid = Some(decode_kid(&a.value)?);
             } else if a.name.eq_ignore_ascii_case("ALGID") {
@@ -341,7 +383,11 @@ impl HeaderBuilder {
         }
         // A KID element without VALUE (4.3 allows it for AESCBC placeholders) adds nothing.
         if let Some(guid_bytes) = kid {
-            self.push_kid(PlayReadyKid { guid_bytes, algid, checksum })?;
+            self.push_kid(PlayReadyKid {
+                guid_bytes,
+                algid,
+                checksum,
+            })?;
         }
         Ok(())
     }
@@ -363,10 +409,16 @@ impl HeaderBuilder {
 
     fn finish(mut self) -> Result<PlayReadyHeader, PlayReadyError> {
         if let Some(guid_bytes) = self.data_kid {
-            let kid = PlayReadyKid { guid_bytes, algid: self.header.algid.clone(), checksum: self.data_checksum.take() };
+            let kid = PlayReadyKid {
+                guid_bytes,
+                algid: self.header.algid.clone(),
+                checksum: self.data_checksum.take(),
+            };
             // The 4.0 KID comes first: it is the header's only (default) KID.
             if self.header.kids.len() >= self.max_kids {
-                return Err(PlayReadyError::TooManyKids { limit: self.max_kids });
+                return Err(PlayReadyError::TooManyKids {
+                    limit: self.max_kids,
+                });
             }
             self.header.kids.insert(0, kid);
         }
@@ -396,24 +448,33 @@ fn parse_wrmheader(xml: String, max_kids: usize) -> Result<PlayReadyHeader, Play
     };
     loop {
         let offset = reader.buffer_position();
-        let ev = reader.read_event().map_err(|e| PlayReadyError::Xml { offset, message: e.to_string() })?;
+        let ev = reader.read_event().map_err(|e| PlayReadyError::Xml {
+            offset,
+            message: e.to_string(),
+        })?;
         match &ev {
             Event::Start(e) | Event::Empty(e) => {
                 let name = local_name(e);
                 if path.is_empty() {
                     if !name.eq_ignore_ascii_case("WRMHEADER") {
-                        return Err(PlayReadyError::WrongRoot { found: quoted(name) });
+                        return Err(PlayReadyError::WrongRoot {
+                            found: quoted(name),
+                        });
                     }
-                    for a in attributes(e, MAX_WRMHEADER_ATTRIBUTE)
-                        .map_err(|_| PlayReadyError::Xml { offset, message: "bad WRMHEADER attributes".into() })?
-                    {
+                    for a in attributes(e, MAX_WRMHEADER_ATTRIBUTE) {
+                        let a = a.map_err(|_| PlayReadyError::Xml {
+                            offset,
+                            message: "bad WRMHEADER attributes".into(),
+                        })?;
                         if a.name.eq_ignore_ascii_case("version") {
                             builder.header.version = a.value.trim().to_owned();
                         }
                     }
                 }
                 if path.len() >= MAX_WRMHEADER_DEPTH {
-                    return Err(PlayReadyError::TooDeep { limit: MAX_WRMHEADER_DEPTH });
+                    return Err(PlayReadyError::TooDeep {
+                        limit: MAX_WRMHEADER_DEPTH,
+                    });
                 }
                 path.push(name.to_owned());
                 if is_attribute_kid(&path) {
@@ -437,9 +498,14 @@ fn parse_wrmheader(xml: String, max_kids: usize) -> Result<PlayReadyHeader, Play
             }
             Event::Eof => {
                 if path.is_empty() {
-                    return Err(PlayReadyError::WrongRoot { found: String::new() });
+                    return Err(PlayReadyError::WrongRoot {
+                        found: String::new(),
+                    });
                 }
-                return Err(PlayReadyError::Xml { offset, message: "unexpected end of WRMHEADER".into() });
+                return Err(PlayReadyError::Xml {
+                    offset,
+                    message: "unexpected end of WRMHEADER".into(),
+                });
             }
             other => {
                 if let Some(piece) = text_piece(other) {
@@ -471,14 +537,21 @@ mod tests {
     }
 
     const KID_B64: &str = "MyIRAFVEd2aImaq7zN3u/w==";
-    const KID_CENC: [u8; 16] =
-        [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
-    const KEY: [u8; 16] =
-        [0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c];
+    const KID_CENC: [u8; 16] = [
+        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+        0xff,
+    ];
+    const KEY: [u8; 16] = [
+        0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f,
+        0x3c,
+    ];
 
     #[test]
     fn swaps_guid_fields_to_cenc_order() {
-        let guid = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
+        let guid = [
+            0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ];
         assert_eq!(guid_to_cenc(&guid), KID_CENC);
         assert_eq!(guid_to_cenc(&KID_CENC), guid);
     }
@@ -527,7 +600,8 @@ mod tests {
 
     #[test]
     fn accepts_a_bare_wrmheader_without_object_wrapper() {
-        let xml = format!("<WRMHEADER version=\"4.0.0.0\"><DATA><KID>{KID_B64}</KID></DATA></WRMHEADER>");
+        let xml =
+            format!("<WRMHEADER version=\"4.0.0.0\"><DATA><KID>{KID_B64}</KID></DATA></WRMHEADER>");
         let bare: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let h = PlayReadyHeader::from_object(&bare, 8).expect("bare header");
         assert_eq!(h.kids.len(), 1);
@@ -535,34 +609,77 @@ mod tests {
 
     #[test]
     fn rejects_broken_objects_with_typed_errors() {
-        assert_eq!(PlayReadyHeader::from_object(&[1, 0], 8), Err(PlayReadyError::Truncated { offset: 0, what: "object length" }));
+        assert_eq!(
+            PlayReadyHeader::from_object(&[1, 0], 8),
+            Err(PlayReadyError::Truncated {
+                offset: 0,
+                what: "object length"
+            })
+        );
         let mut obj = utf16le_object("<WRMHEADER/>");
         obj.truncate(obj.len() - 3);
-        assert!(matches!(PlayReadyHeader::from_object(&obj, 8), Err(PlayReadyError::Truncated { what: "record value", .. })));
+        assert!(matches!(
+            PlayReadyHeader::from_object(&obj, 8),
+            Err(PlayReadyError::Truncated {
+                what: "record value",
+                ..
+            })
+        ));
         let no_header = [10, 0, 0, 0, 1, 0, 3, 0, 0, 0];
-        assert_eq!(PlayReadyHeader::from_object(&no_header, 8), Err(PlayReadyError::NoHeaderRecord));
+        assert_eq!(
+            PlayReadyHeader::from_object(&no_header, 8),
+            Err(PlayReadyError::NoHeaderRecord)
+        );
         let wrong_root = utf16le_object("<HEADER/>");
-        assert_eq!(PlayReadyHeader::from_object(&wrong_root, 8), Err(PlayReadyError::WrongRoot { found: "HEADER".into() }));
+        assert_eq!(
+            PlayReadyHeader::from_object(&wrong_root, 8),
+            Err(PlayReadyError::WrongRoot {
+                found: "HEADER".into()
+            })
+        );
         let bad_kid = utf16le_object("<WRMHEADER><DATA><KID>AAAA</KID></DATA></WRMHEADER>");
-        assert_eq!(PlayReadyHeader::from_object(&bad_kid, 8), Err(PlayReadyError::InvalidKid { value: "AAAA".into() }));
+        assert_eq!(
+            PlayReadyHeader::from_object(&bad_kid, 8),
+            Err(PlayReadyError::InvalidKid {
+                value: "AAAA".into()
+            })
+        );
         let unclosed = utf16le_object("<WRMHEADER><DATA>");
-        assert!(matches!(PlayReadyHeader::from_object(&unclosed, 8), Err(PlayReadyError::Xml { .. })));
-        let many = format!("<WRMHEADER><DATA><PROTECTINFO><KIDS>{}</KIDS></PROTECTINFO></DATA></WRMHEADER>",
-            format!("<KID VALUE=\"{KID_B64}\"/>").repeat(3));
-        assert_eq!(PlayReadyHeader::from_object(&utf16le_object(&many), 2), Err(PlayReadyError::TooManyKids { limit: 2 }));
+        assert!(matches!(
+            PlayReadyHeader::from_object(&unclosed, 8),
+            Err(PlayReadyError::Xml { .. })
+        ));
+        let many = format!(
+            "<WRMHEADER><DATA><PROTECTINFO><KIDS>{}</KIDS></PROTECTINFO></DATA></WRMHEADER>",
+            format!("<KID VALUE=\"{KID_B64}\"/>").repeat(3)
+        );
+        assert_eq!(
+            PlayReadyHeader::from_object(&utf16le_object(&many), 2),
+            Err(PlayReadyError::TooManyKids { limit: 2 })
+        );
     }
 
     #[test]
     fn checksum_is_aes_ecb_of_the_guid_order_kid() {
         // The small-bento-cenc.ism header's CHECKSUM for KID 00112233-... and its key
         // (tests/fixtures/media/KEYS.txt); the manifest test checks it end to end.
-        let guid = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
+        let guid = [
+            0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ];
         let checksum = decode_base64("Iw9W7YmpO04=").unwrap_or_default();
         assert!(verify_checksum(&guid, &KEY, &checksum));
-        assert!(!verify_checksum(&KID_CENC, &KEY, &checksum), "CENC order must not match");
+        assert!(
+            !verify_checksum(&KID_CENC, &KEY, &checksum),
+            "CENC order must not match"
+        );
         let mut wrong_key = KEY;
         wrong_key[0] ^= 1;
         assert!(!verify_checksum(&guid, &wrong_key, &checksum));
-        assert!(!verify_checksum(&guid, &KEY, checksum.get(..7).unwrap_or_default()));
+        assert!(!verify_checksum(
+            &guid,
+            &KEY,
+            checksum.get(..7).unwrap_or_default()
+        ));
     }
 }

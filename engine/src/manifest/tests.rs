@@ -3,7 +3,10 @@
 use super::*;
 use crate::time::MediaTime;
 
-const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/peer-manifests/");
+const PEER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/peer-manifests/"
+);
 const MEDIA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/media/");
 
 fn read(path: &str) -> Vec<u8> {
@@ -28,11 +31,16 @@ fn starts(s: &StreamIndex) -> Vec<u64> {
     s.chunks.iter().map(|c| c.start.ticks).collect()
 }
 
-fn stream<'a>(m: &'a Manifest, kind: StreamKind) -> &'a StreamIndex {
-    m.streams.iter().find(|s| s.kind == kind).unwrap_or_else(|| panic!("no {kind:?} stream"))
+fn stream(m: &Manifest, kind: StreamKind) -> &StreamIndex {
+    m.streams
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} stream"))
 }
 
-const KEY: [u8; 16] = [0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c];
+const KEY: [u8; 16] = [
+    0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
+];
 
 // ---- peer manifests -------------------------------------------------------------
 
@@ -44,10 +52,19 @@ fn exoplayer_1_v2_with_playready_custom_attributes_and_start_time_underscore() {
     assert!(!m.is_live);
     let pr = m.playready().expect("PlayReady header");
     assert_eq!(pr.version, "4.0.0.0");
-    assert_eq!(pr.la_url.as_deref(), Some("https://T-ONLINE.DUMMY-SERVER/ArtemisLicenseServer/PlayReadyManager.asmx"));
+    assert_eq!(
+        pr.la_url.as_deref(),
+        Some("https://T-ONLINE.DUMMY-SERVER/ArtemisLicenseServer/PlayReadyManager.asmx")
+    );
     assert_eq!(pr.kids.len(), 1);
-    assert_eq!(hex(&pr.kids[0].cenc_bytes()), "380ca5052c67408583770df861c91f64");
-    assert_eq!(hex(&pr.kids[0].guid_bytes), "05a50c38672c854083770df861c91f64");
+    assert_eq!(
+        hex(&pr.kids[0].cenc_bytes()),
+        "380ca5052c67408583770df861c91f64"
+    );
+    assert_eq!(
+        hex(&pr.kids[0].guid_bytes),
+        "05a50c38672c854083770df861c91f64"
+    );
     assert_eq!(pr.kids[0].algid, Some(Algorithm::AesCtr));
     assert_eq!(pr.kids[0].checksum.as_ref().map(Vec::len), Some(8));
 
@@ -58,11 +75,24 @@ fn exoplayer_1_v2_with_playready_custom_attributes_and_start_time_underscore() {
     assert_eq!(v.levels.len(), 2);
     assert_eq!((v.levels[0].index, v.levels[1].index), (0, 5));
     assert_eq!(v.levels[0].fourcc.as_deref(), Some("WVC1"));
-    assert_eq!(v.levels[1].custom_attributes, vec![("Compatibility".to_string(), "Handheld".to_string())]);
+    assert_eq!(
+        v.levels[1].custom_attributes,
+        vec![("Compatibility".to_string(), "Handheld".to_string())]
+    );
     assert_eq!(starts(v), vec![0, 19_680_000, 28_660_000]);
-    let durations: Vec<_> = v.chunks.iter().map(|c| c.duration.map(|d| d.ticks)).collect();
-    assert_eq!(durations, vec![Some(19_680_000), Some(8_980_000), Some(8_980_000)]);
-    assert_eq!(v.fragment_url(&v.levels[0], &v.chunks[1]), "QualityLevels(1536000,Compatibility=Desktop)/Fragments(video=19680000)");
+    let durations: Vec<_> = v
+        .chunks
+        .iter()
+        .map(|c| c.duration.map(|d| d.ticks))
+        .collect();
+    assert_eq!(
+        durations,
+        vec![Some(19_680_000), Some(8_980_000), Some(8_980_000)]
+    );
+    assert_eq!(
+        v.fragment_url(&v.levels[0], &v.chunks[1]),
+        "QualityLevels(1536000,Compatibility=Desktop)/Fragments(video=19680000)"
+    );
     assert_eq!(v.duration(), Some(MediaTime::new(37_640_000, 10_000_000)));
 }
 
@@ -70,7 +100,10 @@ fn exoplayer_1_v2_with_playready_custom_attributes_and_start_time_underscore() {
 fn exoplayer_2_system_id_with_braces_is_playready() {
     let m = peer("exoplayer_sample_ismc_2.ismc");
     assert_eq!(m.protection.len(), 1);
-    assert_eq!(m.protection[0].system_id, "{9A04F079-9840-4286-AB92-E65BE0885F95}");
+    assert_eq!(
+        m.protection[0].system_id,
+        "{9A04F079-9840-4286-AB92-E65BE0885F95}"
+    );
     assert!(m.protection[0].is_playready());
     assert_eq!(m.protection[0].problem, None);
     assert_eq!(starts(&m.streams[0]), vec![0, 19_680_000]);
@@ -83,27 +116,42 @@ fn dashjs_v1_width_height_and_vc1_data_under_avc1() {
     assert_eq!(m.timescale, 10_000_000);
     let v = stream(&m, StreamKind::Video);
     assert_eq!(v.levels.len(), 6);
-    assert_eq!((v.levels[0].max_width, v.levels[0].max_height), (Some(1280), Some(720)));
+    assert_eq!(
+        (v.levels[0].max_width, v.levels[0].max_height),
+        (Some(1280), Some(720))
+    );
     assert_eq!(v.levels[0].nal_unit_length_field, 4);
     assert!(v.levels[0].is_playable());
-    assert_eq!(v.levels[2].unplayable_reason(), Some(&LevelProblem::CodecPrivateDataNotAnnexB));
+    assert_eq!(
+        v.levels[2].unplayable_reason(),
+        Some(&LevelProblem::CodecPrivateDataNotAnnexB)
+    );
     assert_eq!(v.playable_levels().count(), 5);
     assert_eq!(v.chunks.len(), 208);
     assert_eq!(&starts(v)[..3], &[0, 19_686_294, 39_372_588]);
     assert_eq!(v.chunks[207].start.ticks, 4_075_062_858);
     assert_eq!(v.end().map(|e| e.ticks), Some(4_084_071_841));
-    assert_eq!(v.fragment_url(&v.levels[5], &v.chunks[1]), "QualityLevels(500000)/Fragments(video=19686294)");
+    assert_eq!(
+        v.fragment_url(&v.levels[5], &v.chunks[1]),
+        "QualityLevels(500000)/Fragments(video=19686294)"
+    );
     let a = stream(&m, StreamKind::Audio);
     assert_eq!(a.chunks.len(), 208);
     assert_eq!(a.chunks[207].start.ticks, 4_075_566_439);
     // AACL with empty CodecPrivateData and no SamplingRate/Channels: nothing to configure.
-    assert_eq!(a.levels[0].unplayable_reason(), Some(&LevelProblem::NoAudioSpecificConfig));
+    assert_eq!(
+        a.levels[0].unplayable_reason(),
+        Some(&LevelProblem::NoAudioSpecificConfig)
+    );
 }
 
 #[test]
 fn dashjs_kitchen_sink_keeps_malformed_system_id_and_odd_streams() {
     let m = peer("dashjs_manifestSubtype.xml");
-    assert_eq!(m.custom_attributes, vec![("timeScaleZeroPoint".to_string(), "...".to_string())]);
+    assert_eq!(
+        m.custom_attributes,
+        vec![("timeScaleZeroPoint".to_string(), "...".to_string())]
+    );
     assert_eq!(m.protection.len(), 1);
     let p = &m.protection[0];
     assert_eq!(p.system_id, "{9A04F079-9840-4286-AB92E65BE0885F95}");
@@ -114,26 +162,46 @@ fn dashjs_kitchen_sink_keeps_malformed_system_id_and_odd_streams() {
 
     let v = &m.streams[0];
     assert_eq!(v.levels.len(), 4);
-    assert_eq!(v.levels[1].custom_attributes, vec![("hardwareProfile".to_string(), "1000".to_string())]);
+    assert_eq!(
+        v.levels[1].custom_attributes,
+        vec![("hardwareProfile".to_string(), "1000".to_string())]
+    );
     // n="0", n="1", n="114" with d only: n is ignored, times accumulate.
     assert_eq!(starts(v), vec![0, 19_680_000, 28_660_000]);
     assert_eq!(v.chunks[0].payloads.len(), 6);
     assert_eq!(v.chunks[0].payloads[2].track_index, Some(2));
     assert_eq!(
         v.chunks[0].payloads[2].attributes,
-        vec![("s".to_string(), "1217".to_string()), ("q".to_string(), "875".to_string())]
+        vec![
+            ("s".to_string(), "1217".to_string()),
+            ("q".to_string(), "875".to_string())
+        ]
     );
     assert_eq!(v.chunks[0].payloads[2].data, PayloadData::Absent);
-    assert_eq!(v.fragment_url(&v.levels[1], &v.chunks[2]), "QualityLevels(1536000,hardwareProfile=1000)/Fragments(video=28660000)");
+    assert_eq!(
+        v.fragment_url(&v.levels[1], &v.chunks[2]),
+        "QualityLevels(1536000,hardwareProfile=1000)/Fragments(video=28660000)"
+    );
 
     let zoetrope = &m.streams[1];
     assert_eq!(zoetrope.subtype.as_deref(), Some("ZOET"));
     assert_eq!(zoetrope.parent_stream_index.as_deref(), Some("video"));
-    assert_eq!(zoetrope.levels[0].fourcc.as_deref(), Some("JPEG"), "inherited from the StreamIndex");
+    assert_eq!(
+        zoetrope.levels[0].fourcc.as_deref(),
+        Some("JPEG"),
+        "inherited from the StreamIndex"
+    );
     assert_eq!(starts(zoetrope), vec![0, 100_000_000, 200_000_000]);
-    let durations: Vec<_> = zoetrope.chunks.iter().map(|c| c.duration.map(|d| d.ticks)).collect();
+    let durations: Vec<_> = zoetrope
+        .chunks
+        .iter()
+        .map(|c| c.duration.map(|d| d.ticks))
+        .collect();
     assert_eq!(durations, vec![Some(100_000_000), Some(100_000_000), None]);
-    assert_eq!(zoetrope.chunk_at(MediaTime::new(250_000_000, 10_000_000)), Some(2));
+    assert_eq!(
+        zoetrope.chunk_at(MediaTime::new(250_000_000, 10_000_000)),
+        Some(2)
+    );
 
     let audio = &m.streams[2];
     assert_eq!(audio.language.as_deref(), Some("eng"));
@@ -146,10 +214,16 @@ fn dashjs_kitchen_sink_keeps_malformed_system_id_and_odd_streams() {
     assert_eq!(captions.subtype.as_deref(), Some("CAPT"));
     assert_eq!(captions.name.as_deref(), Some("captions "));
     assert_eq!(captions.levels[0].fourcc.as_deref(), Some("DFXP"));
-    assert_eq!(captions.levels[0].problems, vec![LevelProblem::MissingBitrate]);
+    assert_eq!(
+        captions.levels[0].problems,
+        vec![LevelProblem::MissingBitrate]
+    );
     assert_eq!(captions.chunks.len(), 3);
     // Script-command and chapter streams carry <Content>, not chunks.
-    assert_eq!((m.streams[4].subtype.as_deref(), m.streams[4].chunks.len()), (Some("SCMD"), 0));
+    assert_eq!(
+        (m.streams[4].subtype.as_deref(), m.streams[4].chunks.len()),
+        (Some("SCMD"), 0)
+    );
     assert_eq!(m.streams[5].url_template, "");
 }
 
@@ -158,11 +232,19 @@ fn dashjs_missing_fourcc_is_a_per_level_problem() {
     let m = peer("dashjs_manifestFourCCError.xml");
     let v = stream(&m, StreamKind::Video);
     assert_eq!(v.levels[0].fourcc, None);
-    assert_eq!(v.levels[0].unplayable_reason(), Some(&LevelProblem::MissingFourCc));
-    assert_eq!((v.levels[0].max_width, v.levels[0].max_height), (Some(1280), Some(720)));
+    assert_eq!(
+        v.levels[0].unplayable_reason(),
+        Some(&LevelProblem::MissingFourCc)
+    );
+    assert_eq!(
+        (v.levels[0].max_width, v.levels[0].max_height),
+        (Some(1280), Some(720))
+    );
     let a = stream(&m, StreamKind::Audio);
     assert_eq!(a.levels[0].fourcc.as_deref(), Some("AACL"));
-    assert!(a.levels[0].problems.contains(&LevelProblem::FourCcAssumedAacl));
+    assert!(a.levels[0]
+        .problems
+        .contains(&LevelProblem::FourCcAssumedAacl));
     assert_eq!(a.chunks.len(), 1);
 }
 
@@ -170,24 +252,39 @@ fn dashjs_missing_fourcc_is_a_per_level_problem() {
 fn msdocs_live_sparse_stream_with_r_and_payloads() {
     let m = peer("msdocs_live_sparse_scte35.ismc");
     assert!(m.is_live);
-    assert_eq!(m.duration, None, "Duration=0 in a live manifest means unknown");
+    assert_eq!(
+        m.duration, None,
+        "Duration=0 in a live manifest means unknown"
+    );
     assert_eq!(m.lookahead_count, Some(2));
-    assert_eq!(m.dvr_window_length, Some(MediaTime::new(6_000_000_000, 10_000_000)));
+    assert_eq!(
+        m.dvr_window_length,
+        Some(MediaTime::new(6_000_000_000, 10_000_000))
+    );
     let v = stream(&m, StreamKind::Video);
     assert_eq!(v.subtype, None);
     assert_eq!(v.chunks.len(), 300);
     assert_eq!(v.chunks[299].start.ticks, 299 * 20_000_000);
     assert_eq!(v.end().map(|e| e.ticks), Some(300 * 20_000_000));
-    assert_eq!(v.fragment_url(&v.levels[1], &v.chunks[299]), "QualityLevels(305000)/Fragments(video=5980000000)");
+    assert_eq!(
+        v.fragment_url(&v.levels[1], &v.chunks[299]),
+        "QualityLevels(305000)/Fragments(video=5980000000)"
+    );
     assert_eq!(stream(&m, StreamKind::Audio).levels[0].audio_tag, Some(354));
     let t = stream(&m, StreamKind::Text);
     assert!(t.manifest_output);
     assert_eq!(t.parent_stream_index.as_deref(), Some("video"));
     assert_eq!(t.levels[0].fourcc, None);
     assert!(t.levels[0].problems.is_empty());
-    assert_eq!(t.levels[0].custom_attributes, vec![("Scheme".to_string(), "urn:scte:scte35:2013:bin".to_string())]);
+    assert_eq!(
+        t.levels[0].custom_attributes,
+        vec![("Scheme".to_string(), "urn:scte:scte35:2013:bin".to_string())]
+    );
     assert_eq!(starts(t), vec![600_000_000, 1_200_000_000]);
-    assert_eq!(t.fragment_url(&t.levels[0], &t.chunks[0]), "QualityLevels(0)/Fragments(captions=600000000)");
+    assert_eq!(
+        t.fragment_url(&t.levels[0], &t.chunks[0]),
+        "QualityLevels(0)/Fragments(captions=600000000)"
+    );
     match &t.chunks[1].payloads[0].data {
         PayloadData::Bytes(b) => {
             let xml = String::from_utf8_lossy(b);
@@ -196,8 +293,15 @@ fn msdocs_live_sparse_stream_with_r_and_payloads() {
         }
         other => panic!("expected base64 payload, got {other:?}"),
     }
-    assert_eq!(t.chunk_at(MediaTime::new(1_000_000_000, 10_000_000)), None, "gap between sparse chunks");
-    assert_eq!(t.chunk_at(MediaTime::new(1_300_000_000, 10_000_000)), Some(1));
+    assert_eq!(
+        t.chunk_at(MediaTime::new(1_000_000_000, 10_000_000)),
+        None,
+        "gap between sparse chunks"
+    );
+    assert_eq!(
+        t.chunk_at(MediaTime::new(1_300_000_000, 10_000_000)),
+        Some(1)
+    );
 }
 
 #[test]
@@ -210,11 +314,21 @@ fn shaka_clear_no_bitrate_token_and_display_size() {
     assert_eq!(v.levels[0].index, 7);
     assert!(v.levels[0].is_h264() && v.levels[0].is_playable());
     assert_eq!(starts(v), vec![0, 20_020_000, 40_040_000, 60_060_000]);
-    assert_eq!(v.fragment_url(&v.levels[0], &v.chunks[1]), "Fragments(video=20020000)");
+    assert_eq!(
+        v.fragment_url(&v.levels[0], &v.chunks[1]),
+        "Fragments(video=20020000)"
+    );
     let a = stream(&m, StreamKind::Audio);
     assert_eq!(starts(a), vec![0, 20_201_360, 40_170_521, 60_139_682]);
     assert_eq!(a.levels[0].audio_specific_config(), Some(vec![0x12, 0x10]));
-    assert_eq!((a.levels[0].sampling_rate, a.levels[0].channels, a.levels[0].bits_per_sample), (Some(44100), Some(2), Some(16)));
+    assert_eq!(
+        (
+            a.levels[0].sampling_rate,
+            a.levels[0].channels,
+            a.levels[0].bits_per_sample
+        ),
+        (Some(44100), Some(2), Some(16))
+    );
 }
 
 #[test]
@@ -222,8 +336,14 @@ fn shaka_playready_header_after_streams() {
     let m = peer("shaka_mss-playready_Manifest.ismc");
     assert_eq!(m.streams.len(), 2);
     let pr = m.playready().expect("PlayReady header");
-    assert_eq!(hex(&pr.kids[0].cenc_bytes()), "09e367028f33436ca5dd60ffe6671e70");
-    assert_eq!(pr.la_url.as_deref(), Some("http://playready.directtaps.net/pr/svc/rightsmanager.asmx"));
+    assert_eq!(
+        hex(&pr.kids[0].cenc_bytes()),
+        "09e367028f33436ca5dd60ffe6671e70"
+    );
+    assert_eq!(
+        pr.la_url.as_deref(),
+        Some("http://playready.directtaps.net/pr/svc/rightsmanager.asmx")
+    );
     assert_eq!(pr.kids[0].algid, Some(Algorithm::AesCtr));
     assert_eq!(pr.ds_id.as_deref(), Some("AH+03juKbUGbHl1V/QIwRA=="));
 }
@@ -234,8 +354,14 @@ fn rxplayer_custom_attributes_without_parentheses() {
     let v = stream(&m, StreamKind::Video);
     assert_eq!(v.levels.len(), 8);
     assert_eq!(v.chunks.len(), 38);
-    assert_eq!(v.fragment_url(&v.levels[0], &v.chunks[0]), "QualityLevels300000,hardwareProfile=1000/Fragmentsvideo=0");
-    assert_eq!(v.fragment_url(&v.levels[1], &v.chunks[37]), "QualityLevels750000,hardwareProfile=2000/Fragmentsvideo=740000000");
+    assert_eq!(
+        v.fragment_url(&v.levels[0], &v.chunks[0]),
+        "QualityLevels300000,hardwareProfile=1000/Fragmentsvideo=0"
+    );
+    assert_eq!(
+        v.fragment_url(&v.levels[1], &v.chunks[37]),
+        "QualityLevels750000,hardwareProfile=2000/Fragmentsvideo=740000000"
+    );
     let a = stream(&m, StreamKind::Audio);
     assert_eq!(a.chunks.len(), 38);
     assert_eq!(a.end().map(|e| e.ticks), Some(750_079_999));
@@ -249,11 +375,17 @@ fn rxplayer_empty_text_track() {
     assert!(t.chunks.is_empty());
     assert_eq!(t.duration(), None);
     assert_eq!(t.chunk_at(MediaTime::new(0, 1)), None);
-    assert_eq!((t.subtype.as_deref(), t.language.as_deref()), (Some("SUBT"), Some("fra")));
+    assert_eq!(
+        (t.subtype.as_deref(), t.language.as_deref()),
+        (Some("SUBT"), Some("fra"))
+    );
     assert_eq!(t.levels[0].fourcc.as_deref(), Some("TTML"));
     let v = stream(&m, StreamKind::Video);
     assert_eq!(v.chunks[0].payloads.len(), 8);
-    assert_eq!(stream(&m, StreamKind::Audio).language.as_deref(), Some("UND"));
+    assert_eq!(
+        stream(&m, StreamKind::Audio).language.as_deref(),
+        Some("UND")
+    );
 }
 
 #[test]
@@ -267,9 +399,16 @@ fn rxplayer_timeline_not_starting_at_zero() {
     assert_eq!(v.duration(), Some(MediaTime::new(690_000_000, 10_000_000)));
     assert_eq!(v.chunk_at(MediaTime::new(59_999_999, 10_000_000)), None);
     assert_eq!(v.chunk_at(MediaTime::new(60_000_000, 10_000_000)), Some(0));
-    assert_eq!(v.chunk_at(MediaTime::new(8, 1)), Some(1), "8 s in another timescale");
+    assert_eq!(
+        v.chunk_at(MediaTime::new(8, 1)),
+        Some(1),
+        "8 s in another timescale"
+    );
     assert_eq!(v.chunk_at(MediaTime::new(75, 1)), None, "after the end");
-    assert_eq!(v.fragment_url(&v.levels[0], &v.chunks[0]), "QualityLevels300000/Fragmentsvideo=60000000");
+    assert_eq!(
+        v.fragment_url(&v.levels[0], &v.chunks[0]),
+        "QualityLevels300000/Fragmentsvideo=60000000"
+    );
 }
 
 // ---- test presentations with known keys ----------------------------------------
@@ -295,10 +434,16 @@ fn small_clear_presentation() {
     assert_eq!(m.duration, Some(MediaTime::new(100_213_333, 10_000_000)));
     let v = stream(&m, StreamKind::Video);
     assert_eq!(v.name, None);
-    assert_eq!(starts(v), vec![0, 20_000_000, 40_000_000, 60_000_000, 80_000_000]);
+    assert_eq!(
+        starts(v),
+        vec![0, 20_000_000, 40_000_000, 60_000_000, 80_000_000]
+    );
     let a = stream(&m, StreamKind::Audio);
     assert_eq!(a.end().map(|e| e.ticks), Some(100_213_333));
-    assert_eq!(a.levels[0].audio_specific_config(), Some(vec![0x11, 0x90, 0x56, 0xe5, 0x00]));
+    assert_eq!(
+        a.levels[0].audio_specific_config(),
+        Some(vec![0x11, 0x90, 0x56, 0xe5, 0x00])
+    );
     assert_urls_exist("small.ism", &m);
 }
 
@@ -310,7 +455,10 @@ fn piff_ctr_header_first_v4_0() {
     assert_eq!(pr.algid, Some(Algorithm::AesCtr));
     assert_eq!(pr.la_url, None);
     assert_eq!(pr.kids.len(), 1);
-    assert_eq!(hex(&pr.kids[0].cenc_bytes()), "00112233445566778899aabbccddeeff");
+    assert_eq!(
+        hex(&pr.kids[0].cenc_bytes()),
+        "00112233445566778899aabbccddeeff"
+    );
     assert_eq!(pr.kids[0].checksum, None);
     assert_eq!(pr.kids[0].checksum_matches(&KEY), None);
     assert_urls_exist("small-piff-ctr.ism", &m);
@@ -324,7 +472,10 @@ fn piff_cbc_header_last_v4_3() {
     assert_eq!(pr.version, "4.3.0.0");
     assert_eq!(pr.kids.len(), 1);
     assert_eq!(pr.kids[0].algid, Some(Algorithm::AesCbc));
-    assert_eq!(hex(&pr.kids[0].cenc_bytes()), "00112233445566778899aabbccddeeff");
+    assert_eq!(
+        hex(&pr.kids[0].cenc_bytes()),
+        "00112233445566778899aabbccddeeff"
+    );
     assert_urls_exist("small-piff-cbc.ism", &m);
 }
 
@@ -342,7 +493,10 @@ fn bento_cenc_checksum_verifies_with_the_known_key() {
     assert_eq!(kid.checksum_matches(&wrong), Some(false));
     let a = &m.streams[0];
     assert_eq!(a.name.as_deref(), Some("audio_und"));
-    assert_eq!(a.fragment_url(&a.levels[0], &a.chunks[1]), "QualityLevels(57191)/Fragments(audio_und=20053333)");
+    assert_eq!(
+        a.fragment_url(&a.levels[0], &a.chunks[1]),
+        "QualityLevels(57191)/Fragments(audio_und=20053333)"
+    );
     assert_urls_exist("small-bento-cenc.ism", &m);
 }
 
@@ -353,7 +507,11 @@ fn every_fixture_manifest_parses() {
     for dir in [PEER, MEDIA] {
         for entry in std::fs::read_dir(dir).expect("fixture dir").flatten() {
             let path = entry.path();
-            let file = if path.is_dir() { path.join("Manifest") } else { path.clone() };
+            let file = if path.is_dir() {
+                path.join("Manifest")
+            } else {
+                path.clone()
+            };
             let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
             let is_manifest = file.ends_with("Manifest") || ext == "xml" || ext == "ismc";
             if !is_manifest || !file.is_file() {
@@ -386,7 +544,11 @@ fn one_stream(attrs: &str, body: &str) -> String {
 
 #[test]
 fn r_counts_itself() {
-    let m = parse_str(&one_stream("", "<c t=\"10\" d=\"5\" r=\"1\"/><c d=\"7\" r=\"3\"/><c d=\"1\"/>")).expect("valid");
+    let m = parse_str(&one_stream(
+        "",
+        "<c t=\"10\" d=\"5\" r=\"1\"/><c d=\"7\" r=\"3\"/><c d=\"1\"/>",
+    ))
+    .expect("valid");
     assert_eq!(starts(&m.streams[0]), vec![10, 15, 22, 29, 36]);
     let m = parse_str(&one_stream("", "<c d=\"5\" r=\"0\"/>")).expect("r=0 read as one chunk");
     assert_eq!(m.streams[0].chunks.len(), 1);
@@ -403,8 +565,14 @@ fn per_stream_timescale_wins_over_presentation() {
     assert_eq!(m.streams[1].timescale, 1000);
     assert_eq!(m.streams[0].duration(), Some(MediaTime::new(2, 1)));
     assert_eq!(m.streams[1].duration(), Some(MediaTime::new(2, 1)));
-    assert_eq!(m.streams[0].levels[0].audio_specific_config(), Some(vec![0x11, 0x90]));
-    assert_eq!(m.streams[1].levels[0].problems, vec![LevelProblem::MissingCodecPrivateData]);
+    assert_eq!(
+        m.streams[0].levels[0].audio_specific_config(),
+        Some(vec![0x11, 0x90])
+    );
+    assert_eq!(
+        m.streams[1].levels[0].problems,
+        vec![LevelProblem::MissingCodecPrivateData]
+    );
     let default = parse_str(&one_stream("", "<c d=\"1\"/>")).expect("valid");
     assert_eq!(default.timescale, 10_000_000);
 }
@@ -412,18 +580,27 @@ fn per_stream_timescale_wins_over_presentation() {
 #[test]
 fn epoch_times_above_2_pow_53_stay_exact_in_urls() {
     let t = (1u64 << 53) + 1;
-    let m = parse_str(&one_stream("IsLive=\"TRUE\" LookaheadCount=\"3\"", &format!("<c t=\"{t}\" d=\"20000000\" r=\"2\"/>")))
-        .expect("valid");
+    let m = parse_str(&one_stream(
+        "IsLive=\"TRUE\" LookaheadCount=\"3\"",
+        &format!("<c t=\"{t}\" d=\"20000000\" r=\"2\"/>"),
+    ))
+    .expect("valid");
     assert!(m.is_live);
     assert_eq!(m.lookahead_count, Some(3));
     let s = &m.streams[0];
-    assert_eq!(s.fragment_url(&s.levels[0], &s.chunks[1]), "Q(1000)/F(v=9007199274740993)");
+    assert_eq!(
+        s.fragment_url(&s.levels[0], &s.chunks[1]),
+        "Q(1000)/F(v=9007199274740993)"
+    );
 }
 
 #[test]
 fn lenient_attribute_spellings() {
-    let m = parse_str(&one_stream("isLive=\"True\" LookAheadFragmentCount=\"4\" CanSeek=\"false\" CanPause = \"FALSE\"", ""))
-        .expect("valid");
+    let m = parse_str(&one_stream(
+        "isLive=\"True\" LookAheadFragmentCount=\"4\" CanSeek=\"false\" CanPause = \"FALSE\"",
+        "",
+    ))
+    .expect("valid");
     assert!(m.is_live && !m.can_seek && !m.can_pause);
     assert_eq!(m.lookahead_count, Some(4));
 }
@@ -438,8 +615,19 @@ fn nal_unit_length_field_default_and_invalid() {
     let m = parse_str(xml).expect("valid");
     let l = &m.streams[0].levels;
     assert_eq!(l[0].nal_unit_length_field, 2);
-    assert_eq!((l[1].nal_unit_length_field, l[1].unplayable_reason()), (4, Some(&LevelProblem::InvalidNalUnitLengthField("3".into()))));
-    assert_eq!(l[2].unplayable_reason(), Some(&LevelProblem::InvalidCodecPrivateData { reason: "odd number of hex digits" }));
+    assert_eq!(
+        (l[1].nal_unit_length_field, l[1].unplayable_reason()),
+        (
+            4,
+            Some(&LevelProblem::InvalidNalUnitLengthField("3".into()))
+        )
+    );
+    assert_eq!(
+        l[2].unplayable_reason(),
+        Some(&LevelProblem::InvalidCodecPrivateData {
+            reason: "odd number of hex digits"
+        })
+    );
     assert_eq!(m.streams[0].playable_levels().count(), 1);
 }
 
@@ -453,7 +641,10 @@ fn utf16_and_bom_documents_parse() {
     let mut utf8 = vec![0xEF, 0xBB, 0xBF];
     utf8.extend_from_slice(xml.as_bytes());
     for doc in [le, be, utf8] {
-        assert_eq!(Manifest::parse(&doc).map(|m| m.streams[0].chunks.len()), Ok(1));
+        assert_eq!(
+            Manifest::parse(&doc).map(|m| m.streams[0].chunks.len()),
+            Ok(1)
+        );
     }
 }
 
@@ -463,22 +654,52 @@ fn utf16_and_bom_documents_parse() {
 fn malformed_documents_give_typed_errors() {
     assert_eq!(parse_str(""), Err(ManifestError::Empty));
     assert_eq!(parse_str("<!-- nothing -->"), Err(ManifestError::Empty));
-    assert_eq!(parse_str("<MPD/>"), Err(ManifestError::WrongRoot { found: "MPD".into() }));
-    assert!(matches!(parse_str("<SmoothStreamingMedia MajorVersion=\"2\"><StreamIndex Type=\"video\">"), Err(ManifestError::Xml { .. })));
-    assert!(matches!(parse_str("<SmoothStreamingMedia MajorVersion=\"2\"></StreamIndex>"), Err(ManifestError::Xml { .. })));
-    assert!(matches!(parse_str("<SmoothStreamingMedia MajorVersion=\"2\" a=\"1\" a=\"2\"/>"), Err(ManifestError::Xml { .. })));
-    assert!(matches!(Manifest::parse(&[b'<', 0xC3, 0x28]), Err(ManifestError::Encoding { offset: 1 })));
+    assert_eq!(
+        parse_str("<MPD/>"),
+        Err(ManifestError::WrongRoot {
+            found: "MPD".into()
+        })
+    );
+    assert!(matches!(
+        parse_str("<SmoothStreamingMedia MajorVersion=\"2\"><StreamIndex Type=\"video\">"),
+        Err(ManifestError::Xml { .. })
+    ));
+    assert!(matches!(
+        parse_str("<SmoothStreamingMedia MajorVersion=\"2\"></StreamIndex>"),
+        Err(ManifestError::Xml { .. })
+    ));
+    assert!(matches!(
+        parse_str("<SmoothStreamingMedia MajorVersion=\"2\" a=\"1\" a=\"2\"/>"),
+        Err(ManifestError::Xml { .. })
+    ));
+    assert!(matches!(
+        Manifest::parse(&[b'<', 0xC3, 0x28]),
+        Err(ManifestError::Encoding { offset: 1 })
+    ));
     assert_eq!(
         parse_str("<SmoothStreamingMedia/>"),
-        Err(ManifestError::MissingAttribute { element: "SmoothStreamingMedia", attribute: "MajorVersion", offset: 0 })
+        Err(ManifestError::MissingAttribute {
+            element: "SmoothStreamingMedia",
+            attribute: "MajorVersion",
+            offset: 0
+        })
     );
     let unsupported = parse_str("<SmoothStreamingMedia MajorVersion=\"3\"/>");
-    assert!(matches!(&unsupported, Err(e @ ManifestError::Unsupported { .. }) if !e.is_malformed()));
+    assert!(
+        matches!(&unsupported, Err(e @ ManifestError::Unsupported { .. }) if !e.is_malformed())
+    );
     assert!(matches!(
         parse_str(&one_stream("", "<c t=\"x\"/>")),
-        Err(ManifestError::InvalidAttribute { element: "c", reason: "is not an unsigned integer", .. })
+        Err(ManifestError::InvalidAttribute {
+            element: "c",
+            reason: "is not an unsigned integer",
+            ..
+        })
     ));
-    assert!(matches!(parse_str(&one_stream("TimeScale=\"0\"", "")), Err(ManifestError::InvalidAttribute { .. })));
+    assert!(matches!(
+        parse_str(&one_stream("TimeScale=\"0\"", "")),
+        Err(ManifestError::InvalidAttribute { .. })
+    ));
     assert!(matches!(
         parse_str("<SmoothStreamingMedia MajorVersion=\"2\"><StreamIndex Url=\"u\"/></SmoothStreamingMedia>"),
         Err(ManifestError::MissingAttribute { element: "StreamIndex", attribute: "Type", .. })
@@ -491,50 +712,140 @@ fn bad_timelines_give_typed_errors() {
         Err(ManifestError::Timeline { problem, .. }) => Some(problem),
         other => panic!("{body}: {other:?}"),
     };
-    assert_eq!(problem("<c t=\"0\" r=\"2\"/>"), Some(TimelineProblem::RepeatWithoutDuration));
-    assert_eq!(problem("<c t=\"5\"/><c/>"), Some(TimelineProblem::MissingStartTime));
-    assert_eq!(problem("<c t=\"10\" d=\"1\"/><c t=\"10\" d=\"1\"/>"), Some(TimelineProblem::NotIncreasing { previous: 10, start: 10 }));
-    assert_eq!(problem(&format!("<c t=\"{}\" d=\"2\"/>", u64::MAX - 1)), Some(TimelineProblem::TimeOverflow));
-    assert_eq!(problem("<c t=\"0\" d=\"0\" r=\"2\"/>"), Some(TimelineProblem::NotIncreasing { previous: 0, start: 0 }));
+    assert_eq!(
+        problem("<c t=\"0\" r=\"2\"/>"),
+        Some(TimelineProblem::RepeatWithoutDuration)
+    );
+    assert_eq!(
+        problem("<c t=\"5\"/><c/>"),
+        Some(TimelineProblem::MissingStartTime)
+    );
+    assert_eq!(
+        problem("<c t=\"10\" d=\"1\"/><c t=\"10\" d=\"1\"/>"),
+        Some(TimelineProblem::NotIncreasing {
+            previous: 10,
+            start: 10
+        })
+    );
+    assert_eq!(
+        problem(&format!("<c t=\"{}\" d=\"2\"/>", u64::MAX - 1)),
+        Some(TimelineProblem::TimeOverflow)
+    );
+    assert_eq!(
+        problem("<c t=\"0\" d=\"0\" r=\"2\"/>"),
+        Some(TimelineProblem::NotIncreasing {
+            previous: 0,
+            start: 0
+        })
+    );
 }
 
 #[test]
 fn absurd_counts_hit_explicit_limits_without_allocating() {
     // r of 10^12 is refused before any chunk is allocated.
     let r = parse_str(&one_stream("", "<c t=\"0\" d=\"1\" r=\"1000000000000\"/>"));
-    assert!(matches!(r, Err(ManifestError::LimitExceeded { element: "c", what: "chunks", limit: 1_000_000, .. })), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(ManifestError::LimitExceeded {
+                element: "c",
+                what: "chunks",
+                limit: 1_000_000,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
     // Exactly at the per-stream limit is fine.
-    let limits = ManifestLimits { max_chunks_per_stream: 10, ..ManifestLimits::default() };
-    let ok = Manifest::parse_with_limits(one_stream("", "<c d=\"1\" r=\"10\"/>").as_bytes(), &limits);
+    let limits = ManifestLimits {
+        max_chunks_per_stream: 10,
+        ..ManifestLimits::default()
+    };
+    let ok =
+        Manifest::parse_with_limits(one_stream("", "<c d=\"1\" r=\"10\"/>").as_bytes(), &limits);
     assert_eq!(ok.map(|m| m.streams[0].chunks.len()), Ok(10));
-    let over = Manifest::parse_with_limits(one_stream("", "<c d=\"1\" r=\"10\"/><c d=\"1\"/>").as_bytes(), &limits);
-    assert!(matches!(over, Err(ManifestError::LimitExceeded { limit: 10, .. })));
+    let over = Manifest::parse_with_limits(
+        one_stream("", "<c d=\"1\" r=\"10\"/><c d=\"1\"/>").as_bytes(),
+        &limits,
+    );
+    assert!(matches!(
+        over,
+        Err(ManifestError::LimitExceeded { limit: 10, .. })
+    ));
 
     let many_streams = format!(
         "<SmoothStreamingMedia MajorVersion=\"2\">{}</SmoothStreamingMedia>",
         "<StreamIndex Type=\"video\" Url=\"u\"/>".repeat(65)
     );
-    assert!(matches!(parse_str(&many_streams), Err(ManifestError::LimitExceeded { what: "StreamIndex elements", limit: 64, .. })));
-    let many_levels = one_stream("", &"<QualityLevel Bitrate=\"1\" FourCC=\"H264\"/>".repeat(64));
-    assert!(matches!(parse_str(&many_levels), Err(ManifestError::LimitExceeded { what: "QualityLevel elements", limit: 64, .. })));
+    assert!(matches!(
+        parse_str(&many_streams),
+        Err(ManifestError::LimitExceeded {
+            what: "StreamIndex elements",
+            limit: 64,
+            ..
+        })
+    ));
+    let many_levels = one_stream(
+        "",
+        &"<QualityLevel Bitrate=\"1\" FourCC=\"H264\"/>".repeat(64),
+    );
+    assert!(matches!(
+        parse_str(&many_levels),
+        Err(ManifestError::LimitExceeded {
+            what: "QualityLevel elements",
+            limit: 64,
+            ..
+        })
+    ));
 
     let huge_value = one_stream("", &format!("<c t=\"{}\"/>", "9".repeat(70_000)));
-    assert!(matches!(parse_str(&huge_value), Err(ManifestError::LimitExceeded { what: "bytes in an attribute value", .. })));
+    assert!(matches!(
+        parse_str(&huge_value),
+        Err(ManifestError::LimitExceeded {
+            what: "bytes in an attribute value",
+            ..
+        })
+    ));
     let big_number = one_stream("", &format!("<c t=\"{}\"/>", "9".repeat(30)));
-    assert!(matches!(parse_str(&big_number), Err(ManifestError::InvalidAttribute { reason: "does not fit in 64 bits", .. })));
+    assert!(matches!(
+        parse_str(&big_number),
+        Err(ManifestError::InvalidAttribute {
+            reason: "does not fit in 64 bits",
+            ..
+        })
+    ));
 
     let too_big = vec![b' '; ManifestLimits::DEFAULT_MAX_BYTES + 1];
-    assert_eq!(Manifest::parse(&too_big), Err(ManifestError::TooLarge { size: too_big.len(), limit: ManifestLimits::DEFAULT_MAX_BYTES }));
+    assert_eq!(
+        Manifest::parse(&too_big),
+        Err(ManifestError::TooLarge {
+            size: too_big.len(),
+            limit: ManifestLimits::DEFAULT_MAX_BYTES
+        })
+    );
 }
 
 #[test]
 fn total_chunk_limit_applies_across_streams() {
-    let limits = ManifestLimits { max_total_chunks: 5, ..ManifestLimits::default() };
+    let limits = ManifestLimits {
+        max_total_chunks: 5,
+        ..ManifestLimits::default()
+    };
     let xml = "<SmoothStreamingMedia MajorVersion=\"2\">\
         <StreamIndex Type=\"video\" Url=\"u\"><c d=\"1\" r=\"3\"/></StreamIndex>\
         <StreamIndex Type=\"audio\" Url=\"u\"><c d=\"1\" r=\"3\"/></StreamIndex></SmoothStreamingMedia>";
     let r = Manifest::parse_with_limits(xml.as_bytes(), &limits);
-    assert!(matches!(r, Err(ManifestError::LimitExceeded { what: "chunks", limit: 5, .. })), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(ManifestError::LimitExceeded {
+                what: "chunks",
+                limit: 5,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -545,7 +856,10 @@ fn deep_nesting_is_refused() {
         "<junk>".repeat(depth),
         "</junk>".repeat(depth)
     );
-    assert!(matches!(parse_str(&xml), Err(ManifestError::TooDeep { limit: 32, .. })));
+    assert!(matches!(
+        parse_str(&xml),
+        Err(ManifestError::TooDeep { limit: 32, .. })
+    ));
     // Unknown elements within the limit are skipped with their subtree.
     let ok = one_stream("", "<junk><c t=\"99\" d=\"1\"/></junk><c d=\"1\"/>");
     assert_eq!(parse_str(&ok).map(|m| starts(&m.streams[0])), Ok(vec![0]));
@@ -558,7 +872,12 @@ fn protection_problems_do_not_fail_the_manifest() {
         <ProtectionHeader SystemID=\"EDEF8BA9-79D6-4ACE-A3C8-27DCD51D21ED\">AQID</ProtectionHeader>\
         </Protection></SmoothStreamingMedia>";
     let m = parse_str(xml).expect("valid");
-    assert!(matches!(m.protection[0].problem, Some(ProtectionProblem::PlayReady(PlayReadyError::Truncated { .. }))));
+    assert!(matches!(
+        m.protection[0].problem,
+        Some(ProtectionProblem::PlayReady(
+            PlayReadyError::Truncated { .. }
+        ))
+    ));
     assert_eq!(m.protection[1].data, vec![1, 2, 3]);
     assert!(!m.protection[1].is_playready());
     assert_eq!(m.playready(), None);
@@ -585,7 +904,11 @@ mod fuzz {
 
     /// Small limits so that mutations which blow up counts stay cheap.
     fn limits() -> ManifestLimits {
-        ManifestLimits { max_chunks_per_stream: 10_000, max_total_chunks: 20_000, ..ManifestLimits::default() }
+        ManifestLimits {
+            max_chunks_per_stream: 10_000,
+            max_total_chunks: 20_000,
+            ..ManifestLimits::default()
+        }
     }
 
     proptest! {

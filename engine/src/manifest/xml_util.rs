@@ -26,11 +26,14 @@ pub(crate) enum AttrProblem {
     TooLong,
 }
 
-/// Reads every attribute of `e`; values longer than `max_len` bytes are refused.
+/// Iterates over the attributes of `e` without allocating (values are borrowed unless
+/// they hold entity references); values longer than `max_len` bytes are refused.
 /// Attribute syntax is lenient about whitespace around `=` (quick-xml accepts it).
-pub(crate) fn attributes<'a>(e: &'a BytesStart<'_>, max_len: usize) -> Result<Vec<Attr<'a>>, AttrProblem> {
-    let mut out = Vec::new();
-    for attr in e.attributes() {
+pub(crate) fn attributes<'a>(
+    e: &'a BytesStart<'_>,
+    max_len: usize,
+) -> impl Iterator<Item = Result<Attr<'a>, AttrProblem>> + 'a {
+    e.attributes().map(move |attr| {
         let attr = attr.map_err(|err| AttrProblem::Syntax(err.to_string()))?;
         let key: &'a str = attr.key.0;
         let name = key.rsplit(':').next().unwrap_or(key);
@@ -40,9 +43,8 @@ pub(crate) fn attributes<'a>(e: &'a BytesStart<'_>, max_len: usize) -> Result<Ve
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|err| AttrProblem::Syntax(err.to_string()))?;
-        out.push(Attr { name, value });
-    }
-    Ok(out)
+        Ok(Attr { name, value })
+    })
 }
 
 /// The character data an event contributes to its element's text, with predefined
