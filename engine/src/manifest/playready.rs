@@ -75,6 +75,12 @@ impl PlayReadyKid {
         guid_to_cenc(&self.guid_bytes)
     }
 
+    /// `true` when `kid` is this KID in either byte order (GUID or CENC), as users
+    /// type KIDs in both.
+    pub fn matches(&self, kid: &[u8; 16]) -> bool {
+        &self.guid_bytes == kid || &self.cenc_bytes() == kid
+    }
+
     /// Checks `key` against this KID's checksum: `None` when there is no checksum or
     /// the algorithm has no checksum rule we know (only AESCTR is defined), else
     /// whether it matches.
@@ -183,6 +189,20 @@ pub enum PlayReadyError {
 }
 
 impl PlayReadyHeader {
+    /// The KID equal to `kid` in either byte order.
+    pub fn find_kid(&self, kid: &[u8; 16]) -> Option<&PlayReadyKid> {
+        self.kids.iter().find(|k| k.matches(kid))
+    }
+
+    /// The algorithm the content uses when the fragments do not say: the header-level
+    /// `ALGID` (4.0), else the first KID's (4.1+). Decryption derives the IV size from
+    /// it when the PIFF box has no override (AESCTR: 8 bytes, AESCBC: 16).
+    pub fn default_algorithm(&self) -> Option<&Algorithm> {
+        self.algid
+            .as_ref()
+            .or_else(|| self.kids.iter().find_map(|k| k.algid.as_ref()))
+    }
+
     /// Decodes a PlayReady Object (or, leniently, a bare UTF-16LE WRMHEADER) and its header.
     pub fn from_object(object: &[u8], max_kids: usize) -> Result<PlayReadyHeader, PlayReadyError> {
         let record = header_record(object)?;

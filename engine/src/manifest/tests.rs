@@ -453,6 +453,7 @@ fn piff_ctr_header_first_v4_0() {
     let pr = m.playready().expect("PlayReady header");
     assert_eq!(pr.version, "4.0.0.0");
     assert_eq!(pr.algid, Some(Algorithm::AesCtr));
+    assert_eq!(pr.default_algorithm(), Some(&Algorithm::AesCtr));
     assert_eq!(pr.la_url, None);
     assert_eq!(pr.kids.len(), 1);
     assert_eq!(
@@ -472,10 +473,19 @@ fn piff_cbc_header_last_v4_3() {
     assert_eq!(pr.version, "4.3.0.0");
     assert_eq!(pr.kids.len(), 1);
     assert_eq!(pr.kids[0].algid, Some(Algorithm::AesCbc));
+    assert_eq!(pr.algid, None, "4.3 has no header-level ALGID");
+    assert_eq!(pr.default_algorithm(), Some(&Algorithm::AesCbc));
     assert_eq!(
         hex(&pr.kids[0].cenc_bytes()),
         "00112233445566778899aabbccddeeff"
     );
+    let cenc = [
+        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+        0xff,
+    ];
+    let guid = pr.kids[0].guid_bytes;
+    assert!(pr.find_kid(&cenc).is_some() && pr.find_kid(&guid).is_some());
+    assert!(pr.find_kid(&[0; 16]).is_none());
     assert_urls_exist("small-piff-cbc.ism", &m);
 }
 
