@@ -679,9 +679,12 @@ fn malformed_documents_give_typed_errors() {
         Err(ManifestError::Xml { .. })
     ));
     assert!(matches!(
-        parse_str("<SmoothStreamingMedia MajorVersion=\"2\" a=\"1\" a=\"2\"/>"),
+        parse_str("<SmoothStreamingMedia MajorVersion=\"2\" a=1/>"),
         Err(ManifestError::Xml { .. })
     ));
+    // A duplicated attribute is tolerated: the last one wins.
+    let dup = parse_str("<SmoothStreamingMedia MajorVersion=\"2\" MajorVersion=\"1\"/>");
+    assert_eq!(dup.map(|m| m.major_version), Ok(1));
     assert!(matches!(
         Manifest::parse(&[b'<', 0xC3, 0x28]),
         Err(ManifestError::Encoding { offset: 1 })

@@ -28,12 +28,16 @@ pub(crate) enum AttrProblem {
 
 /// Iterates over the attributes of `e` without allocating (values are borrowed unless
 /// they hold entity references); values longer than `max_len` bytes are refused.
-/// Attribute syntax is lenient about whitespace around `=` (quick-xml accepts it).
+/// Attribute syntax is lenient about whitespace around `=` (quick-xml accepts it), and
+/// a duplicated attribute is not an error: the last one wins, as in browser-based
+/// players (the uniqueness check also costs an allocation per element).
 pub(crate) fn attributes<'a>(
     e: &'a BytesStart<'_>,
     max_len: usize,
 ) -> impl Iterator<Item = Result<Attr<'a>, AttrProblem>> + 'a {
-    e.attributes().map(move |attr| {
+    let mut attrs = e.attributes();
+    attrs.with_checks(false);
+    attrs.map(move |attr| {
         let attr = attr.map_err(|err| AttrProblem::Syntax(err.to_string()))?;
         let key: &'a str = attr.key.0;
         let name = key.rsplit(':').next().unwrap_or(key);
