@@ -118,6 +118,23 @@ enum Frame {
     Skip,
 }
 
+impl Frame {
+    /// The element name the frame stands for (for messages).
+    fn element_name(self) -> &'static str {
+        match self {
+            Frame::Media => "SmoothStreamingMedia",
+            Frame::MediaCustomAttributes | Frame::LevelCustomAttributes => "CustomAttributes",
+            Frame::Protection => "Protection",
+            Frame::ProtectionHeader => "ProtectionHeader",
+            Frame::Stream => "StreamIndex",
+            Frame::Level => "QualityLevel",
+            Frame::Chunk => "c",
+            Frame::Payload => "f",
+            Frame::Skip => "(unknown element)",
+        }
+    }
+}
+
 /// A stream being built.
 struct StreamBuilder {
     stream: StreamIndex,
@@ -305,7 +322,7 @@ impl<'l> Parser<'l> {
             None => Err(ManifestError::Empty),
             Some(f) => Err(ManifestError::Xml {
                 offset,
-                message: format!("document ends inside an unclosed element ({f:?})"),
+                message: format!("document ends inside an unclosed <{}>", f.element_name()),
             }),
         }
     }

@@ -670,10 +670,13 @@ fn malformed_documents_give_typed_errors() {
             found: "MPD".into()
         })
     );
-    assert!(matches!(
+    assert_eq!(
         parse_str("<SmoothStreamingMedia MajorVersion=\"2\"><StreamIndex Type=\"video\">"),
-        Err(ManifestError::Xml { .. })
-    ));
+        Err(ManifestError::Xml {
+            offset: 65,
+            message: "document ends inside an unclosed <StreamIndex>".into()
+        })
+    );
     assert!(matches!(
         parse_str("<SmoothStreamingMedia MajorVersion=\"2\"></StreamIndex>"),
         Err(ManifestError::Xml { .. })
