@@ -962,5 +962,64 @@ mod fuzz {
                 }
             }
         }
+
+        /// Chunk expansion matches a direct reading of the rules (start = t, else the
+        /// previous end; `r` chunks of `d`), and `chunk_at` matches a linear scan.
+        #[test]
+        fn timeline_matches_reference_model(
+            elements in proptest::collection::vec(
+                (proptest::option::of(0u64..1_000), 1u64..50, proptest::option::of(0u64..5)),
+                1..20,
+            ),
+            probes in proptest::collection::vec(0u64..3_000, 1..20),
+        ) {
+            let mut body = String::new();
+            let mut expected: Vec<(u64, u64)> = Vec::new();
+            let mut next = 0u64;
+            let mut valid = true;
+            for (t, d, r) in &elements {
+                let start = t.unwrap_or(next);
+                if expected.last().is_some_and(|&(prev, _)| start <= prev) {
+                    valid = false;
+                }
+                for k in 0..r.unwrap_or(1).max(1) {
+                    expected.push((start + k * d, *d));
+                }
+                next = expected.last().map_or(0, |&(s, d)| s + d);
+                body.push_str("<c");
+                if let Some(t) = t { body.push_str(&format!(" t=\"{t}\"")); }
+                body.push_str(&format!(" d=\"{d}\""));
+                if let Some(r) = r { body.push_str(&format!(" r=\"{r}\"")); }
+                body.push_str("/>");
+            }
+            let parsed = parse_str(&one_stream("", &body));
+            if !valid {
+                let is_not_increasing = matches!(
+                    parsed,
+                    Err(ManifestError::Timeline { problem: TimelineProblem::NotIncreasing { .. }, .. })
+                );
+                prop_assert!(is_not_increasing, "{:?}", parsed);
+                return Ok(());
+            }
+            let m = parsed.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let s = &m.streams[0];
+            let got: Vec<(u64, u64)> =
+                s.chunks.iter().map(|c| (c.start.ticks, c.duration.map_or(0, |d| d.ticks))).collect();
+            prop_assert_eq!(&got, &expected);
+            for t in probes {
+                let linear = expected.iter().rposition(|&(st, d)| st <= t && t < st + d);
+                let linear = linear.filter(|&i| expected.get(i + 1).is_none_or(|&(next, _)| t < next));
+                prop_assert_eq!(s.chunk_at(MediaTime::new(t, s.timescale)), linear, "t={}", t);
+            }
+        }
+
+        /// Start times print exactly for any u64.
+        #[test]
+        fn urls_print_any_start_time_exactly(t in any::<u64>()) {
+            let m = parse_str(&one_stream("", &format!("<c t=\"{t}\"/>")))
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let s = &m.streams[0];
+            prop_assert_eq!(s.fragment_url(&s.levels[0], &s.chunks[0]), format!("Q(1000)/F(v={t})"));
+        }
     }
 }
