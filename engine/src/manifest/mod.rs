@@ -10,7 +10,9 @@
 
 mod attr_values;
 mod audio_config;
+mod encoding;
 mod error;
+mod level_checks;
 mod limits;
 mod model;
 mod parse;
@@ -18,6 +20,7 @@ pub mod playready;
 pub mod protection;
 mod timeline;
 mod url_template;
+mod wrmheader;
 mod xml_util;
 
 #[cfg(test)]

@@ -6,10 +6,12 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::manifest::attr_values::{decode_hex, AttrSite};
+use crate::manifest::encoding::decode_document;
 use crate::manifest::error::{quoted, ManifestError};
+use crate::manifest::level_checks::{check_level, LevelAttrs};
 use crate::manifest::limits::ManifestLimits;
 use crate::manifest::model::{
-    ChunkPayload, LevelProblem, Manifest, PayloadData, QualityLevel, StreamIndex, StreamKind,
+    ChunkPayload, Manifest, PayloadData, QualityLevel, StreamIndex, StreamKind,
 };
 use crate::manifest::protection::{decode_base64, ProtectionHeader};
 use crate::manifest::timeline::{ChunkSpec, TimelineBuilder};
@@ -59,47 +61,6 @@ pub(crate) fn parse_manifest(
             return parser.finish();
         }
     }
-}
-
-/// The document as text: UTF-8 (BOM optional) or UTF-16 with a BOM.
-fn decode_document(xml: &[u8]) -> Result<std::borrow::Cow<'_, str>, ManifestError> {
-    let utf16 = |bytes: &[u8], le: bool| -> Result<String, ManifestError> {
-        let units = bytes.chunks_exact(2).map(|p| {
-            let pair = <[u8; 2]>::try_from(p).unwrap_or([0, 0]);
-            if le {
-                u16::from_le_bytes(pair)
-            } else {
-                u16::from_be_bytes(pair)
-            }
-        });
-        let mut out = String::with_capacity(bytes.len() / 2);
-        for (i, ch) in char::decode_utf16(units).enumerate() {
-            out.push(ch.map_err(|_| ManifestError::Encoding {
-                offset: 2 + 2 * i as u64,
-            })?);
-        }
-        if bytes.len() & 1 == 1 {
-            return Err(ManifestError::Encoding {
-                offset: 2 + bytes.len() as u64 - 1,
-            });
-        }
-        Ok(out)
-    };
-    if let Some(rest) = xml.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true).map(Into::into);
-    }
-    if let Some(rest) = xml.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false).map(Into::into);
-    }
-    let (body, skipped) = match xml.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        Some(rest) => (rest, 3u64),
-        None => (xml, 0),
-    };
-    std::str::from_utf8(body)
-        .map(Into::into)
-        .map_err(|e| ManifestError::Encoding {
-            offset: skipped + e.valid_up_to() as u64,
-        })
 }
 
 /// Which element the parser is inside.
@@ -165,14 +126,6 @@ struct Parser<'l> {
     text: String,
     total_chunks: usize,
     done: bool,
-}
-
-/// QualityLevel attributes needed after the element ends.
-#[derive(Default)]
-struct LevelAttrs {
-    bitrate_seen: bool,
-    codec_private_data: Option<Result<Vec<u8>, &'static str>>,
-    nal_unit_length_field: Option<String>,
 }
 
 fn is(name: &str, expected: &str) -> bool {
@@ -735,60 +688,5 @@ impl<'l> Parser<'l> {
         };
         c.payloads.push(p);
         self.text.clear();
-    }
-}
-
-/// Per-level checks that need the whole element and its stream: FourCC inference,
-/// CodecPrivateData sanity, NAL length size. Findings go to `level.problems`.
-fn check_level(level: &mut QualityLevel, extra: LevelAttrs, stream: &StreamIndex) {
-    if !extra.bitrate_seen {
-        level.problems.push(LevelProblem::MissingBitrate);
-    }
-    if level.fourcc.is_none() {
-        level.fourcc = stream.fourcc.clone();
-    }
-    if level.fourcc.is_none() {
-        match stream.kind {
-            // dash.js plays audio without a FourCC as AAC-LC; so do we.
-            StreamKind::Audio => {
-                level.fourcc = Some("AACL".to_owned());
-                level.problems.push(LevelProblem::FourCcAssumedAacl);
-            }
-            // Text formats come from the Subtype; no decoder to configure.
-            StreamKind::Text => {}
-            StreamKind::Video | StreamKind::Other(_) => {
-                level.problems.push(LevelProblem::MissingFourCc)
-            }
-        }
-    }
-    match extra.codec_private_data {
-        Some(Ok(bytes)) => level.codec_private_data = bytes,
-        Some(Err(reason)) => level
-            .problems
-            .push(LevelProblem::InvalidCodecPrivateData { reason }),
-        None => {}
-    }
-    if let Some(v) = extra.nal_unit_length_field {
-        match v.parse::<u8>() {
-            Ok(n @ (1 | 2 | 4)) => level.nal_unit_length_field = n,
-            _ => level
-                .problems
-                .push(LevelProblem::InvalidNalUnitLengthField(quoted(&v))),
-        }
-    }
-    let cpd_valid = !level
-        .problems
-        .iter()
-        .any(|p| matches!(p, LevelProblem::InvalidCodecPrivateData { .. }));
-    if level.is_h264() && cpd_valid {
-        let cpd = &level.codec_private_data;
-        if cpd.is_empty() {
-            level.problems.push(LevelProblem::MissingCodecPrivateData);
-        } else if !(cpd.starts_with(&[0, 0, 0, 1]) || cpd.starts_with(&[0, 0, 1])) {
-            level.problems.push(LevelProblem::CodecPrivateDataNotAnnexB);
-        }
-    }
-    if level.is_aac_lc() && cpd_valid && level.audio_specific_config().is_none() {
-        level.problems.push(LevelProblem::NoAudioSpecificConfig);
     }
 }
