@@ -32,6 +32,8 @@ pub(crate) fn parse_manifest(
     let text = decode_document(xml)?;
     let mut parser = Parser::new(limits);
     let mut reader = Reader::from_str(&text);
+    // A bare `&` in text is kept as text rather than failing the document.
+    reader.config_mut().allow_dangling_amp = true;
     loop {
         let offset = reader.buffer_position();
         let ev = match reader.read_event() {

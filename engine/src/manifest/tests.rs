@@ -616,6 +616,35 @@ fn lenient_attribute_spellings() {
 }
 
 #[test]
+fn bare_ampersands_and_entities_are_not_fatal_or_expanded() {
+    let xml = "<!DOCTYPE x [<!ENTITY a \"AAAAAAAA\">]>\
+        <SmoothStreamingMedia MajorVersion=\"2\"><Protection>\
+        <ProtectionHeader SystemID=\"EDEF8BA9-79D6-4ACE-A3C8-27DCD51D21ED\">&a;</ProtectionHeader></Protection>\
+        <StreamIndex Type=\"video\" Url=\"F({start time})?a=1&b=2&amp;c=&#51;\"><QualityLevel Bitrate=\"1\" FourCC=\"H264\"/>\
+        <c d=\"1\"/></StreamIndex></SmoothStreamingMedia>";
+    let m = parse_str(xml).expect("lenient parse");
+    assert_eq!(
+        m.protection[0].problem,
+        Some(ProtectionProblem::NotBase64),
+        "custom entity not expanded"
+    );
+    let s = &m.streams[0];
+    // Normalization failed on the bare `&`, so the value is kept exactly as written.
+    assert_eq!(
+        s.fragment_url(&s.levels[0], &s.chunks[0]),
+        "F(0)?a=1&b=2&amp;c=&#51;"
+    );
+    let escaped =
+        one_stream("", "<c d=\"1\"/>").replace("Q({bitrate})", "Q({bitrate})?x=1&amp;y=&#50;");
+    let m = parse_str(&escaped).expect("valid");
+    let s = &m.streams[0];
+    assert_eq!(
+        s.fragment_url(&s.levels[0], &s.chunks[0]),
+        "Q(1000)?x=1&y=2/F(v=0)"
+    );
+}
+
+#[test]
 fn nal_unit_length_field_default_and_invalid() {
     let xml = "<SmoothStreamingMedia MajorVersion=\"2\"><StreamIndex Type=\"video\" Url=\"u\">\
         <QualityLevel Bitrate=\"1\" FourCC=\"AVC1\" CodecPrivateData=\"00000001\" NALUnitLengthField=\"2\"/>\

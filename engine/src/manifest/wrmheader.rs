@@ -174,6 +174,8 @@ pub(crate) fn parse_wrmheader(
     max_kids: usize,
 ) -> Result<PlayReadyHeader, PlayReadyError> {
     let mut reader = Reader::from_str(&xml);
+    // LA_URLs with an unescaped `&` in their query string exist in the wild.
+    reader.config_mut().allow_dangling_amp = true;
     let mut path: Vec<String> = Vec::new();
     let mut text = String::new();
     let mut builder = HeaderBuilder {

@@ -44,9 +44,12 @@ pub(crate) fn attributes<'a>(
         if attr.value.len() > max_len {
             return Err(AttrProblem::TooLong);
         }
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| AttrProblem::Syntax(err.to_string()))?;
+        // A bare `&` (an unescaped query string in a Url) makes normalization fail;
+        // like lenient players, keep the value as written then.
+        let value = match attr.normalized_value(XmlVersion::Implicit1_0) {
+            Ok(v) => v,
+            Err(_) => attr.value,
+        };
         Ok(Attr { name, value })
     })
 }
