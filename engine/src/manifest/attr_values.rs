@@ -29,7 +29,8 @@ impl AttrSite<'_> {
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.invalid(value, "is not an unsigned integer"));
         }
-        t.parse().map_err(|_| self.invalid(value, "does not fit in 64 bits"))
+        t.parse()
+            .map_err(|_| self.invalid(value, "does not fit in 64 bits"))
     }
 
     /// An unsigned decimal integer that fits in `T`.
@@ -54,7 +55,7 @@ impl AttrSite<'_> {
 /// Hex digits (either case, surrounding whitespace allowed) to bytes.
 pub(crate) fn decode_hex(value: &str) -> Result<Vec<u8>, &'static str> {
     let t = value.trim().as_bytes();
-    if t.len() % 2 != 0 {
+    if t.len() & 1 == 1 {
         return Err("odd number of hex digits");
     }
     t.chunks_exact(2)
@@ -72,12 +73,22 @@ pub(crate) fn decode_hex(value: &str) -> Result<Vec<u8>, &'static str> {
 mod tests {
     use super::*;
 
-    const SITE: AttrSite<'static> = AttrSite { element: "c", attribute: "t", offset: 7 };
+    const SITE: AttrSite<'static> = AttrSite {
+        element: "c",
+        attribute: "t",
+        offset: 7,
+    };
 
     #[test]
     fn parses_integers_strictly() {
         assert_eq!(SITE.u64(" 18446744073709551615 "), Ok(u64::MAX));
-        assert!(matches!(SITE.u64("18446744073709551616"), Err(ManifestError::InvalidAttribute { reason: "does not fit in 64 bits", .. })));
+        assert!(matches!(
+            SITE.u64("18446744073709551616"),
+            Err(ManifestError::InvalidAttribute {
+                reason: "does not fit in 64 bits",
+                ..
+            })
+        ));
         for bad in ["", "-1", "+1", "1.5", "0x10", "1e3"] {
             assert!(SITE.u64(bad).is_err(), "{bad:?}");
         }

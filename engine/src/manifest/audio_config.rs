@@ -2,8 +2,9 @@
 //! whose manifest gives `SamplingRate` and `Channels` but no `CodecPrivateData`.
 
 /// The 13 sampling rates that have a 4-bit index in an AudioSpecificConfig.
-const SAMPLING_RATES: [u32; 13] =
-    [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const SAMPLING_RATES: [u32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 
 /// AAC-LC audio object type.
 const AOT_AAC_LC: u32 = 2;
@@ -47,7 +48,7 @@ impl BitWriter {
     fn put(&mut self, value: u32, width: u32) {
         for shift in (0..width).rev() {
             let bit = ((value >> shift) & 1) as u8;
-            if self.used_bits % 8 == 0 {
+            if self.used_bits & 7 == 0 {
                 self.bytes.push(0);
             }
             if let Some(last) = self.bytes.last_mut() {

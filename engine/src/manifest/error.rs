@@ -143,7 +143,7 @@ pub enum TimelineProblem {
 /// `s` cut to at most [`MAX_QUOTED`] characters, for quoting untrusted text in errors.
 pub(crate) fn quoted(s: &str) -> String {
     match s.char_indices().nth(MAX_QUOTED) {
-        Some((cut, _)) => format!("{}...", &s[..cut]),
+        Some((cut, _)) => format!("{}...", s.get(..cut).unwrap_or_default()),
         None => s.to_owned(),
     }
 }

@@ -10,7 +10,9 @@
 
 mod attr_values;
 mod audio_config;
+mod encoding;
 mod error;
+mod level_checks;
 mod limits;
 mod model;
 mod parse;
@@ -18,6 +20,7 @@ pub mod playready;
 pub mod protection;
 mod timeline;
 mod url_template;
+mod wrmheader;
 mod xml_util;
 
 #[cfg(test)]
@@ -28,7 +31,9 @@ pub use limits::ManifestLimits;
 pub use model::{
     Chunk, ChunkPayload, LevelProblem, Manifest, PayloadData, QualityLevel, StreamIndex, StreamKind,
 };
-pub use playready::{guid_to_cenc, verify_checksum, Algorithm, PlayReadyError, PlayReadyHeader, PlayReadyKid};
+pub use playready::{
+    guid_to_cenc, verify_checksum, Algorithm, PlayReadyError, PlayReadyHeader, PlayReadyKid,
+};
 pub use protection::{parse_system_id, ProtectionHeader, ProtectionProblem, PLAYREADY_SYSTEM_ID};
 
 impl Manifest {
@@ -38,7 +43,10 @@ impl Manifest {
     }
 
     /// Parses a client manifest under explicit limits.
-    pub fn parse_with_limits(xml: &[u8], limits: &ManifestLimits) -> Result<Manifest, ManifestError> {
+    pub fn parse_with_limits(
+        xml: &[u8],
+        limits: &ManifestLimits,
+    ) -> Result<Manifest, ManifestError> {
         parse::parse_manifest(xml, limits)
     }
 

@@ -37,8 +37,8 @@ pub struct Manifest {
 
 impl Manifest {
     /// Streams of one kind, in document order (several = alternatives such as languages).
-    pub fn streams_of<'a>(&'a self, kind: &'a StreamKind) -> impl Iterator<Item = &'a StreamIndex> + 'a {
-        self.streams.iter().filter(move |s| &s.kind == kind)
+    pub fn streams_of(&self, kind: StreamKind) -> impl Iterator<Item = &StreamIndex> + '_ {
+        self.streams.iter().filter(move |s| s.kind == kind)
     }
 
     /// `true` when the manifest carries at least one protection header.
@@ -123,7 +123,12 @@ impl StreamIndex {
     /// `{CustomAttributes}` -> the level's `Name=Value` pairs joined by `,` (with the
     /// separating `,` before it dropped when the level has none). Nothing is re-escaped.
     pub fn fragment_url(&self, level: &QualityLevel, chunk: &Chunk) -> String {
-        url_template::fill(&self.url_template, level.bitrate, chunk.start.ticks, &level.custom_attributes)
+        url_template::fill(
+            &self.url_template,
+            level.bitrate,
+            chunk.start.ticks,
+            &level.custom_attributes,
+        )
     }
 
     /// Index of the chunk containing `t` (any timescale): the last chunk starting at or
@@ -152,7 +157,10 @@ impl StreamIndex {
     /// Time covered from the first chunk's start to the last chunk's end.
     pub fn duration(&self) -> Option<MediaTime> {
         let (start, end) = (self.start()?, self.end()?);
-        Some(MediaTime::new(end.ticks.saturating_sub(start.ticks), self.timescale))
+        Some(MediaTime::new(
+            end.ticks.saturating_sub(start.ticks),
+            self.timescale,
+        ))
     }
 
     /// Levels that a decoder could be configured for (no fatal [`LevelProblem`]).
@@ -247,7 +255,9 @@ impl QualityLevel {
     }
 
     fn fourcc_is(&self, names: &[&str]) -> bool {
-        self.fourcc.as_deref().is_some_and(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)))
+        self.fourcc
+            .as_deref()
+            .is_some_and(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)))
     }
 
     /// The AAC AudioSpecificConfig: `CodecPrivateData` when present, else one built

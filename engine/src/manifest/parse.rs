@@ -6,10 +6,12 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::manifest::attr_values::{decode_hex, AttrSite};
+use crate::manifest::encoding::decode_document;
 use crate::manifest::error::{quoted, ManifestError};
+use crate::manifest::level_checks::{check_level, LevelAttrs};
 use crate::manifest::limits::ManifestLimits;
 use crate::manifest::model::{
-    ChunkPayload, LevelProblem, Manifest, PayloadData, QualityLevel, StreamIndex, StreamKind,
+    ChunkPayload, Manifest, PayloadData, QualityLevel, StreamIndex, StreamKind,
 };
 use crate::manifest::protection::{decode_base64, ProtectionHeader};
 use crate::manifest::timeline::{ChunkSpec, TimelineBuilder};
@@ -17,18 +19,31 @@ use crate::manifest::xml_util::{attributes, local_name, text_piece, Attr, AttrPr
 use crate::time::{MediaTime, DEFAULT_TIMESCALE};
 
 /// Parses a client manifest under `limits`.
-pub(crate) fn parse_manifest(xml: &[u8], limits: &ManifestLimits) -> Result<Manifest, ManifestError> {
+pub(crate) fn parse_manifest(
+    xml: &[u8],
+    limits: &ManifestLimits,
+) -> Result<Manifest, ManifestError> {
     if xml.len() > limits.max_bytes {
-        return Err(ManifestError::TooLarge { size: xml.len(), limit: limits.max_bytes });
+        return Err(ManifestError::TooLarge {
+            size: xml.len(),
+            limit: limits.max_bytes,
+        });
     }
     let text = decode_document(xml)?;
     let mut parser = Parser::new(limits);
     let mut reader = Reader::from_str(&text);
+    // A bare `&` in text is kept as text rather than failing the document.
+    reader.config_mut().allow_dangling_amp = true;
     loop {
         let offset = reader.buffer_position();
         let ev = match reader.read_event() {
             Ok(ev) => ev,
-            Err(e) => return Err(ManifestError::Xml { offset: reader.buffer_position(), message: e.to_string() }),
+            Err(e) => {
+                return Err(ManifestError::Xml {
+                    offset: reader.buffer_position(),
+                    message: e.to_string(),
+                })
+            }
         };
         match &ev {
             Event::Start(e) => parser.start(e, offset)?,
@@ -50,37 +65,6 @@ pub(crate) fn parse_manifest(xml: &[u8], limits: &ManifestLimits) -> Result<Mani
     }
 }
 
-/// The document as text: UTF-8 (BOM optional) or UTF-16 with a BOM.
-fn decode_document(xml: &[u8]) -> Result<std::borrow::Cow<'_, str>, ManifestError> {
-    let utf16 = |bytes: &[u8], le: bool| -> Result<String, ManifestError> {
-        let units = bytes.chunks_exact(2).map(|p| {
-            let pair = <[u8; 2]>::try_from(p).unwrap_or([0, 0]);
-            if le { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
-        });
-        let mut out = String::with_capacity(bytes.len() / 2);
-        for (i, ch) in char::decode_utf16(units).enumerate() {
-            out.push(ch.map_err(|_| ManifestError::Encoding { offset: 2 + 2 * i as u64 })?);
-        }
-        if bytes.len() % 2 != 0 {
-            return Err(ManifestError::Encoding { offset: 2 + bytes.len() as u64 - 1 });
-        }
-        Ok(out)
-    };
-    if let Some(rest) = xml.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true).map(Into::into);
-    }
-    if let Some(rest) = xml.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false).map(Into::into);
-    }
-    let (body, skipped) = match xml.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        Some(rest) => (rest, 3u64),
-        None => (xml, 0),
-    };
-    std::str::from_utf8(body)
-        .map(Into::into)
-        .map_err(|e| ManifestError::Encoding { offset: skipped + e.valid_up_to() as u64 })
-}
-
 /// Which element the parser is inside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Frame {
@@ -95,6 +79,23 @@ enum Frame {
     Payload,
     /// An element we do not interpret (its subtree is skipped).
     Skip,
+}
+
+impl Frame {
+    /// The element name the frame stands for (for messages).
+    fn element_name(self) -> &'static str {
+        match self {
+            Frame::Media => "SmoothStreamingMedia",
+            Frame::MediaCustomAttributes | Frame::LevelCustomAttributes => "CustomAttributes",
+            Frame::Protection => "Protection",
+            Frame::ProtectionHeader => "ProtectionHeader",
+            Frame::Stream => "StreamIndex",
+            Frame::Level => "QualityLevel",
+            Frame::Chunk => "c",
+            Frame::Payload => "f",
+            Frame::Skip => "(unknown element)",
+        }
+    }
 }
 
 /// A stream being built.
@@ -129,14 +130,6 @@ struct Parser<'l> {
     done: bool,
 }
 
-/// QualityLevel attributes needed after the element ends.
-#[derive(Default)]
-struct LevelAttrs {
-    bitrate_seen: bool,
-    codec_private_data: Option<Result<Vec<u8>, &'static str>>,
-    nal_unit_length_field: Option<String>,
-}
-
 fn is(name: &str, expected: &str) -> bool {
     name.eq_ignore_ascii_case(expected)
 }
@@ -158,32 +151,60 @@ impl<'l> Parser<'l> {
         }
     }
 
-    fn attrs<'a>(&self, e: &'a BytesStart<'_>, element: &'static str, offset: u64) -> Result<Vec<Attr<'a>>, ManifestError> {
-        attributes(e, self.limits.max_attribute_len).map_err(|p| match p {
-            AttrProblem::Syntax(message) => ManifestError::Xml { offset, message: format!("<{element}>: {message}") },
-            AttrProblem::TooLong(name) => ManifestError::LimitExceeded {
-                element,
-                what: if name.is_empty() { "bytes in an attribute value" } else { "bytes in an attribute value" },
-                limit: self.limits.max_attribute_len,
-                offset,
-            },
+    /// The attributes of `e`, with reading problems turned into manifest errors.
+    fn attrs<'a>(
+        &self,
+        e: &'a BytesStart<'_>,
+        element: &'static str,
+        offset: u64,
+    ) -> impl Iterator<Item = Result<Attr<'a>, ManifestError>> + 'a {
+        let limit = self.limits.max_attribute_len;
+        attributes(e, limit).map(move |r| {
+            r.map_err(|p| match p {
+                AttrProblem::Syntax(message) => ManifestError::Xml {
+                    offset,
+                    message: format!("<{element}>: {message}"),
+                },
+                AttrProblem::TooLong => ManifestError::LimitExceeded {
+                    element,
+                    what: "bytes in an attribute value",
+                    limit,
+                    offset,
+                },
+            })
         })
     }
 
-    fn limit(&self, element: &'static str, what: &'static str, limit: usize, offset: u64) -> ManifestError {
-        ManifestError::LimitExceeded { element, what, limit, offset }
+    fn limit(
+        &self,
+        element: &'static str,
+        what: &'static str,
+        limit: usize,
+        offset: u64,
+    ) -> ManifestError {
+        ManifestError::LimitExceeded {
+            element,
+            what,
+            limit,
+            offset,
+        }
     }
 
     /// A start tag (or the start half of an empty-element tag).
     fn start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         if self.frames.len() >= self.limits.max_depth {
-            return Err(ManifestError::TooDeep { limit: self.limits.max_depth, offset });
+            return Err(ManifestError::TooDeep {
+                limit: self.limits.max_depth,
+                offset,
+            });
         }
         let name = local_name(e);
         let frame = match self.frames.last().copied() {
             None => {
                 if !is(name, "SmoothStreamingMedia") {
-                    return Err(ManifestError::WrongRoot { found: quoted(name) });
+                    return Err(ManifestError::WrongRoot {
+                        found: quoted(name),
+                    });
                 }
                 self.media(e, offset)?;
                 Frame::Media
@@ -207,7 +228,9 @@ impl<'l> Parser<'l> {
                 Frame::Chunk
             }
             Some(Frame::Level) if is(name, "CustomAttributes") => Frame::LevelCustomAttributes,
-            Some(f @ (Frame::MediaCustomAttributes | Frame::LevelCustomAttributes)) if is(name, "Attribute") => {
+            Some(f @ (Frame::MediaCustomAttributes | Frame::LevelCustomAttributes))
+                if is(name, "Attribute") =>
+            {
                 self.custom_attribute(e, f, offset)?;
                 Frame::Skip
             }
@@ -254,7 +277,7 @@ impl<'l> Parser<'l> {
             None => Err(ManifestError::Empty),
             Some(f) => Err(ManifestError::Xml {
                 offset,
-                message: format!("document ends inside an unclosed element ({f:?})"),
+                message: format!("document ends inside an unclosed <{}>", f.element_name()),
             }),
         }
     }
@@ -285,8 +308,13 @@ impl<'l> Parser<'l> {
             streams: Vec::new(),
             custom_attributes: Vec::new(),
         };
-        for a in self.attrs(e, EL, offset)? {
-            let site = AttrSite { element: EL, attribute: a.name, offset };
+        for a in self.attrs(e, EL, offset) {
+            let a = a?;
+            let site = AttrSite {
+                element: EL,
+                attribute: a.name,
+                offset,
+            };
             let v = &*a.value;
             match a.name {
                 n if is(n, "MajorVersion") => major = Some(site.uint::<u32>(v)?),
@@ -306,25 +334,41 @@ impl<'l> Parser<'l> {
                 return Err(site.invalid(v, "must not be 0"));
             }
         }
-        let major = major.ok_or(ManifestError::MissingAttribute { element: EL, attribute: "MajorVersion", offset })?;
+        let major = major.ok_or(ManifestError::MissingAttribute {
+            element: EL,
+            attribute: "MajorVersion",
+            offset,
+        })?;
         if !(1..=2).contains(&major) {
-            return Err(ManifestError::Unsupported { feature: format!("MajorVersion {major} (1 and 2 are known)") });
+            return Err(ManifestError::Unsupported {
+                feature: format!("MajorVersion {major} (1 and 2 are known)"),
+            });
         }
         m.major_version = major;
         m.minor_version = minor;
         m.timescale = timescale;
         // A live manifest writes Duration="0" for "unknown".
-        m.duration = duration.filter(|&d| !(d == 0 && m.is_live)).map(|d| MediaTime::new(d, timescale));
-        m.dvr_window_length = dvr.filter(|&d| d != 0).map(|d| MediaTime::new(d, timescale));
+        m.duration = duration
+            .filter(|&d| !(d == 0 && m.is_live))
+            .map(|d| MediaTime::new(d, timescale));
+        m.dvr_window_length = dvr
+            .filter(|&d| d != 0)
+            .map(|d| MediaTime::new(d, timescale));
         self.manifest = Some(m);
         Ok(())
     }
 
     /// `<Attribute Name Value>` inside a `<CustomAttributes>`.
-    fn custom_attribute(&mut self, e: &BytesStart<'_>, frame: Frame, offset: u64) -> Result<(), ManifestError> {
+    fn custom_attribute(
+        &mut self,
+        e: &BytesStart<'_>,
+        frame: Frame,
+        offset: u64,
+    ) -> Result<(), ManifestError> {
         let mut name = String::new();
         let mut value = String::new();
-        for a in self.attrs(e, "Attribute", offset)? {
+        for a in self.attrs(e, "Attribute", offset) {
+            let a = a?;
             if is(a.name, "Name") {
                 name = a.value.trim().to_owned();
             } else if is(a.name, "Value") {
@@ -333,7 +377,9 @@ impl<'l> Parser<'l> {
         }
         let max = self.limits.max_custom_attributes;
         let list = match frame {
-            Frame::LevelCustomAttributes => self.level.as_mut().map(|(l, _)| &mut l.custom_attributes),
+            Frame::LevelCustomAttributes => {
+                self.level.as_mut().map(|(l, _)| &mut l.custom_attributes)
+            }
             _ => self.manifest.as_mut().map(|m| &mut m.custom_attributes),
         };
         if let Some(list) = list {
@@ -349,10 +395,16 @@ impl<'l> Parser<'l> {
     fn header_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         let count = self.manifest.as_ref().map_or(0, |m| m.protection.len());
         if count >= self.limits.max_protection_headers {
-            return Err(self.limit("Protection", "ProtectionHeader elements", self.limits.max_protection_headers, offset));
+            return Err(self.limit(
+                "Protection",
+                "ProtectionHeader elements",
+                self.limits.max_protection_headers,
+                offset,
+            ));
         }
         let mut system_id = String::new();
-        for a in self.attrs(e, "ProtectionHeader", offset)? {
+        for a in self.attrs(e, "ProtectionHeader", offset) {
+            let a = a?;
             if is(a.name, "SystemID") {
                 system_id = a.value.into_owned();
             }
@@ -364,7 +416,11 @@ impl<'l> Parser<'l> {
 
     fn header_end(&mut self, _offset: u64) -> Result<(), ManifestError> {
         if let (Some(h), Some(m)) = (self.header.take(), self.manifest.as_mut()) {
-            m.protection.push(ProtectionHeader::from_parts(h.system_id, &self.text, self.limits.max_kids));
+            m.protection.push(ProtectionHeader::from_parts(
+                h.system_id,
+                &self.text,
+                self.limits.max_kids,
+            ));
         }
         self.text.clear();
         Ok(())
@@ -373,9 +429,17 @@ impl<'l> Parser<'l> {
     /// `<StreamIndex>`.
     fn stream_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         const EL: &str = "StreamIndex";
-        let (count, timescale) = self.manifest.as_ref().map_or((0, DEFAULT_TIMESCALE), |m| (m.streams.len(), m.timescale));
+        let (count, timescale) = self
+            .manifest
+            .as_ref()
+            .map_or((0, DEFAULT_TIMESCALE), |m| (m.streams.len(), m.timescale));
         if count >= self.limits.max_streams {
-            return Err(self.limit("SmoothStreamingMedia", "StreamIndex elements", self.limits.max_streams, offset));
+            return Err(self.limit(
+                "SmoothStreamingMedia",
+                "StreamIndex elements",
+                self.limits.max_streams,
+                offset,
+            ));
         }
         let mut s = StreamIndex {
             kind: StreamKind::Other(String::new()),
@@ -398,8 +462,13 @@ impl<'l> Parser<'l> {
         };
         let mut kind = None;
         let non_empty = |v: &str| Some(v.to_owned()).filter(|v| !v.trim().is_empty());
-        for a in self.attrs(e, EL, offset)? {
-            let site = AttrSite { element: EL, attribute: a.name, offset };
+        for a in self.attrs(e, EL, offset) {
+            let a = a?;
+            let site = AttrSite {
+                element: EL,
+                attribute: a.name,
+                offset,
+            };
             let v = &*a.value;
             match a.name {
                 n if is(n, "Type") => kind = Some(StreamKind::from_type_attribute(v)),
@@ -425,9 +494,16 @@ impl<'l> Parser<'l> {
                 _ => {}
             }
         }
-        s.kind = kind.ok_or(ManifestError::MissingAttribute { element: EL, attribute: "Type", offset })?;
+        s.kind = kind.ok_or(ManifestError::MissingAttribute {
+            element: EL,
+            attribute: "Type",
+            offset,
+        })?;
         let timeline = TimelineBuilder::new(count, s.timescale);
-        self.stream = Some(StreamBuilder { stream: s, timeline });
+        self.stream = Some(StreamBuilder {
+            stream: s,
+            timeline,
+        });
         Ok(())
     }
 
@@ -444,7 +520,12 @@ impl<'l> Parser<'l> {
         const EL: &str = "QualityLevel";
         let position = self.stream.as_ref().map_or(0, |s| s.stream.levels.len());
         if position >= self.limits.max_levels_per_stream {
-            return Err(self.limit("StreamIndex", "QualityLevel elements", self.limits.max_levels_per_stream, offset));
+            return Err(self.limit(
+                "StreamIndex",
+                "QualityLevel elements",
+                self.limits.max_levels_per_stream,
+                offset,
+            ));
         }
         let mut l = QualityLevel {
             index: u32::try_from(position).unwrap_or(u32::MAX),
@@ -463,8 +544,13 @@ impl<'l> Parser<'l> {
             problems: Vec::new(),
         };
         let mut extra = LevelAttrs::default();
-        for a in self.attrs(e, EL, offset)? {
-            let site = AttrSite { element: EL, attribute: a.name, offset };
+        for a in self.attrs(e, EL, offset) {
+            let a = a?;
+            let site = AttrSite {
+                element: EL,
+                attribute: a.name,
+                offset,
+            };
             let v = &*a.value;
             match a.name {
                 n if is(n, "Index") => l.index = site.uint(v)?,
@@ -472,7 +558,9 @@ impl<'l> Parser<'l> {
                     l.bitrate = site.u64(v)?;
                     extra.bitrate_seen = true;
                 }
-                n if is(n, "FourCC") => l.fourcc = Some(v.trim().to_owned()).filter(|f| !f.is_empty()),
+                n if is(n, "FourCC") => {
+                    l.fourcc = Some(v.trim().to_owned()).filter(|f| !f.is_empty())
+                }
                 // v1.0 manifests write Width/Height; MaxWidth/MaxHeight win when both appear.
                 n if is(n, "MaxWidth") => l.max_width = Some(site.uint(v)?),
                 n if is(n, "MaxHeight") => l.max_height = Some(site.uint(v)?),
@@ -484,7 +572,9 @@ impl<'l> Parser<'l> {
                 n if is(n, "BitsPerSample") => l.bits_per_sample = Some(site.uint(v)?),
                 n if is(n, "PacketSize") => l.packet_size = Some(site.uint(v)?),
                 n if is(n, "AudioTag") => l.audio_tag = Some(site.uint(v)?),
-                n if is(n, "NALUnitLengthField") => extra.nal_unit_length_field = Some(v.trim().to_owned()),
+                n if is(n, "NALUnitLengthField") => {
+                    extra.nal_unit_length_field = Some(v.trim().to_owned())
+                }
                 _ => {}
             }
         }
@@ -502,9 +592,17 @@ impl<'l> Parser<'l> {
 
     /// `<c t d r n>`.
     fn chunk_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
-        let mut spec = ChunkSpec { offset, ..ChunkSpec::default() };
-        for a in self.attrs(e, "c", offset)? {
-            let site = AttrSite { element: "c", attribute: a.name, offset };
+        let mut spec = ChunkSpec {
+            offset,
+            ..ChunkSpec::default()
+        };
+        for a in self.attrs(e, "c", offset) {
+            let a = a?;
+            let site = AttrSite {
+                element: "c",
+                attribute: a.name,
+                offset,
+            };
             match a.name {
                 "t" | "T" => spec.t = Some(site.u64(&a.value)?),
                 "d" | "D" => spec.d = Some(site.u64(&a.value)?),
@@ -512,7 +610,10 @@ impl<'l> Parser<'l> {
                 _ => {}
             }
         }
-        self.chunk = Some(ChunkBuilder { spec, payloads: Vec::new() });
+        self.chunk = Some(ChunkBuilder {
+            spec,
+            payloads: Vec::new(),
+        });
         Ok(())
     }
 
@@ -520,8 +621,14 @@ impl<'l> Parser<'l> {
         let (Some(c), Some(b)) = (self.chunk.take(), self.stream.as_mut()) else {
             return Ok(());
         };
-        let per_stream_left = self.limits.max_chunks_per_stream.saturating_sub(b.timeline.len());
-        let total_left = self.limits.max_total_chunks.saturating_sub(self.total_chunks);
+        let per_stream_left = self
+            .limits
+            .max_chunks_per_stream
+            .saturating_sub(b.timeline.len());
+        let total_left = self
+            .limits
+            .max_total_chunks
+            .saturating_sub(self.total_chunks);
         let (budget, limit) = if per_stream_left <= total_left {
             (per_stream_left, self.limits.max_chunks_per_stream)
         } else {
@@ -536,12 +643,29 @@ impl<'l> Parser<'l> {
     fn payload_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         let count = self.chunk.as_ref().map_or(0, |c| c.payloads.len());
         if count >= self.limits.max_payloads_per_chunk {
-            return Err(self.limit("c", "f elements", self.limits.max_payloads_per_chunk, offset));
+            return Err(self.limit(
+                "c",
+                "f elements",
+                self.limits.max_payloads_per_chunk,
+                offset,
+            ));
         }
-        let mut p = ChunkPayload { track_index: None, attributes: Vec::new(), data: PayloadData::Absent };
-        for a in self.attrs(e, "f", offset)? {
+        let mut p = ChunkPayload {
+            track_index: None,
+            attributes: Vec::new(),
+            data: PayloadData::Absent,
+        };
+        for a in self.attrs(e, "f", offset) {
+            let a = a?;
             if a.name == "i" {
-                p.track_index = Some(AttrSite { element: "f", attribute: "i", offset }.uint(&a.value)?);
+                p.track_index = Some(
+                    AttrSite {
+                        element: "f",
+                        attribute: "i",
+                        offset,
+                    }
+                    .uint(&a.value)?,
+                );
             } else if p.attributes.len() < self.limits.max_custom_attributes {
                 p.attributes.push((a.name.to_owned(), a.value.into_owned()));
             }
@@ -566,51 +690,5 @@ impl<'l> Parser<'l> {
         };
         c.payloads.push(p);
         self.text.clear();
-    }
-}
-
-/// Per-level checks that need the whole element and its stream: FourCC inference,
-/// CodecPrivateData sanity, NAL length size. Findings go to `level.problems`.
-fn check_level(level: &mut QualityLevel, extra: LevelAttrs, stream: &StreamIndex) {
-    if !extra.bitrate_seen {
-        level.problems.push(LevelProblem::MissingBitrate);
-    }
-    if level.fourcc.is_none() {
-        level.fourcc = stream.fourcc.clone();
-    }
-    if level.fourcc.is_none() {
-        match stream.kind {
-            // dash.js plays audio without a FourCC as AAC-LC; so do we.
-            StreamKind::Audio => {
-                level.fourcc = Some("AACL".to_owned());
-                level.problems.push(LevelProblem::FourCcAssumedAacl);
-            }
-            // Text formats come from the Subtype; no decoder to configure.
-            StreamKind::Text => {}
-            StreamKind::Video | StreamKind::Other(_) => level.problems.push(LevelProblem::MissingFourCc),
-        }
-    }
-    match extra.codec_private_data {
-        Some(Ok(bytes)) => level.codec_private_data = bytes,
-        Some(Err(reason)) => level.problems.push(LevelProblem::InvalidCodecPrivateData { reason }),
-        None => {}
-    }
-    if let Some(v) = extra.nal_unit_length_field {
-        match v.parse::<u8>() {
-            Ok(n @ (1 | 2 | 4)) => level.nal_unit_length_field = n,
-            _ => level.problems.push(LevelProblem::InvalidNalUnitLengthField(quoted(&v))),
-        }
-    }
-    let cpd_valid = !level.problems.iter().any(|p| matches!(p, LevelProblem::InvalidCodecPrivateData { .. }));
-    if level.is_h264() && cpd_valid {
-        let cpd = &level.codec_private_data;
-        if cpd.is_empty() {
-            level.problems.push(LevelProblem::MissingCodecPrivateData);
-        } else if !(cpd.starts_with(&[0, 0, 0, 1]) || cpd.starts_with(&[0, 0, 1])) {
-            level.problems.push(LevelProblem::CodecPrivateDataNotAnnexB);
-        }
-    }
-    if level.is_aac_lc() && cpd_valid && level.audio_specific_config().is_none() {
-        level.problems.push(LevelProblem::NoAudioSpecificConfig);
     }
 }

@@ -6,6 +6,7 @@
 //! - 4.0: `DATA/KID` (base64 text), `DATA/PROTECTINFO/ALGID` and `KEYLEN`, `DATA/CHECKSUM`;
 //! - 4.1: `DATA/PROTECTINFO/KID` with `ALGID`, `VALUE`, `CHECKSUM` attributes;
 //! - 4.2/4.3: `DATA/PROTECTINFO/KIDS/KID` with the same attributes, possibly several.
+//!
 //! `LA_URL`, `LUI_URL` and `DS_ID` sit under `DATA` in every version.
 //!
 //! KIDs are base64 of a GUID in Microsoft's mixed-endian layout (first three fields
@@ -14,19 +15,11 @@
 
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use aes::Aes128;
-use quick_xml::events::Event;
-use quick_xml::Reader;
 
-use crate::manifest::error::quoted;
-use crate::manifest::protection::decode_base64;
-use crate::manifest::xml_util::{attributes, local_name, text_piece};
+use crate::manifest::wrmheader::parse_wrmheader;
 
 /// PlayReady Object record type of the PlayReady Header (WRMHEADER).
 const RECORD_TYPE_HEADER: u16 = 1;
-/// Deepest WRMHEADER nesting we walk (the real structure is 4 deep).
-const MAX_WRMHEADER_DEPTH: usize = 16;
-/// Longest attribute value read from a WRMHEADER.
-const MAX_WRMHEADER_ATTRIBUTE: usize = 4096;
 
 /// Content encryption algorithm named by `ALGID`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -74,13 +67,21 @@ impl PlayReadyKid {
         guid_to_cenc(&self.guid_bytes)
     }
 
+    /// `true` when `kid` is this KID in either byte order (GUID or CENC), as users
+    /// type KIDs in both.
+    pub fn matches(&self, kid: &[u8; 16]) -> bool {
+        &self.guid_bytes == kid || &self.cenc_bytes() == kid
+    }
+
     /// Checks `key` against this KID's checksum: `None` when there is no checksum or
     /// the algorithm has no checksum rule we know (only AESCTR is defined), else
     /// whether it matches.
     pub fn checksum_matches(&self, key: &[u8; 16]) -> Option<bool> {
         let checksum = self.checksum.as_deref()?;
         match self.algid {
-            Some(Algorithm::AesCtr) | None => Some(verify_checksum(&self.guid_bytes, key, checksum)),
+            Some(Algorithm::AesCtr) | None => {
+                Some(verify_checksum(&self.guid_bytes, key, checksum))
+            }
             _ => None,
         }
     }
@@ -90,7 +91,10 @@ impl PlayReadyKid {
 /// The swap is its own inverse.
 pub fn guid_to_cenc(guid: &[u8; 16]) -> [u8; 16] {
     let g = guid;
-    [g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]]
+    [
+        g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13],
+        g[14], g[15],
+    ]
 }
 
 /// PlayReady AESCTR key checksum: the first 8 bytes of AES-128-ECB(key) applied to the
@@ -177,6 +181,20 @@ pub enum PlayReadyError {
 }
 
 impl PlayReadyHeader {
+    /// The KID equal to `kid` in either byte order.
+    pub fn find_kid(&self, kid: &[u8; 16]) -> Option<&PlayReadyKid> {
+        self.kids.iter().find(|k| k.matches(kid))
+    }
+
+    /// The algorithm the content uses when the fragments do not say: the header-level
+    /// `ALGID` (4.0), else the first KID's (4.1+). Decryption derives the IV size from
+    /// it when the PIFF box has no override (AESCTR: 8 bytes, AESCBC: 16).
+    pub fn default_algorithm(&self) -> Option<&Algorithm> {
+        self.algid
+            .as_ref()
+            .or_else(|| self.kids.iter().find_map(|k| k.algid.as_ref()))
+    }
+
     /// Decodes a PlayReady Object (or, leniently, a bare UTF-16LE WRMHEADER) and its header.
     pub fn from_object(object: &[u8], max_kids: usize) -> Result<PlayReadyHeader, PlayReadyError> {
         let record = header_record(object)?;
@@ -191,7 +209,10 @@ fn header_record(object: &[u8]) -> Result<&[u8], PlayReadyError> {
     if object.starts_with(b"<\0") || object.starts_with(&[0xFF, 0xFE]) {
         return Ok(object);
     }
-    let mut cur = Cursor { data: object, pos: 0 };
+    let mut cur = Cursor {
+        data: object,
+        pos: 0,
+    };
     let declared_len = cur.u32_le("object length")? as usize;
     // Be lenient about a wrong total length, but never read past the real end.
     let end = declared_len.clamp(6, object.len());
@@ -214,250 +235,60 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, what: &'static str, end: usize) -> Result<&'a [u8], PlayReadyError> {
-        let stop = self.pos.checked_add(n).filter(|&s| s <= end.min(self.data.len()));
+    fn take(
+        &mut self,
+        n: usize,
+        what: &'static str,
+        end: usize,
+    ) -> Result<&'a [u8], PlayReadyError> {
+        let stop = self
+            .pos
+            .checked_add(n)
+            .filter(|&s| s <= end.min(self.data.len()));
         let bytes = stop.and_then(|s| self.data.get(self.pos..s));
-        let bytes = bytes.ok_or(PlayReadyError::Truncated { offset: self.pos, what })?;
+        let bytes = bytes.ok_or(PlayReadyError::Truncated {
+            offset: self.pos,
+            what,
+        })?;
         self.pos += n;
         Ok(bytes)
     }
 
     fn u16_le(&mut self, what: &'static str) -> Result<u16, PlayReadyError> {
         let b = self.take(2, what, self.data.len())?;
-        Ok(u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]))
+        Ok(<[u8; 2]>::try_from(b).map(u16::from_le_bytes).unwrap_or(0))
     }
 
     fn u32_le(&mut self, what: &'static str) -> Result<u32, PlayReadyError> {
-        let lo = u32::from(self.u16_le(what)?);
-        let hi = u32::from(self.u16_le(what)?);
-        Ok(lo | hi << 16)
+        let b = self.take(4, what, self.data.len())?;
+        Ok(<[u8; 4]>::try_from(b).map(u32::from_le_bytes).unwrap_or(0))
     }
 }
 
 /// UTF-16LE to String (a leading BOM is dropped; an odd trailing byte or an unpaired
 /// surrogate is an error).
 fn decode_utf16le(bytes: &[u8]) -> Result<String, PlayReadyError> {
-    if bytes.len() % 2 != 0 {
+    if bytes.len() & 1 == 1 {
         return Err(PlayReadyError::NotUtf16);
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|p| <[u8; 2]>::try_from(p).map(u16::from_le_bytes).unwrap_or(0xFFFD));
-    let text: String = char::decode_utf16(units).collect::<Result<_, _>>().map_err(|_| PlayReadyError::NotUtf16)?;
-    Ok(text.strip_prefix('\u{FEFF}').map(str::to_owned).unwrap_or(text))
-}
-
-/// Where in the WRMHEADER tree an element sits, for the elements we read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Place {
-    /// `DATA/KID` (4.0 text KID).
-    DataKid,
-    /// `DATA/CHECKSUM` (4.0).
-    DataChecksum,
-    /// `DATA/PROTECTINFO/ALGID` (4.0).
-    ProtectAlgid,
-    /// `DATA/PROTECTINFO/KEYLEN` (4.0).
-    ProtectKeyLen,
-    /// `DATA/LA_URL`.
-    LaUrl,
-    /// `DATA/LUI_URL`.
-    LuiUrl,
-    /// `DATA/DS_ID`.
-    DsId,
-    /// Anything else.
-    Other,
-}
-
-fn place_of(path: &[String]) -> Place {
-    let is = |names: &[&str]| {
-        path.len() == names.len() && path.iter().zip(names).all(|(a, b)| a.eq_ignore_ascii_case(b))
-    };
-    if is(&["WRMHEADER", "DATA", "KID"]) {
-        Place::DataKid
-    } else if is(&["WRMHEADER", "DATA", "CHECKSUM"]) {
-        Place::DataChecksum
-    } else if is(&["WRMHEADER", "DATA", "PROTECTINFO", "ALGID"]) {
-        Place::ProtectAlgid
-    } else if is(&["WRMHEADER", "DATA", "PROTECTINFO", "KEYLEN"]) {
-        Place::ProtectKeyLen
-    } else if is(&["WRMHEADER", "DATA", "LA_URL"]) {
-        Place::LaUrl
-    } else if is(&["WRMHEADER", "DATA", "LUI_URL"]) {
-        Place::LuiUrl
-    } else if is(&["WRMHEADER", "DATA", "DS_ID"]) {
-        Place::DsId
-    } else {
-        Place::Other
-    }
-}
-
-/// `true` for a 4.1 `PROTECTINFO/KID` or a 4.2+ `PROTECTINFO/KIDS/KID` element.
-fn is_attribute_kid(path: &[String]) -> bool {
-    let upper: Vec<&str> = path.iter().map(String::as_str).collect();
-    let eq = |a: &[&str], b: &[&str]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y));
-    eq(&upper, &["WRMHEADER", "DATA", "PROTECTINFO", "KID"])
-        || eq(&upper, &["WRMHEADER", "DATA", "PROTECTINFO", "KIDS", "KID"])
-}
-
-fn decode_kid(value: &str) -> Result<[u8; 16], PlayReadyError> {
-    decode_base64(value)
-        .and_then(|v| <[u8; 16]>::try_from(v.as_slice()).ok())
-        .ok_or_else(|| PlayReadyError::InvalidKid { value: quoted(value.trim()) })
-}
-
-/// Accumulates what the walk finds.
-struct HeaderBuilder {
-    header: PlayReadyHeader,
-    /// 4.0 text KID and checksum, joined when the walk ends.
-    data_kid: Option<[u8; 16]>,
-    data_checksum: Option<Vec<u8>>,
-    max_kids: usize,
-}
-
-impl HeaderBuilder {
-    fn push_kid(&mut self, kid: PlayReadyKid) -> Result<(), PlayReadyError> {
-        if self.header.kids.len() >= self.max_kids {
-            return Err(PlayReadyError::TooManyKids { limit: self.max_kids });
-        }
-        self.header.kids.push(kid);
-        Ok(())
-    }
-
-    /// A 4.1+ `<KID ALGID VALUE CHECKSUM>` element.
-    fn attribute_kid(&mut self, e: &quick_xml::events::BytesStart<'_>, offset: u64) -> Result<(), PlayReadyError> {
-        let attrs = attributes(e, MAX_WRMHEADER_ATTRIBUTE)
-            .map_err(|_| PlayReadyError::Xml { offset, message: "bad KID attributes".into() })?;
-        let mut kid = None;
-        let mut algid = None;
-        let mut checksum = None;
-        for a in attrs {
-            if a.name.eq_ignore_ascii_case("VALUE") {
-                kid = Some(decode_kid(&a.value)?);
-            } else if a.name.eq_ignore_ascii_case("ALGID") {
-                algid = Some(Algorithm::from_algid(&a.value));
-            } else if a.name.eq_ignore_ascii_case("CHECKSUM") {
-                checksum = decode_base64(&a.value);
-            }
-        }
-        // A KID element without VALUE (4.3 allows it for AESCBC placeholders) adds nothing.
-        if let Some(guid_bytes) = kid {
-            self.push_kid(PlayReadyKid { guid_bytes, algid, checksum })?;
-        }
-        Ok(())
-    }
-
-    fn text(&mut self, place: Place, text: &str) -> Result<(), PlayReadyError> {
-        let t = text.trim();
-        match place {
-            Place::DataKid => self.data_kid = Some(decode_kid(t)?),
-            Place::DataChecksum => self.data_checksum = decode_base64(t),
-            Place::ProtectAlgid => self.header.algid = Some(Algorithm::from_algid(t)),
-            Place::ProtectKeyLen => self.header.key_len = t.parse().ok(),
-            Place::LaUrl => self.header.la_url = Some(t.to_owned()),
-            Place::LuiUrl => self.header.lui_url = Some(t.to_owned()),
-            Place::DsId => self.header.ds_id = Some(t.to_owned()),
-            Place::Other => {}
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<PlayReadyHeader, PlayReadyError> {
-        if let Some(guid_bytes) = self.data_kid {
-            let kid = PlayReadyKid { guid_bytes, algid: self.header.algid.clone(), checksum: self.data_checksum.take() };
-            // The 4.0 KID comes first: it is the header's only (default) KID.
-            if self.header.kids.len() >= self.max_kids {
-                return Err(PlayReadyError::TooManyKids { limit: self.max_kids });
-            }
-            self.header.kids.insert(0, kid);
-        }
-        Ok(self.header)
-    }
-}
-
-/// Parses WRMHEADER XML text.
-fn parse_wrmheader(xml: String, max_kids: usize) -> Result<PlayReadyHeader, PlayReadyError> {
-    let mut reader = Reader::from_str(&xml);
-    let mut path: Vec<String> = Vec::new();
-    let mut text = String::new();
-    let mut builder = HeaderBuilder {
-        header: PlayReadyHeader {
-            version: String::new(),
-            kids: Vec::new(),
-            algid: None,
-            key_len: None,
-            la_url: None,
-            lui_url: None,
-            ds_id: None,
-            xml: String::new(),
-        },
-        data_kid: None,
-        data_checksum: None,
-        max_kids,
-    };
-    loop {
-        let offset = reader.buffer_position();
-        let ev = reader.read_event().map_err(|e| PlayReadyError::Xml { offset, message: e.to_string() })?;
-        match &ev {
-            Event::Start(e) | Event::Empty(e) => {
-                let name = local_name(e);
-                if path.is_empty() {
-                    if !name.eq_ignore_ascii_case("WRMHEADER") {
-                        return Err(PlayReadyError::WrongRoot { found: quoted(name) });
-                    }
-                    for a in attributes(e, MAX_WRMHEADER_ATTRIBUTE)
-                        .map_err(|_| PlayReadyError::Xml { offset, message: "bad WRMHEADER attributes".into() })?
-                    {
-                        if a.name.eq_ignore_ascii_case("version") {
-                            builder.header.version = a.value.trim().to_owned();
-                        }
-                    }
-                }
-                if path.len() >= MAX_WRMHEADER_DEPTH {
-                    return Err(PlayReadyError::TooDeep { limit: MAX_WRMHEADER_DEPTH });
-                }
-                path.push(name.to_owned());
-                if is_attribute_kid(&path) {
-                    builder.attribute_kid(e, offset)?;
-                }
-                text.clear();
-                if matches!(ev, Event::Empty(_)) {
-                    path.pop();
-                }
-            }
-            Event::End(_) => {
-                let place = place_of(&path);
-                if place != Place::Other {
-                    builder.text(place, &text)?;
-                }
-                text.clear();
-                path.pop();
-                if path.is_empty() {
-                    break;
-                }
-            }
-            Event::Eof => {
-                if path.is_empty() {
-                    return Err(PlayReadyError::WrongRoot { found: String::new() });
-                }
-                return Err(PlayReadyError::Xml { offset, message: "unexpected end of WRMHEADER".into() });
-            }
-            other => {
-                if let Some(piece) = text_piece(other) {
-                    if place_of(&path) != Place::Other {
-                        text.push_str(&piece);
-                    }
-                }
-            }
-        }
-    }
-    drop(reader);
-    builder.header.xml = xml;
-    builder.finish()
+    let units = bytes.chunks_exact(2).map(|p| {
+        <[u8; 2]>::try_from(p)
+            .map(u16::from_le_bytes)
+            .unwrap_or(0xFFFD)
+    });
+    let text: String = char::decode_utf16(units)
+        .collect::<Result<_, _>>()
+        .map_err(|_| PlayReadyError::NotUtf16)?;
+    Ok(text
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_owned)
+        .unwrap_or(text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::protection::decode_base64;
 
     fn utf16le_object(xml: &str) -> Vec<u8> {
         let record: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
@@ -471,14 +302,21 @@ mod tests {
     }
 
     const KID_B64: &str = "MyIRAFVEd2aImaq7zN3u/w==";
-    const KID_CENC: [u8; 16] =
-        [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
-    const KEY: [u8; 16] =
-        [0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c];
+    const KID_CENC: [u8; 16] = [
+        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+        0xff,
+    ];
+    const KEY: [u8; 16] = [
+        0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f,
+        0x3c,
+    ];
 
     #[test]
     fn swaps_guid_fields_to_cenc_order() {
-        let guid = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
+        let guid = [
+            0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ];
         assert_eq!(guid_to_cenc(&guid), KID_CENC);
         assert_eq!(guid_to_cenc(&KID_CENC), guid);
     }
@@ -527,7 +365,8 @@ mod tests {
 
     #[test]
     fn accepts_a_bare_wrmheader_without_object_wrapper() {
-        let xml = format!("<WRMHEADER version=\"4.0.0.0\"><DATA><KID>{KID_B64}</KID></DATA></WRMHEADER>");
+        let xml =
+            format!("<WRMHEADER version=\"4.0.0.0\"><DATA><KID>{KID_B64}</KID></DATA></WRMHEADER>");
         let bare: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let h = PlayReadyHeader::from_object(&bare, 8).expect("bare header");
         assert_eq!(h.kids.len(), 1);
@@ -535,34 +374,77 @@ mod tests {
 
     #[test]
     fn rejects_broken_objects_with_typed_errors() {
-        assert_eq!(PlayReadyHeader::from_object(&[1, 0], 8), Err(PlayReadyError::Truncated { offset: 0, what: "object length" }));
+        assert_eq!(
+            PlayReadyHeader::from_object(&[1, 0], 8),
+            Err(PlayReadyError::Truncated {
+                offset: 0,
+                what: "object length"
+            })
+        );
         let mut obj = utf16le_object("<WRMHEADER/>");
         obj.truncate(obj.len() - 3);
-        assert!(matches!(PlayReadyHeader::from_object(&obj, 8), Err(PlayReadyError::Truncated { what: "record value", .. })));
+        assert!(matches!(
+            PlayReadyHeader::from_object(&obj, 8),
+            Err(PlayReadyError::Truncated {
+                what: "record value",
+                ..
+            })
+        ));
         let no_header = [10, 0, 0, 0, 1, 0, 3, 0, 0, 0];
-        assert_eq!(PlayReadyHeader::from_object(&no_header, 8), Err(PlayReadyError::NoHeaderRecord));
+        assert_eq!(
+            PlayReadyHeader::from_object(&no_header, 8),
+            Err(PlayReadyError::NoHeaderRecord)
+        );
         let wrong_root = utf16le_object("<HEADER/>");
-        assert_eq!(PlayReadyHeader::from_object(&wrong_root, 8), Err(PlayReadyError::WrongRoot { found: "HEADER".into() }));
+        assert_eq!(
+            PlayReadyHeader::from_object(&wrong_root, 8),
+            Err(PlayReadyError::WrongRoot {
+                found: "HEADER".into()
+            })
+        );
         let bad_kid = utf16le_object("<WRMHEADER><DATA><KID>AAAA</KID></DATA></WRMHEADER>");
-        assert_eq!(PlayReadyHeader::from_object(&bad_kid, 8), Err(PlayReadyError::InvalidKid { value: "AAAA".into() }));
+        assert_eq!(
+            PlayReadyHeader::from_object(&bad_kid, 8),
+            Err(PlayReadyError::InvalidKid {
+                value: "AAAA".into()
+            })
+        );
         let unclosed = utf16le_object("<WRMHEADER><DATA>");
-        assert!(matches!(PlayReadyHeader::from_object(&unclosed, 8), Err(PlayReadyError::Xml { .. })));
-        let many = format!("<WRMHEADER><DATA><PROTECTINFO><KIDS>{}</KIDS></PROTECTINFO></DATA></WRMHEADER>",
-            format!("<KID VALUE=\"{KID_B64}\"/>").repeat(3));
-        assert_eq!(PlayReadyHeader::from_object(&utf16le_object(&many), 2), Err(PlayReadyError::TooManyKids { limit: 2 }));
+        assert!(matches!(
+            PlayReadyHeader::from_object(&unclosed, 8),
+            Err(PlayReadyError::Xml { .. })
+        ));
+        let many = format!(
+            "<WRMHEADER><DATA><PROTECTINFO><KIDS>{}</KIDS></PROTECTINFO></DATA></WRMHEADER>",
+            format!("<KID VALUE=\"{KID_B64}\"/>").repeat(3)
+        );
+        assert_eq!(
+            PlayReadyHeader::from_object(&utf16le_object(&many), 2),
+            Err(PlayReadyError::TooManyKids { limit: 2 })
+        );
     }
 
     #[test]
     fn checksum_is_aes_ecb_of_the_guid_order_kid() {
         // The small-bento-cenc.ism header's CHECKSUM for KID 00112233-... and its key
         // (tests/fixtures/media/KEYS.txt); the manifest test checks it end to end.
-        let guid = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
+        let guid = [
+            0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ];
         let checksum = decode_base64("Iw9W7YmpO04=").unwrap_or_default();
         assert!(verify_checksum(&guid, &KEY, &checksum));
-        assert!(!verify_checksum(&KID_CENC, &KEY, &checksum), "CENC order must not match");
+        assert!(
+            !verify_checksum(&KID_CENC, &KEY, &checksum),
+            "CENC order must not match"
+        );
         let mut wrong_key = KEY;
         wrong_key[0] ^= 1;
         assert!(!verify_checksum(&guid, &wrong_key, &checksum));
-        assert!(!verify_checksum(&guid, &KEY, checksum.get(..7).unwrap_or_default()));
+        assert!(!verify_checksum(
+            &guid,
+            &KEY,
+            checksum.get(..7).unwrap_or_default()
+        ));
     }
 }

@@ -49,8 +49,13 @@ impl ProtectionHeader {
     /// Builds a header from the `SystemID` attribute and the element's text.
     pub(crate) fn from_parts(system_id: String, body: &str, max_kids: usize) -> Self {
         let system_uuid = parse_system_id(&system_id);
-        let mut header =
-            ProtectionHeader { system_id, system_uuid, data: Vec::new(), playready: None, problem: None };
+        let mut header = ProtectionHeader {
+            system_id,
+            system_uuid,
+            data: Vec::new(),
+            playready: None,
+            problem: None,
+        };
         if header.system_uuid.is_none() {
             header.problem = Some(ProtectionProblem::MalformedSystemId);
         }
@@ -95,7 +100,9 @@ pub enum ProtectionProblem {
 /// by whitespace, any letter case, into UUID byte order.
 pub fn parse_system_id(s: &str) -> Option<[u8; 16]> {
     let t = s.trim();
-    let t = t.strip_prefix('{').map_or(t, |inner| inner.strip_suffix('}').unwrap_or("\u{0}"));
+    let t = t
+        .strip_prefix('{')
+        .map_or(t, |inner| inner.strip_suffix('}').unwrap_or("\u{0}"));
     let bytes = t.as_bytes();
     if bytes.len() != 36 {
         return None;
@@ -135,22 +142,41 @@ mod tests {
     fn parses_system_id_with_and_without_braces() {
         let plain = parse_system_id("9A04F079-9840-4286-AB92-E65BE0885F95");
         assert_eq!(plain, Some(PLAYREADY_SYSTEM_ID));
-        assert_eq!(parse_system_id(" {9a04f079-9840-4286-ab92-e65be0885f95} "), Some(PLAYREADY_SYSTEM_ID));
+        assert_eq!(
+            parse_system_id(" {9a04f079-9840-4286-ab92-e65be0885f95} "),
+            Some(PLAYREADY_SYSTEM_ID)
+        );
     }
 
     #[test]
     fn rejects_malformed_system_ids() {
         // The dash.js kitchen-sink manifest: one hyphen missing.
-        assert_eq!(parse_system_id("{9A04F079-9840-4286-AB92E65BE0885F95}"), None);
-        assert_eq!(parse_system_id("{9A04F079-9840-4286-AB92-E65BE0885F95"), None);
-        assert_eq!(parse_system_id("9A04F079-9840-4286-AB92-E65BE0885F9G"), None);
+        assert_eq!(
+            parse_system_id("{9A04F079-9840-4286-AB92E65BE0885F95}"),
+            None
+        );
+        assert_eq!(
+            parse_system_id("{9A04F079-9840-4286-AB92-E65BE0885F95"),
+            None
+        );
+        assert_eq!(
+            parse_system_id("9A04F079-9840-4286-AB92-E65BE0885F9G"),
+            None
+        );
         assert_eq!(parse_system_id(""), None);
-        assert_eq!(parse_system_id("é9A04F079-9840-4286-AB92-E65BE0885F9"), None);
+        assert_eq!(
+            parse_system_id("é9A04F079-9840-4286-AB92-E65BE0885F9"),
+            None
+        );
     }
 
     #[test]
     fn keeps_unknown_system_ids_with_raw_bytes() {
-        let h = ProtectionHeader::from_parts("EDEF8BA9-79D6-4ACE-A3C8-27DCD51D21ED".into(), " AAEC\n", 8);
+        let h = ProtectionHeader::from_parts(
+            "EDEF8BA9-79D6-4ACE-A3C8-27DCD51D21ED".into(),
+            " AAEC\n",
+            8,
+        );
         assert!(!h.is_playready());
         assert_eq!(h.data, vec![0, 1, 2]);
         assert_eq!(h.playready, None);
@@ -159,12 +185,17 @@ mod tests {
 
     #[test]
     fn reports_a_body_that_is_not_base64() {
-        let h = ProtectionHeader::from_parts("{9A04F079-9840-4286-AB92E65BE0885F95}".into(), "Base-64 Encoded Data", 8);
+        let h = ProtectionHeader::from_parts(
+            "{9A04F079-9840-4286-AB92E65BE0885F95}".into(),
+            "Base-64 Encoded Data",
+            8,
+        );
         assert_eq!(h.system_id, "{9A04F079-9840-4286-AB92E65BE0885F95}");
         assert_eq!(h.system_uuid, None);
         assert_eq!(h.problem, Some(ProtectionProblem::MalformedSystemId));
         assert!(h.data.is_empty());
-        let h = ProtectionHeader::from_parts("9A04F079-9840-4286-AB92-E65BE0885F95".into(), "!!", 8);
+        let h =
+            ProtectionHeader::from_parts("9A04F079-9840-4286-AB92-E65BE0885F95".into(), "!!", 8);
         assert_eq!(h.problem, Some(ProtectionProblem::NotBase64));
     }
 }

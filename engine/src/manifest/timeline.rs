@@ -33,7 +33,11 @@ pub(crate) struct TimelineBuilder {
 
 impl TimelineBuilder {
     pub(crate) fn new(stream: usize, timescale: u64) -> Self {
-        TimelineBuilder { stream, timescale, chunks: Vec::new() }
+        TimelineBuilder {
+            stream,
+            timescale,
+            chunks: Vec::new(),
+        }
     }
 
     /// Number of chunks so far.
@@ -42,7 +46,12 @@ impl TimelineBuilder {
     }
 
     fn error(&self, spec: &ChunkSpec, problem: TimelineProblem) -> ManifestError {
-        ManifestError::Timeline { stream: self.stream, chunk: self.chunks.len(), offset: spec.offset, problem }
+        ManifestError::Timeline {
+            stream: self.stream,
+            chunk: self.chunks.len(),
+            offset: spec.offset,
+            problem,
+        }
     }
 
     /// Appends the chunks that `spec` stands for. `budget` is how many more chunks the
@@ -83,7 +92,10 @@ impl TimelineBuilder {
         };
         if let Some(prev) = self.chunks.last() {
             if start <= prev.start.ticks {
-                let problem = TimelineProblem::NotIncreasing { previous: prev.start.ticks, start };
+                let problem = TimelineProblem::NotIncreasing {
+                    previous: prev.start.ticks,
+                    start,
+                };
                 return Err(self.error(spec, problem));
             }
         }
@@ -95,7 +107,10 @@ impl TimelineBuilder {
             }
             if d == 0 && count > 1 {
                 // Zero-length repeats would all share one start time.
-                let problem = TimelineProblem::NotIncreasing { previous: start, start };
+                let problem = TimelineProblem::NotIncreasing {
+                    previous: start,
+                    start,
+                };
                 return Err(self.error(spec, problem));
             }
         }
@@ -109,9 +124,13 @@ impl TimelineBuilder {
             let p = if k + 1 == count as u64 {
                 payloads.take().unwrap_or_default()
             } else {
-                payloads.as_ref().map(|p| p.clone()).unwrap_or_default()
+                payloads.clone().unwrap_or_default()
             };
-            self.chunks.push(Chunk { start: MediaTime::new(ticks, self.timescale), duration, payloads: p });
+            self.chunks.push(Chunk {
+                start: MediaTime::new(ticks, self.timescale),
+                duration,
+                payloads: p,
+            });
         }
         Ok(count)
     }

@@ -22,27 +22,36 @@ pub(crate) struct Attr<'a> {
 pub(crate) enum AttrProblem {
     /// Bad attribute syntax (quick-xml's message).
     Syntax(String),
-    /// Value longer than the limit (name given).
-    TooLong(String),
+    /// Value longer than the limit.
+    TooLong,
 }
 
-/// Reads every attribute of `e`; values longer than `max_len` bytes are refused.
-/// Attribute syntax is lenient about whitespace around `=` (quick-xml accepts it).
-pub(crate) fn attributes<'a>(e: &'a BytesStart<'_>, max_len: usize) -> Result<Vec<Attr<'a>>, AttrProblem> {
-    let mut out = Vec::new();
-    for attr in e.attributes() {
+/// Iterates over the attributes of `e` without allocating (values are borrowed unless
+/// they hold entity references); values longer than `max_len` bytes are refused.
+/// Attribute syntax is lenient about whitespace around `=` (quick-xml accepts it), and
+/// a duplicated attribute is not an error: the last one wins, as in browser-based
+/// players (the uniqueness check also costs an allocation per element).
+pub(crate) fn attributes<'a>(
+    e: &'a BytesStart<'_>,
+    max_len: usize,
+) -> impl Iterator<Item = Result<Attr<'a>, AttrProblem>> + 'a {
+    let mut attrs = e.attributes();
+    attrs.with_checks(false);
+    attrs.map(move |attr| {
         let attr = attr.map_err(|err| AttrProblem::Syntax(err.to_string()))?;
         let key: &'a str = attr.key.0;
         let name = key.rsplit(':').next().unwrap_or(key);
         if attr.value.len() > max_len {
-            return Err(AttrProblem::TooLong(name.to_owned()));
+            return Err(AttrProblem::TooLong);
         }
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| AttrProblem::Syntax(err.to_string()))?;
-        out.push(Attr { name, value });
-    }
-    Ok(out)
+        // A bare `&` (an unescaped query string in a Url) makes normalization fail;
+        // like lenient players, keep the value as written then.
+        let value = match attr.normalized_value(XmlVersion::Implicit1_0) {
+            Ok(v) => v,
+            Err(_) => attr.value,
+        };
+        Ok(Attr { name, value })
+    })
 }
 
 /// The character data an event contributes to its element's text, with predefined
