@@ -11,7 +11,7 @@ pub const DEFAULT_TIMESCALE: u64 = 10_000_000;
 /// Smooth Streaming times are u64 tick counts in a per-stream timescale (live times are
 /// often epoch-based and exceed 2^53), so they are kept exact and converted only for
 /// display or arithmetic across timescales.
-#[derive(Clone, Copy, Debug, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct MediaTime {
     /// Number of ticks.
     pub ticks: u64,
@@ -68,6 +68,18 @@ impl PartialEq for MediaTime {
     }
 }
 
+impl std::hash::Hash for MediaTime {
+    /// Hashes the reduced fraction, so times equal across timescales hash equally.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (mut a, mut b) = (self.ticks, self.timescale);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        let g = a.max(1);
+        (self.ticks / g, self.timescale / g).hash(state);
+    }
+}
+
 impl PartialOrd for MediaTime {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -104,6 +116,13 @@ mod tests {
         let t = MediaTime::new(u64::MAX / 3, DEFAULT_TIMESCALE);
         assert_eq!(t.rescale(DEFAULT_TIMESCALE).ticks, u64::MAX / 3);
         assert_eq!(MediaTime::new(15_000_000, DEFAULT_TIMESCALE).to_duration(), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn equal_times_hash_equally() {
+        use std::collections::HashSet;
+        let set: HashSet<MediaTime> = [MediaTime::new(20_000_000, DEFAULT_TIMESCALE), MediaTime::new(96_000, 48_000), MediaTime::new(0, 7), MediaTime::new(0, 9)].into();
+        assert_eq!(set.len(), 2);
     }
 
     #[test]
