@@ -40,6 +40,7 @@ pub(crate) enum Job {
 }
 
 /// What a worker produces, tagged with the seek generation it belongs to.
+#[allow(clippy::large_enum_variant)] // frames are moved once; boxing them would add an allocation each
 pub(crate) enum Output {
     Video { epoch: u64, frame: VideoFrame },
     Audio { epoch: u64, block: AudioBlock },
