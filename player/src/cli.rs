@@ -11,7 +11,7 @@ use smoothplay_engine::schedule::LevelPin;
 /// `/Manifest` appended), a `file://` URL, a presentation directory or a manifest file.
 /// With no URL, the bundled demo in assets/ plays.
 #[derive(Debug, Parser)]
-#[command(name = "smoothplay", version, about, long_about = None)]
+#[command(name = "smoothplay", version)]
 pub struct Cli {
     /// Manifest URL or local presentation (default: the bundled demo).
     pub url: Option<String>,
