@@ -211,7 +211,7 @@ fn reset_after_a_seek_resumes_bit_exact_at_the_next_idr() {
     // Seek to the IDR at picture 20.
     dec.reset().unwrap();
     let pts = index_pts(30);
-    let frames = decode_all(&mut dec, &samples[20..].to_vec(), &pts[20..]);
+    let frames = decode_all(&mut dec, &samples[20..], &pts[20..]);
     assert_eq!(frames.len(), 10);
     for (f, r) in frames.iter().zip(&reference[20..]) {
         assert_eq!([f.y.as_slice(), &f.u, &f.v].concat(), *r);

@@ -129,6 +129,14 @@ mod tests {
     }
 
     #[test]
+    fn ffmpeg_style_config_with_explicit_no_sbr_extension_is_accepted() {
+        // ffmpeg's AAC encoder writes 11 90 then the sync extension 0x2b7, SBR, flag 0:
+        // plain AAC-LC (this is the demo presentation's CodecPrivateData).
+        let d = AacDecoder::new(&[0x11, 0x90, 0x56, 0xe5, 0x00]).unwrap();
+        assert_eq!((d.sample_rate(), d.channels()), (48000, 2));
+    }
+
+    #[test]
     fn garbage_access_units_are_errors_not_panics() {
         let mut d = AacDecoder::new(&[0x11, 0x90]).unwrap();
         assert_eq!((d.sample_rate(), d.channels()), (48000, 2));

@@ -35,31 +35,24 @@ pub fn check_nal_length_size(nal_length_size: u8) -> Result<(), DecodeError> {
 /// are dropped (they are `trailing_zero_8bits` of the stream, a NAL unit never ends in 0x00).
 /// Bytes before the first start code are ignored. Never panics.
 pub fn nal_units(stream: &[u8]) -> Vec<&[u8]> {
-    let mut units = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut i = 0;
-    while i + 3 <= stream.len() {
-        if stream[i] == 0 && stream[i + 1] == 0 && stream[i + 2] == 1 {
-            if let Some(s) = start {
-                push_trimmed(&mut units, &stream[s..i]);
-            }
-            i += 3;
-            start = Some(i);
-        } else {
-            i += 1;
+    // Offsets just past each 00 00 01 (a 4-byte start code contains one at offset 1).
+    let starts: Vec<usize> = stream
+        .windows(3)
+        .enumerate()
+        .filter(|(_, w)| *w == [0, 0, 1])
+        .map(|(i, _)| i + 3)
+        .collect();
+    let mut units = Vec::with_capacity(starts.len());
+    for (k, &start) in starts.iter().enumerate() {
+        // The unit runs to the next start code's 00 00 01 (its leading zeros are trimmed below).
+        let end = starts.get(k + 1).map_or(stream.len(), |&next| next - 3);
+        let unit = stream.get(start..end).unwrap_or_default();
+        let trimmed_len = unit.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        if let Some(trimmed) = unit.get(..trimmed_len).filter(|u| !u.is_empty()) {
+            units.push(trimmed);
         }
     }
-    if let Some(s) = start {
-        push_trimmed(&mut units, &stream[s..]);
-    }
     units
-}
-
-fn push_trimmed<'a>(units: &mut Vec<&'a [u8]>, unit: &'a [u8]) {
-    let end = unit.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
-    if end > 0 {
-        units.push(&unit[..end]);
-    }
 }
 
 /// CodecPrivateData of an H.264 QualityLevel to an Annex-B header (4-byte start codes) that
@@ -117,7 +110,10 @@ fn take_avcc_units<'a>(avcc: &'a [u8], mut pos: usize, count: usize, units: &mut
         let len_bytes = avcc
             .get(pos..pos + 2)
             .ok_or_else(|| invalid_cpd(format!("avcC parameter-set length at offset {pos} is cut off")))?;
-        let len = usize::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
+        let &[hi, lo] = len_bytes else {
+            return Err(invalid_cpd(format!("avcC parameter-set length at offset {pos} is cut off")));
+        };
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
         let unit = avcc
             .get(pos + 2..pos + 2 + len)
             .ok_or_else(|| invalid_cpd(format!("avcC parameter set at offset {pos} declares {len} bytes past the end")))?;
@@ -182,7 +178,7 @@ pub fn to_length_prefixed(nals: &[&[u8]], nal_length_size: u8) -> Result<Vec<u8>
             return Err(DecodeError::TruncatedNalUnit { offset: i, declared: nal.len(), available: max });
         }
         let len = (nal.len() as u32).to_be_bytes();
-        out.extend_from_slice(&len[4 - usize::from(nal_length_size)..]);
+        out.extend_from_slice(len.get(4 - usize::from(nal_length_size)..).unwrap_or_default());
         out.extend_from_slice(nal);
     }
     Ok(out)
