@@ -54,6 +54,20 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
 
+    /// Content key for a protected presentation, as KID:KEY in hex (the KID in either
+    /// byte order: PlayReady GUID or CENC). Repeat for several keys.
+    #[arg(long = "key", value_name = "KID:KEY")]
+    pub keys: Vec<String>,
+
+    /// File of content keys: one KID:KEY per line, `#` starts a comment.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// W3C ClearKey license server: the manifest's KIDs are POSTed as a JSON license
+    /// request and the keys read from the JSON Web Key set it answers.
+    #[arg(long, value_name = "URL")]
+    pub clearkey_url: Option<String>,
+
     /// No status line.
     #[arg(long, short)]
     pub quiet: bool,

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cpu;
+mod keys;
 mod outputs;
 mod status;
 
@@ -81,7 +82,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let wall = Instant::now();
     let cpu0 = cpu::process_cpu_time();
-    let session = Session::open(&url, config).await.map_err(|e| e.to_string())?;
+    let mut session = Session::open(&url, config).await.map_err(|e| e.to_string())?;
+    if let Some(keys) = keys::load(&cli, &session).await? {
+        session.set_keys(keys);
+    }
     let video_timescale = session.selection().tracks.iter().find(|t| t.kind == smoothplay_engine::schedule::TrackKind::Video).map_or(10_000_000, |t| t.timescale);
 
     let mut sinks: Vec<Box<dyn smoothplay_engine::session::VideoSink>> = vec![Box::new(NullVideoSink)];
