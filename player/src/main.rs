@@ -37,6 +37,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// The error's message, plus what to do about it where that is not obvious.
+fn with_hint(e: &smoothplay_engine::session::Error) -> String {
+    use smoothplay_engine::session::Error;
+    match e {
+        Error::Drm(smoothplay_engine::drm::DrmError::MissingKey { .. }) => {
+            format!("{e}\n  the presentation is encrypted: give its key with --key KID:KEY, --key-file FILE or --clearkey-url URL")
+        }
+        Error::WrongKey { .. } | Error::Decryption { .. } => format!("{e}\n  check the key given with --key/--key-file"),
+        _ => e.to_string(),
+    }
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -105,7 +117,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     });
     let mut status = StatusLine::new(cli.quiet);
-    let stats = session.play(&mut video, &mut audio, Some(rx), &mut |e| status.on_event(&e)).await.map_err(|e| e.to_string());
+    let stats = session.play(&mut video, &mut audio, Some(rx), &mut |e| status.on_event(&e)).await.map_err(|e| with_hint(&e));
     status.finish();
     let stats = stats?;
 

@@ -185,9 +185,13 @@ fn decode_fragment(
 ) -> Result<u64, HookError> {
     let skip = |e: String| HookError::Skip(e);
     let mut fragment = parse_fragment(body).map_err(|e| skip(e.to_string()))?;
+    let encrypted = fragment.encryption.is_some();
     if let Some(hook) = hook {
         hook(&mut fragment, level)?;
     }
+    // A decode error right after decryption means the plaintext is wrong (a wrong key the
+    // structural check could not see): stop rather than show garbage.
+    let skip = |e: String| if encrypted { HookError::Fatal(format!("{e} (after decryption: wrong key?)")) } else { HookError::Skip(e) };
     let base = fragment.base_decode_time(manifest_start);
     let mut produced = 0u64;
     match decoder {
