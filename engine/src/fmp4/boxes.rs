@@ -127,13 +127,13 @@ impl<'a> Children<'a> {
             needed,
             available: rest.len() as u64,
         };
-        let (Some(size_bytes), Some(type_bytes)) = (rest.get(0..4), rest.get(4..8)) else {
+        let (Some(size_bytes), Some(type_bytes)) = (rest.first_chunk::<4>(), rest.get(4..8)) else {
             return Err(short(self.parent, 8));
         };
         let mut fourcc = [0u8; 4];
         fourcc.copy_from_slice(type_bytes);
         let mut box_type = BoxType::FourCc(fourcc);
-        let mut size = u64::from(u32::from_be_bytes([size_bytes[0], size_bytes[1], size_bytes[2], size_bytes[3]]));
+        let mut size = u64::from(u32::from_be_bytes(*size_bytes));
         let mut header_len = 8u64;
         if size == 1 {
             let large = rest.get(8..16).ok_or_else(|| short(box_type, 16))?;

@@ -58,7 +58,7 @@ fn build(
 ) -> Result<Fragment, BoxError> {
     let traf = moof.traf;
     let tfhd = &traf.tfhd;
-    let total: usize = traf.truns.iter().map(|t| t.entries.len()).sum();
+    let total: usize = traf.truns.iter().map(|t| t.sample_count as usize).sum();
     if total > MAX_SAMPLES_PER_FRAGMENT {
         return Err(BoxError::TooMany {
             box_type: moof.header.box_type,
@@ -94,7 +94,19 @@ fn build(
             pos = i128::from(mdat_range.start);
             data_offset_repaired = true;
         }
-        for (i, e) in trun.entries.iter().enumerate() {
+        // A count with no per-sample fields is backed by no bytes: allow a large one only
+        // when each sample takes mdat bytes (checked sample by sample below).
+        if trun.entries.is_empty() && trun.sample_count as usize > MAX_PREALLOC && tfhd.default_sample_size.unwrap_or(0) == 0 {
+            return Err(BoxError::TooMany {
+                box_type: BoxType::fourcc(b"trun"),
+                offset: trun.offset,
+                what: "empty sample",
+                count: u64::from(trun.sample_count),
+                limit: MAX_PREALLOC as u64,
+            });
+        }
+        for i in 0..trun.sample_count as usize {
+            let e = trun.entry(i);
             let index = samples.len();
             let invalid = |reason: String| BoxError::Invalid { box_type: BoxType::fourcc(b"trun"), offset: trun.offset, reason };
             let duration = e

@@ -330,6 +330,38 @@ fn huge_sample_count_is_refused_without_allocating() {
     assert!(matches!(parse_fragment(Bytes::from(data)).unwrap_err(), BoxError::Truncated { .. }));
 }
 
+/// A trun with no per-sample fields: `count` samples that all take the tfhd defaults.
+fn defaults_only(count: u32, default_size: Option<u32>, mdat_len: usize) -> Vec<u8> {
+    let mfhd = bx(b"mfhd", &full(0, 0, &1u32.to_be_bytes()));
+    let mut t = vec![0, 0, 0, 1, 0, 0, 0, 10];
+    let mut flags = 0x08;
+    if let Some(size) = default_size {
+        t.extend_from_slice(&size.to_be_bytes());
+        flags |= 0x10;
+    }
+    let tfhd = bx(b"tfhd", &full(0, flags, &t));
+    let moof_len = 8 + mfhd.len() + 8 + tfhd.len() + 8 + 12;
+    let mut r = count.to_be_bytes().to_vec();
+    r.extend_from_slice(&((moof_len + 8) as i32).to_be_bytes());
+    let trun = bx(b"trun", &full(0, 0x1, &r));
+    let moof = bx(b"moof", &[mfhd, bx(b"traf", &[tfhd, trun].concat())].concat());
+    [moof, bx(b"mdat", &vec![7; mdat_len])].concat()
+}
+
+#[test]
+fn sample_counts_not_backed_by_bytes_are_bounded() {
+    let f = parse_fragment(Bytes::from(defaults_only(4, Some(2), 8))).expect("defaults only");
+    assert_eq!(f.samples.len(), 4);
+    assert_eq!(f.samples[3].decode_offset, 30);
+    assert_eq!(&f.samples[3].data[..], &[7, 7]);
+    let err = parse_fragment(Bytes::from(defaults_only(1_000_000, Some(0), 0))).unwrap_err();
+    assert!(matches!(err, BoxError::TooMany { what: "empty sample", .. }), "{err}");
+    let err = parse_fragment(Bytes::from(defaults_only(1_000_000, Some(1), 100))).unwrap_err();
+    assert!(matches!(err, BoxError::DataOutOfRange { sample: 100, .. }), "{err}");
+    let err = parse_fragment(Bytes::from(defaults_only(2, None, 8))).unwrap_err();
+    assert!(err.to_string().contains("no size in trun or tfhd"), "{err}");
+}
+
 #[test]
 fn unknown_boxes_are_skipped_and_kept() {
     let data = synthetic(&[3], 3);

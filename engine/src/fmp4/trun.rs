@@ -33,8 +33,18 @@ pub struct Trun {
     pub data_offset: Option<i32>,
     /// Flags of the first sample, overriding the defaults for it alone.
     pub first_sample_flags: Option<u32>,
-    /// One entry per sample.
+    /// Declared number of samples.
+    pub sample_count: u32,
+    /// One entry per sample, or empty when the trun has no per-sample fields (every
+    /// sample then takes the `tfhd` defaults).
     pub entries: Vec<TrunEntry>,
+}
+
+impl Trun {
+    /// Entry `i` (all fields absent when the trun has no per-sample fields).
+    pub fn entry(&self, i: usize) -> TrunEntry {
+        self.entries.get(i).copied().unwrap_or_default()
+    }
 }
 
 /// Parses a `trun` payload. The declared sample count must match the bytes exactly.
@@ -76,9 +86,10 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
             }
         });
     }
-    // With no per-sample fields the count is not backed by bytes: cap the pre-allocation.
-    let mut entries = Vec::with_capacity((count as usize).min(MAX_PREALLOC));
-    for _ in 0..count {
+    // With no per-sample fields the count is not backed by bytes: nothing is stored.
+    let stored = if per_sample == 0 { 0 } else { count };
+    let mut entries = Vec::with_capacity((stored as usize).min(MAX_PREALLOC));
+    for _ in 0..stored {
         let mut e = TrunEntry::default();
         if flags & SAMPLE_DURATION_PRESENT != 0 {
             e.duration = Some(r.u32()?);
@@ -97,5 +108,5 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
         entries.push(e);
     }
     r.finish()?;
-    Ok(Trun { offset: header.offset, data_offset, first_sample_flags, entries })
+    Ok(Trun { offset: header.offset, data_offset, first_sample_flags, sample_count: count, entries })
 }
