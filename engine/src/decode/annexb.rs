@@ -167,6 +167,29 @@ pub fn append_sample_as_annexb(sample: &[u8], nal_length_size: u8, out: &mut Vec
     Ok(())
 }
 
+/// NAL unit type of a coded slice of an IDR picture.
+pub const NAL_IDR_SLICE: u8 = 5;
+
+/// True when a length-prefixed sample holds an IDR slice (a random access point where no
+/// earlier picture is referenced and every earlier picture is output first). Walks the
+/// length prefixes only; a malformed sample is simply not an IDR.
+pub fn sample_has_idr(sample: &[u8], nal_length_size: u8) -> bool {
+    let prefix = usize::from(nal_length_size);
+    let mut pos = 0usize;
+    while let Some(len_bytes) = sample.get(pos..pos.saturating_add(prefix)) {
+        let len = len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let body = pos.saturating_add(prefix);
+        if sample.get(body).map(|b| b & 0x1f) == Some(NAL_IDR_SLICE) {
+            return true;
+        }
+        if len == 0 {
+            return false;
+        }
+        pos = body.saturating_add(len);
+    }
+    false
+}
+
 /// NAL units to a length-prefixed sample, the inverse of [`sample_to_annexb`] (used to
 /// build test samples and by packaging tools).
 pub fn to_length_prefixed(nals: &[&[u8]], nal_length_size: u8) -> Result<Vec<u8>, DecodeError> {
@@ -240,6 +263,16 @@ mod tests {
             assert_eq!(nal_units(&annexb), nals_fit, "prefix size {size}");
         }
         assert!(to_length_prefixed(&nals, 1).is_err(), "300 bytes do not fit a 1-byte prefix");
+    }
+
+    #[test]
+    fn idr_samples_are_recognised() {
+        let idr = to_length_prefixed(&[&[0x06, 1], &[0x65, 0x88]], 4).unwrap();
+        let non_idr = to_length_prefixed(&[&[0x41, 0x9a]], 2).unwrap();
+        assert!(sample_has_idr(&idr, 4));
+        assert!(!sample_has_idr(&non_idr, 2));
+        assert!(!sample_has_idr(&[0, 0, 0], 4));
+        assert!(!sample_has_idr(&[0xff, 0xff, 0xff, 0xff, 0x41], 4));
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl H264Decoder {
             return Ok(());
         }
         if self.config.is_some() {
-            let frames = self.drain()?;
+            let frames = self.finish_instance()?;
             self.drained.extend(frames);
         }
         self.pending_parameter_sets = (!config.parameter_sets.is_empty()).then(|| config.parameter_sets.clone());
@@ -153,9 +153,13 @@ impl H264Decoder {
     }
 
     /// End of stream: returns every picture still held for reordering, in display order.
+    ///
+    /// The decoder is then ready for a new stream: the configuration is kept and its
+    /// SPS/PPS go out again with the next sample, which must be an IDR.
     pub fn flush(&mut self) -> Result<Vec<VideoFrame>, DecodeError> {
         let mut out = std::mem::take(&mut self.drained);
-        out.extend(self.drain()?);
+        out.extend(self.finish_instance()?);
+        self.pending_parameter_sets = self.configured_parameter_sets();
         Ok(out)
     }
 
@@ -167,22 +171,35 @@ impl H264Decoder {
         self.pending_pts.clear();
         self.drained.clear();
         self.last_pts = None;
-        self.pending_parameter_sets =
-            self.config.as_ref().map(|c| c.parameter_sets.clone()).filter(|ps| !ps.is_empty());
+        self.pending_parameter_sets = self.configured_parameter_sets();
         Ok(())
     }
 
-    fn drain(&mut self) -> Result<Vec<VideoFrame>, DecodeError> {
-        let pictures = self.decoder.flush_remaining().map_err(|e| openh264_error(&e, None))?;
-        let mut out = Vec::with_capacity(pictures.len());
-        for yuv in &pictures {
-            let fallback = self.last_pts.unwrap_or(MediaTime::zero(1));
-            let pts = pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback);
-            out.push(copy_picture(yuv, pts)?);
-        }
+    fn configured_parameter_sets(&self) -> Option<Vec<u8>> {
+        self.config.as_ref().map(|c| c.parameter_sets.clone()).filter(|ps| !ps.is_empty())
+    }
+
+    /// Drains the current openh264 instance (end of its stream) and replaces it with a
+    /// fresh one. openh264 cannot go on decoding after `flush_remaining`: on streams with
+    /// B-frames a later picture fails with an out-of-memory code (0x4000) and every one
+    /// after it with "no parameter sets" (measured with the openh264 crate 0.9, libopenh264 2.7).
+    /// A switch starts at an IDR of a closed GOP, so the new instance needs nothing old.
+    fn finish_instance(&mut self) -> Result<Vec<VideoFrame>, DecodeError> {
+        let fresh = new_openh264()?;
+        let mut old = std::mem::replace(&mut self.decoder, fresh);
+        let out = match old.flush_remaining() {
+            Ok(pictures) => pictures
+                .iter()
+                .map(|yuv| {
+                    let fallback = self.last_pts.unwrap_or(MediaTime::zero(1));
+                    copy_picture(yuv, pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback))
+                })
+                .collect(),
+            Err(e) => Err(openh264_error(&e, None)),
+        };
         // Samples that never became pictures (lost to errors) must not shift later times.
         self.pending_pts.clear();
-        Ok(out)
+        out
     }
 }
 
