@@ -4,7 +4,7 @@ use crate::time::MediaTime;
 use md5::{Digest, Md5};
 
 /// One decoded picture in planar YUV 4:2:0 (8 bit), planes packed without stride padding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VideoFrame {
     /// Presentation time (display order), in the timescale of the samples' pts.
     pub pts: MediaTime,
@@ -43,7 +43,7 @@ impl VideoFrame {
 }
 
 /// A block of decoded audio: one access unit's worth of interleaved f32 samples.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct AudioBlock {
     /// Presentation time of the first sample frame.
     pub pts: MediaTime,
@@ -59,6 +59,30 @@ impl AudioBlock {
     /// Number of sample frames (samples per channel).
     pub fn frames(&self) -> usize {
         self.samples.len() / usize::from(self.channels.max(1))
+    }
+}
+
+// Debug output summarises the planes: a derived Debug would print megabytes per picture
+// in every failed assertion.
+impl std::fmt::Debug for VideoFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoFrame")
+            .field("pts", &self.pts)
+            .field("size", &format_args!("{}x{}", self.width, self.height))
+            .field("plane_bytes", &(self.y.len(), self.u.len(), self.v.len()))
+            .field("md5", &self.md5_hex())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AudioBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioBlock")
+            .field("pts", &self.pts)
+            .field("sample_rate", &self.sample_rate)
+            .field("channels", &self.channels)
+            .field("frames", &self.frames())
+            .finish()
     }
 }
 
@@ -89,6 +113,8 @@ mod tests {
         assert_ne!(swapped.md5_hex(), f.md5_hex());
         assert_eq!(f.byte_len(), 6);
         assert_eq!(f.chroma_size(), (1, 1));
+        let debug = format!("{f:?}");
+        assert!(debug.contains("2x2") && debug.contains("6ac1e56b"), "{debug}");
     }
 
     #[test]
