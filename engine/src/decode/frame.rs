@@ -88,7 +88,12 @@ impl std::fmt::Debug for AudioBlock {
 
 /// Copies `rows` rows of `width` bytes out of a plane with `stride` bytes per row.
 /// Returns `None` when the plane is shorter than the geometry claims.
-pub(crate) fn pack_plane(plane: &[u8], stride: usize, width: usize, rows: usize) -> Option<Vec<u8>> {
+pub(crate) fn pack_plane(
+    plane: &[u8],
+    stride: usize,
+    width: usize,
+    rows: usize,
+) -> Option<Vec<u8>> {
     if width > stride {
         return None;
     }
@@ -106,15 +111,29 @@ mod tests {
 
     #[test]
     fn md5_covers_the_planes_in_order() {
-        let f = VideoFrame { pts: MediaTime::zero(25), width: 2, height: 2, y: vec![1, 2, 3, 4], u: vec![5], v: vec![6] };
+        let f = VideoFrame {
+            pts: MediaTime::zero(25),
+            width: 2,
+            height: 2,
+            y: vec![1, 2, 3, 4],
+            u: vec![5],
+            v: vec![6],
+        };
         // md5 of bytes 01..06, computed with `printf '\x01\x02\x03\x04\x05\x06' | md5sum`.
         assert_eq!(f.md5_hex(), "6ac1e56bc78f031059be7be854522c4c");
-        let swapped = VideoFrame { u: vec![6], v: vec![5], ..f.clone() };
+        let swapped = VideoFrame {
+            u: vec![6],
+            v: vec![5],
+            ..f.clone()
+        };
         assert_ne!(swapped.md5_hex(), f.md5_hex());
         assert_eq!(f.byte_len(), 6);
         assert_eq!(f.chroma_size(), (1, 1));
         let debug = format!("{f:?}");
-        assert!(debug.contains("2x2") && debug.contains("6ac1e56b"), "{debug}");
+        assert!(
+            debug.contains("2x2") && debug.contains("6ac1e56b"),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ impl std::fmt::Debug for H264Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("H264Decoder")
             .field("configured", &self.config.is_some())
-            .field("nal_length_size", &self.config.as_ref().map(|c| c.nal_length_size))
+            .field(
+                "nal_length_size",
+                &self.config.as_ref().map(|c| c.nal_length_size),
+            )
             .field("pending_pictures", &self.pending_pts.len())
             .finish()
     }
@@ -60,7 +63,8 @@ fn new_openh264() -> Result<Decoder, DecodeError> {
     // NoFlush: the default flushes after every call and loses pictures on streams with
     // B-frames; we drain explicitly at end of stream and at configuration changes.
     let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
-    Decoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| openh264_error(&e, None))
+    Decoder::with_api_config(OpenH264API::from_source(), config)
+        .map_err(|e| openh264_error(&e, None))
 }
 
 fn openh264_error(e: &openh264::Error, pts: Option<MediaTime>) -> DecodeError {
@@ -69,10 +73,18 @@ fn openh264_error(e: &openh264::Error, pts: Option<MediaTime>) -> DecodeError {
     let message = full
         .split(". User Message:")
         .nth(1)
-        .map(|m| m.trim_end_matches(". Backtraces enabled.").trim().to_string())
+        .map(|m| {
+            m.trim_end_matches(". Backtraces enabled.")
+                .trim()
+                .to_string()
+        })
         .filter(|m| m != "None")
         .unwrap_or_else(|| "bitstream rejected".to_string());
-    DecodeError::H264 { pts, native_code: e.native_code(), message }
+    DecodeError::H264 {
+        pts,
+        native_code: e.native_code(),
+        message,
+    }
 }
 
 impl H264Decoder {
@@ -97,10 +109,21 @@ impl H264Decoder {
     /// (1, 2 or 4). The same configuration again is a no-op. A different one first drains
     /// the pictures still held for reordering (they are returned by the next `decode` or
     /// `flush`), so a switch loses nothing; the new SPS/PPS go in front of the next sample.
-    pub fn configure(&mut self, codec_private_data: &[u8], nal_length_size: u8) -> Result<(), DecodeError> {
+    pub fn configure(
+        &mut self,
+        codec_private_data: &[u8],
+        nal_length_size: u8,
+    ) -> Result<(), DecodeError> {
         check_nal_length_size(nal_length_size)?;
-        let parameter_sets = if codec_private_data.is_empty() { Vec::new() } else { codec_private_to_annexb(codec_private_data)? };
-        let config = Config { parameter_sets, nal_length_size };
+        let parameter_sets = if codec_private_data.is_empty() {
+            Vec::new()
+        } else {
+            codec_private_to_annexb(codec_private_data)?
+        };
+        let config = Config {
+            parameter_sets,
+            nal_length_size,
+        };
         if self.config.as_ref() == Some(&config) {
             return Ok(());
         }
@@ -108,7 +131,8 @@ impl H264Decoder {
             let frames = self.finish_instance()?;
             self.drained.extend(frames);
         }
-        self.pending_parameter_sets = (!config.parameter_sets.is_empty()).then(|| config.parameter_sets.clone());
+        self.pending_parameter_sets =
+            (!config.parameter_sets.is_empty()).then(|| config.parameter_sets.clone());
         self.config = Some(config);
         Ok(())
     }
@@ -119,7 +143,11 @@ impl H264Decoder {
     ///
     /// On error the sample is dropped (its pts is forgotten) and the decoder stays usable;
     /// decoding resumes cleanly at the next IDR.
-    pub fn decode(&mut self, sample: &[u8], pts: MediaTime) -> Result<Vec<VideoFrame>, DecodeError> {
+    pub fn decode(
+        &mut self,
+        sample: &[u8],
+        pts: MediaTime,
+    ) -> Result<Vec<VideoFrame>, DecodeError> {
         let Some(config) = &self.config else {
             return Err(DecodeError::NotConfigured);
         };
@@ -176,7 +204,10 @@ impl H264Decoder {
     }
 
     fn configured_parameter_sets(&self) -> Option<Vec<u8>> {
-        self.config.as_ref().map(|c| c.parameter_sets.clone()).filter(|ps| !ps.is_empty())
+        self.config
+            .as_ref()
+            .map(|c| c.parameter_sets.clone())
+            .filter(|ps| !ps.is_empty())
     }
 
     /// Drains the current openh264 instance (end of its stream) and replaces it with a
@@ -192,7 +223,10 @@ impl H264Decoder {
                 .iter()
                 .map(|yuv| {
                     let fallback = self.last_pts.unwrap_or(MediaTime::zero(1));
-                    copy_picture(yuv, pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback))
+                    copy_picture(
+                        yuv,
+                        pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback),
+                    )
                 })
                 .collect(),
             Err(e) => Err(openh264_error(&e, None)),
@@ -205,7 +239,11 @@ impl H264Decoder {
 
 /// The smallest pending pts; if none is pending (openh264 returned more pictures than it
 /// was given samples, which only corrupt input does) the last one again, else `fallback`.
-fn pick_pts(pending: &mut BinaryHeap<Reverse<MediaTime>>, last: &mut Option<MediaTime>, fallback: MediaTime) -> MediaTime {
+fn pick_pts(
+    pending: &mut BinaryHeap<Reverse<MediaTime>>,
+    last: &mut Option<MediaTime>,
+    fallback: MediaTime,
+) -> MediaTime {
     let pts = match pending.pop() {
         Some(Reverse(t)) => t,
         None => {
@@ -239,7 +277,14 @@ fn copy_picture(yuv: &DecodedYUV<'_>, pts: MediaTime) -> Result<VideoFrame, Deco
     let v = pack_plane(yuv.v(), vs, cw, ch).ok_or_else(bad)?;
     let width = u32::try_from(w).map_err(|_| bad())?;
     let height = u32::try_from(h).map_err(|_| bad())?;
-    Ok(VideoFrame { pts, width, height, y, u, v })
+    Ok(VideoFrame {
+        pts,
+        width,
+        height,
+        y,
+        u,
+        v,
+    })
 }
 
 #[cfg(test)]
@@ -249,15 +294,27 @@ mod tests {
     #[test]
     fn decode_before_configure_is_an_error() {
         let mut d = H264Decoder::new().unwrap();
-        assert_eq!(d.decode(&[0, 0, 0, 1, 0x65], MediaTime::zero(25)), Err(DecodeError::NotConfigured));
+        assert_eq!(
+            d.decode(&[0, 0, 0, 1, 0x65], MediaTime::zero(25)),
+            Err(DecodeError::NotConfigured)
+        );
     }
 
     #[test]
     fn configure_validates_its_inputs() {
         let mut d = H264Decoder::new().unwrap();
-        assert_eq!(d.configure(&[], 3), Err(DecodeError::InvalidNalLengthSize { size: 3 }));
-        assert!(matches!(d.configure(&[0, 0, 0, 1, 0x68, 0xce], 4), Err(DecodeError::InvalidCodecPrivateData { .. })));
-        assert!(d.configure(&[], 4).is_ok(), "empty CodecPrivateData means in-band parameter sets");
+        assert_eq!(
+            d.configure(&[], 3),
+            Err(DecodeError::InvalidNalLengthSize { size: 3 })
+        );
+        assert!(matches!(
+            d.configure(&[0, 0, 0, 1, 0x68, 0xce], 4),
+            Err(DecodeError::InvalidCodecPrivateData { .. })
+        ));
+        assert!(
+            d.configure(&[], 4).is_ok(),
+            "empty CodecPrivateData means in-band parameter sets"
+        );
     }
 
     #[test]
@@ -268,8 +325,14 @@ mod tests {
             pending.push(Reverse(MediaTime::new(t, 25)));
         }
         forget_pts(&mut pending, MediaTime::new(1, 25));
-        let got: Vec<u64> = (0..3).map(|_| pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks).collect();
+        let got: Vec<u64> = (0..3)
+            .map(|_| pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks)
+            .collect();
         assert_eq!(got, vec![0, 2, 3]);
-        assert_eq!(pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks, 3, "repeats the last when empty");
+        assert_eq!(
+            pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks,
+            3,
+            "repeats the last when empty"
+        );
     }
 }
