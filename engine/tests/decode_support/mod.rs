@@ -228,3 +228,77 @@ pub fn snr(reference: &[f32], test: &[f32]) -> f64 {
         10.0 * (signal / noise).log10()
     }
 }
+
+// --- A minimal test-only fragment reader (independent of engine::fmp4) ---------------
+
+pub fn be32(b: &[u8], at: usize) -> usize {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+}
+
+/// Child boxes of `data` as (type, body).
+pub fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 8 <= data.len() {
+        let size = be32(data, pos);
+        assert!(
+            size >= 8 && pos + size <= data.len(),
+            "box size {size} at {pos}"
+        );
+        out.push((
+            [data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]],
+            &data[pos + 8..pos + size],
+        ));
+        pos += size;
+    }
+    out
+}
+
+/// Sample payloads of one single-track fragment, in decode order.
+pub fn fragment_samples(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let top = boxes(bytes);
+    let moof = top.iter().find(|(t, _)| t == b"moof").expect("moof").1;
+    let mdat = top.iter().find(|(t, _)| t == b"mdat").expect("mdat").1;
+    let traf = boxes(moof)
+        .into_iter()
+        .find(|(t, _)| t == b"traf")
+        .expect("traf")
+        .1;
+    let children = boxes(traf);
+    let tfhd = children.iter().find(|(t, _)| t == b"tfhd").expect("tfhd").1;
+    let tf_flags = be32(tfhd, 0) & 0xff_ffff;
+    let mut p = 8;
+    for (flag, len) in [(0x1, 8), (0x2, 4), (0x8, 4)] {
+        if tf_flags & flag != 0 {
+            p += len;
+        }
+    }
+    let default_size = (tf_flags & 0x10 != 0).then(|| be32(tfhd, p));
+    let trun = children.iter().find(|(t, _)| t == b"trun").expect("trun").1;
+    let flags = be32(trun, 0) & 0xff_ffff;
+    let count = be32(trun, 4);
+    let mut p = 8 + if flags & 0x1 != 0 { 4 } else { 0 } + if flags & 0x4 != 0 { 4 } else { 0 };
+    let mut sizes = Vec::new();
+    for _ in 0..count {
+        if flags & 0x100 != 0 {
+            p += 4;
+        }
+        let size = if flags & 0x200 != 0 {
+            p += 4;
+            be32(trun, p - 4)
+        } else {
+            default_size.expect("sample size")
+        };
+        sizes.push(size);
+        p += if flags & 0x400 != 0 { 4 } else { 0 } + if flags & 0x800 != 0 { 4 } else { 0 };
+    }
+    let mut at = 0;
+    sizes
+        .into_iter()
+        .map(|s| {
+            let v = mdat[at..at + s].to_vec();
+            at += s;
+            v
+        })
+        .collect()
+}
