@@ -7,7 +7,9 @@ use openh264::decoder::{DecodedYUV, Decoder, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 use openh264::OpenH264API;
 
-use super::annexb::{append_sample_as_annexb, check_nal_length_size, codec_private_to_annexb};
+use super::annexb::{
+    append_sample_as_annexb, check_nal_length_size, codec_private_to_annexb, sample_has_idr,
+};
 use super::frame::{pack_plane, VideoFrame};
 use super::DecodeError;
 use crate::time::MediaTime;
@@ -152,6 +154,17 @@ impl H264Decoder {
             return Err(DecodeError::NotConfigured);
         };
         let nal_length_size = config.nal_length_size;
+        let can_restart = !config.parameter_sets.is_empty();
+        // At an IDR every earlier picture (in decode order) is output before it and none is
+        // referenced after it, so the instance can be finished here and a fresh one started
+        // with no change to the output. Doing so re-aligns the pts queue once per GOP: a
+        // corrupt sample that openh264 half-decoded cannot shift the times of later GOPs.
+        // (Only with CodecPrivateData to hand the new instance; in-band-only streams go on.)
+        if can_restart && !self.pending_pts.is_empty() && sample_has_idr(sample, nal_length_size) {
+            let frames = self.finish_instance()?;
+            self.drained.extend(frames);
+            self.pending_parameter_sets = self.configured_parameter_sets();
+        }
         self.annexb.clear();
         if let Some(ps) = &self.pending_parameter_sets {
             self.annexb.extend_from_slice(ps);
