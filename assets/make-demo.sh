@@ -2,11 +2,58 @@
 # Builds assets/demo.ism/: a 20 s Smooth Streaming on-demand presentation (3 H.264 levels
 # without B-frames + AAC-LC 48 kHz stereo) with ffmpeg's smoothstreaming muxer, then checks
 # that every fragment the Manifest implies exists. Idempotent: rebuilds from scratch.
+# `make-demo.sh --check` only checks the existing demo.ism (no ffmpeg needed).
 # See assets/README.md for what it contains and why it is made this way.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/demo.ism"
+
+# --- Check: every fragment the Manifest implies exists, and nothing else -------------
+check_presentation() {
+    local manifest="$out/Manifest" implied present
+    implied="$(mktemp)"; present="$(mktemp)"
+    if [ ! -f "$manifest" ]; then echo "make-demo.sh: $manifest is missing" >&2; return 1; fi
+    awk '
+        /<StreamIndex/ {
+            match($0, /Type="[a-z]+"/); type = substr($0, RSTART + 6, RLENGTH - 7)
+            nq = 0; t = 0
+        }
+        /<QualityLevel / {
+            match($0, /Bitrate="[0-9]+"/); q[nq++] = substr($0, RSTART + 9, RLENGTH - 10)
+        }
+        /<c / {
+            if (match($0, / t="[0-9]+"/)) t = substr($0, RSTART + 4, RLENGTH - 5) + 0
+            match($0, / d="[0-9]+"/); d = substr($0, RSTART + 4, RLENGTH - 5) + 0
+            for (i = 0; i < nq; i++) printf "QualityLevels(%s)/Fragments(%s=%.0f)\n", q[i], type, t
+            t += d
+        }
+    ' "$manifest" | sort > "$implied"
+    (cd "$out" && find . -path './QualityLevels(*' -type f | sed 's|^\./||' | sort) > "$present"
+
+    local ok=1
+    if [ ! -s "$implied" ]; then echo "make-demo.sh: no fragments found in $manifest" >&2; ok=0; fi
+    if ! diff -u "$implied" "$present" >&2; then
+        echo "make-demo.sh: fragment files do not match the Manifest (above: - implied, + on disk)" >&2
+        ok=0
+    fi
+    for t in video audio; do
+        if ! grep -q "Fragments($t=0)" "$implied"; then
+            echo "make-demo.sh: the $t stream does not start at time 0 (AAC priming shift?)" >&2
+            ok=0
+        fi
+    done
+    if [ "$ok" = 1 ]; then
+        echo "make-demo.sh: $(grep -c . "$implied") fragments match $manifest; $(du -sh "$out" | cut -f1) in total"
+    fi
+    rm -f "$implied" "$present"
+    [ "$ok" = 1 ]
+}
+
+if [ "${1:-}" = "--check" ]; then
+    check_presentation
+    exit
+fi
 
 if ! command -v ffmpeg >/dev/null 2>&1; then
     echo "make-demo.sh: ffmpeg not found; install it (Debian: apt-get install ffmpeg)" >&2
@@ -77,36 +124,5 @@ ffmpeg -hide_banner -loglevel error -nostdin -y \
 # clients never request them.
 find "$out" -name 'FragmentInfo(*' -delete
 
-# --- Check: every fragment the Manifest implies exists, and nothing else -------------
-manifest="$out/Manifest"
-implied="$work/implied.txt"
-awk '
-    /<StreamIndex/ {
-        match($0, /Type="[a-z]+"/); type = substr($0, RSTART + 6, RLENGTH - 7)
-        nq = 0; t = 0
-    }
-    /<QualityLevel / {
-        match($0, /Bitrate="[0-9]+"/); q[nq++] = substr($0, RSTART + 9, RLENGTH - 10)
-    }
-    /<c / {
-        if (match($0, / t="[0-9]+"/)) t = substr($0, RSTART + 4, RLENGTH - 5) + 0
-        match($0, / d="[0-9]+"/); d = substr($0, RSTART + 4, RLENGTH - 5) + 0
-        for (i = 0; i < nq; i++) printf "QualityLevels(%s)/Fragments(%s=%.0f)\n", q[i], type, t
-        t += d
-    }
-' "$manifest" | sort > "$implied"
-(cd "$out" && find . -path './QualityLevels(*' -type f | sed 's|^\./||' | sort) > "$work/present.txt"
 
-if [ ! -s "$implied" ]; then echo "make-demo.sh: no fragments found in $manifest" >&2; exit 1; fi
-if ! diff -u "$implied" "$work/present.txt" >&2; then
-    echo "make-demo.sh: fragment files do not match the Manifest (above: - implied, + on disk)" >&2
-    exit 1
-fi
-for t in video audio; do
-    if ! grep -q "Fragments($t=0)" "$implied"; then
-        echo "make-demo.sh: the $t stream does not start at time 0 (AAC priming shift?)" >&2
-        exit 1
-    fi
-done
-
-echo "make-demo.sh: $(grep -c . "$implied") fragments match $manifest; $(du -sh "$out" | cut -f1) in total"
+check_presentation

@@ -16,68 +16,6 @@ fn demo_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/demo.ism"))
 }
 
-fn be32(b: &[u8], at: usize) -> usize {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
-}
-
-/// Child boxes of `data` as (type, body).
-fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos + 8 <= data.len() {
-        let size = be32(data, pos);
-        assert!(size >= 8 && pos + size <= data.len(), "box size {size} at {pos}");
-        out.push(([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]], &data[pos + 8..pos + size]));
-        pos += size;
-    }
-    out
-}
-
-/// Sample payloads of one single-track fragment, in decode order.
-fn fragment_samples(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let top = boxes(bytes);
-    let moof = top.iter().find(|(t, _)| t == b"moof").expect("moof").1;
-    let mdat = top.iter().find(|(t, _)| t == b"mdat").expect("mdat").1;
-    let traf = boxes(moof).into_iter().find(|(t, _)| t == b"traf").expect("traf").1;
-    let children = boxes(traf);
-    let tfhd = children.iter().find(|(t, _)| t == b"tfhd").expect("tfhd").1;
-    let tf_flags = be32(tfhd, 0) & 0xff_ffff;
-    let mut p = 8;
-    for (flag, len) in [(0x1, 8), (0x2, 4), (0x8, 4)] {
-        if tf_flags & flag != 0 {
-            p += len;
-        }
-    }
-    let default_size = (tf_flags & 0x10 != 0).then(|| be32(tfhd, p));
-    let trun = children.iter().find(|(t, _)| t == b"trun").expect("trun").1;
-    let flags = be32(trun, 0) & 0xff_ffff;
-    let count = be32(trun, 4);
-    let mut p = 8 + if flags & 0x1 != 0 { 4 } else { 0 } + if flags & 0x4 != 0 { 4 } else { 0 };
-    let mut sizes = Vec::new();
-    for _ in 0..count {
-        if flags & 0x100 != 0 {
-            p += 4;
-        }
-        let size = if flags & 0x200 != 0 {
-            p += 4;
-            be32(trun, p - 4)
-        } else {
-            default_size.expect("sample size")
-        };
-        sizes.push(size);
-        p += if flags & 0x400 != 0 { 4 } else { 0 } + if flags & 0x800 != 0 { 4 } else { 0 };
-    }
-    let mut at = 0;
-    sizes
-        .into_iter()
-        .map(|s| {
-            let v = mdat[at..at + s].to_vec();
-            at += s;
-            v
-        })
-        .collect()
-}
-
 /// The manifest's (bitrate, CodecPrivateData) per QualityLevel of one stream type, and its
 /// chunk start times.
 fn stream_info(manifest: &str, kind: &str) -> (Vec<(String, Vec<u8>)>, Vec<u64>) {
@@ -85,7 +23,11 @@ fn stream_info(manifest: &str, kind: &str) -> (Vec<(String, Vec<u8>)>, Vec<u64>)
     let end = start + manifest[start..].find("</StreamIndex>").expect("end");
     let section = &manifest[start..end];
     let attr = |line: &str, name: &str| -> String {
-        let i = line.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("{name} in {line}")) + name.len() + 3;
+        let i = line
+            .find(&format!(" {name}=\""))
+            .unwrap_or_else(|| panic!("{name} in {line}"))
+            + name.len()
+            + 3;
         line[i..i + line[i..].find('"').unwrap()].to_string()
     };
     let mut levels = Vec::new();
@@ -94,7 +36,10 @@ fn stream_info(manifest: &str, kind: &str) -> (Vec<(String, Vec<u8>)>, Vec<u64>)
     for line in section.lines() {
         if line.starts_with("<QualityLevel ") {
             let hex = attr(line, "CodecPrivateData");
-            let cpd = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+            let cpd = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
             levels.push((attr(line, "Bitrate"), cpd));
         } else if line.starts_with("<c ") {
             starts.push(t);
@@ -105,7 +50,8 @@ fn stream_info(manifest: &str, kind: &str) -> (Vec<(String, Vec<u8>)>, Vec<u64>)
 }
 
 fn fragment(dir: &Path, bitrate: &str, kind: &str, t: u64) -> Vec<u8> {
-    std::fs::read(dir.join(format!("QualityLevels({bitrate})/Fragments({kind}={t})"))).expect("fragment file")
+    std::fs::read(dir.join(format!("QualityLevels({bitrate})/Fragments({kind}={t})")))
+        .expect("fragment file")
 }
 
 #[test]
@@ -141,7 +87,15 @@ fn every_video_level_decodes_bit_exact_against_ffmpeg() {
         let es = tmp.path(&format!("{bitrate}.h264"));
         std::fs::write(&es, &stream).unwrap();
         let theirs = String::from_utf8(ffmpeg(&[
-            "-i", es.to_str().unwrap(), "-fflags", "+bitexact", "-pix_fmt", "yuv420p", "-f", "framemd5", "-",
+            "-i",
+            es.to_str().unwrap(),
+            "-fflags",
+            "+bitexact",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "framemd5",
+            "-",
         ]))
         .unwrap();
         assert_eq!(ours, theirs, "level {bitrate}");
@@ -164,7 +118,11 @@ fn audio_decodes_against_ffmpeg_with_the_same_sample_count() {
     for &t in &starts {
         for au in fragment_samples(&fragment(&dir, bitrate, "audio", t)) {
             adts_stream.extend(adts::wrap(&au, asc).unwrap());
-            ours.extend(dec.decode(&au, MediaTime::new(n * 1024, 48_000)).unwrap().samples);
+            ours.extend(
+                dec.decode(&au, MediaTime::new(n * 1024, 48_000))
+                    .unwrap()
+                    .samples,
+            );
             n += 1;
         }
     }
