@@ -61,6 +61,17 @@ pub struct SmoothplayParams {
     pub low_buffer_s: f64,
     /// Prediction multiplier at empty buffer.
     pub low_buffer_safety: f64,
+    /// Extra penalty multiplier on a first-step switch that reverses the direction of a
+    /// switch made within the last `reversal_window` fragments (damps oscillation).
+    pub reversal_mult: f64,
+    /// Fragments during which a reversal is penalised.
+    pub reversal_window: usize,
+    /// Quantile of regime throughputs used as the pessimistic scenario.
+    pub pess_quantile: f64,
+    /// Weight of the pessimistic scenario's rebuffering and buffer credit (0 = nominal only).
+    pub pess_weight: f64,
+    /// A switch must beat the best plan that keeps the current level by this much QoE.
+    pub switch_margin: f64,
     /// Abandon a download that is projected to stall playback when a lower level would not.
     pub abandonment: bool,
     /// Also cap the prediction by the time-weighted EWMA (3 s / 8 s half-lives, dash.js):
@@ -84,25 +95,30 @@ pub struct SmoothplayParams {
 impl Default for SmoothplayParams {
     fn default() -> Self {
         SmoothplayParams {
-            horizon: 10,
+            horizon: 15,
             window: 5,
             long_weight: 0.5,
             error_window: 5,
             error_discount: 0.0,
             safety: 1.0,
             rebuffer_penalty: 4.3,
-            buffer_value_per_s: 0.1,
-            buffer_credit_cap_s: 30.0,
+            buffer_value_per_s: 0.4,
+            buffer_credit_cap_s: 20.0,
             switch_penalty_mult: 1.0,
-            low_buffer_s: 30.0,
+            low_buffer_s: 20.0,
             low_buffer_safety: 0.5,
+            reversal_mult: 0.0,
+            reversal_window: 4,
+            pess_quantile: 0.2,
+            pess_weight: 0.0,
+            switch_margin: 0.2,
             abandonment: true,
             ewma_cap: false,
             initial_error: 0.0,
             regime: true,
             regime_max: 20,
             regime_ratio: 2.0,
-            regime_confirm: 2,
+            regime_confirm: 3,
             first_level: 0,
         }
     }
@@ -121,9 +137,13 @@ pub struct Smoothplay {
     errors: VecDeque<f64>,
     last_prediction_bps: Option<f64>,
     last_level: Option<usize>,
+    /// (fragment index, +1 up / -1 down) of the last switch.
+    last_switch: Option<(usize, i8)>,
+    downloads: usize,
     decode_cap: DecodeCap,
     rates: Vec<f64>,
     dl: Vec<f64>,
+    dl_pess: Vec<f64>,
 }
 
 impl Smoothplay {
@@ -144,9 +164,12 @@ impl Smoothplay {
             errors: VecDeque::new(),
             last_prediction_bps: None,
             last_level: None,
+            last_switch: None,
+            downloads: 0,
             decode_cap: DecodeCap::default(),
             rates: Vec::new(),
             dl: Vec::new(),
+            dl_pess: Vec::new(),
             p,
         }
     }
@@ -178,7 +201,7 @@ impl Smoothplay {
     }
 
     /// Best first level over the structured plans.
-    fn plan(&mut self, ctx: &Context, bw: f64, cap: usize) -> usize {
+    fn plan(&mut self, ctx: &Context, bw: f64, pess_bw: f64, cap: usize) -> usize {
         let ladder = ctx.ladder;
         let levels = cap + 1;
         let d = ladder.fragment_s();
@@ -190,36 +213,63 @@ impl Smoothplay {
         self.rates.clear();
         self.rates.extend((0..levels).map(|q| ladder.bitrate_bps(q) as f64 / 1e6));
         self.dl.clear();
+        self.dl_pess.clear();
         for k in 0..h {
             for q in 0..levels {
-                self.dl.push(lat + ladder.fragment_bytes(ctx.fragment_index + k, q) as f64 * 8.0 / bw);
+                let bits = ladder.fragment_bytes(ctx.fragment_index + k, q) as f64 * 8.0;
+                self.dl.push(lat + bits / bw);
+                self.dl_pess.push(lat + bits / pess_bw);
             }
         }
+        let wp = self.p.pess_weight.clamp(0.0, 1.0);
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(levels - 1);
         let b0 = ctx.buffer.level.as_secs_f64();
+        let reversal_dir = match self.last_switch {
+            Some((at, dir)) if self.downloads.saturating_sub(at) <= self.p.reversal_window => -dir,
+            _ => 0,
+        };
         let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
         let mut best = (f64::NEG_INFINITY, 0usize);
+        let mut stay = f64::NEG_INFINITY;
         for a in 0..levels {
             for b in 0..levels {
                 // j = fragments at level a before switching to b (j = h: constant a).
                 let j_range = if a == b { h..=h } else { 1..=h.saturating_sub(1).max(1) };
                 for j in j_range {
                     let (mut buf, mut prev, mut v) = (b0, last, 0.0);
+                    let mut pbuf = b0;
                     for k in 0..h {
                         let q = if k < j { a } else { b };
                         let t = self.dl[k * levels + q];
-                        let rebuf = (t - buf).max(0.0);
+                        let tp = self.dl_pess[k * levels + q];
+                        let rebuf = (1.0 - wp) * (t - buf).max(0.0) + wp * (tp - pbuf).max(0.0);
                         buf = ((buf - t).max(0.0) + d).min(max_buf);
+                        pbuf = ((pbuf - tp).max(0.0) + d).min(max_buf);
                         let sw = (self.rates[q] - self.rates[prev]).abs();
-                        v += self.rates[q] - sw * if k == 0 { self.p.switch_penalty_mult } else { 1.0 } - self.p.rebuffer_penalty * rebuf;
+                        let mut mult = 1.0;
+                        if k == 0 && q != prev {
+                            mult = self.p.switch_penalty_mult;
+                            let dir: i8 = if q > prev { 1 } else { -1 };
+                            if dir == reversal_dir {
+                                mult += self.p.reversal_mult;
+                            }
+                        }
+                        v += self.rates[q] - sw * mult - self.p.rebuffer_penalty * rebuf;
                         prev = q;
                     }
-                    v += credit * buf.min(self.p.buffer_credit_cap_s);
+                    let end_buf = (1.0 - wp) * buf + wp * pbuf;
+                    v += credit * end_buf.min(self.p.buffer_credit_cap_s);
                     if v > best.0 {
                         best = (v, a);
                     }
+                    if a == last && v > stay {
+                        stay = v;
+                    }
                 }
             }
+        }
+        if best.1 != last && best.0 - stay < self.p.switch_margin {
+            return last;
         }
         best.1
     }
@@ -271,7 +321,8 @@ impl QualitySelector for Smoothplay {
         } else {
             bw
         };
-        Decision::now(self.plan(ctx, bw, cap))
+        let pess = self.regime.quantile_bps(self.p.pess_quantile).unwrap_or(bw).min(bw);
+        Decision::now(self.plan(ctx, bw, pess, cap))
     }
 
     fn on_download(&mut self, _ctx: &Context, report: &DownloadReport) {
@@ -279,6 +330,14 @@ impl QualitySelector for Smoothplay {
         if report.abandoned {
             return;
         }
+        if let Some(prev) = self.last_level {
+            if prev != report.level {
+                let dir = if report.level > prev { 1 } else { -1 };
+                // Fragment index is not in the report; count downloads instead.
+                self.last_switch = Some((self.downloads, dir));
+            }
+        }
+        self.downloads += 1;
         self.last_level = Some(report.level);
         let Some(actual) = report.throughput_bps() else { return };
         if let Some(pred) = self.last_prediction_bps.take() {
@@ -315,6 +374,8 @@ impl QualitySelector for Smoothplay {
         self.errors_seen = 0;
         self.last_prediction_bps = None;
         self.last_level = None;
+        self.last_switch = None;
+        self.downloads = 0;
         self.decode_cap.reset();
     }
 }
