@@ -44,6 +44,8 @@ fn main() {
             "pess_quantile" => p.pess_quantile = f,
             "pess_weight" => p.pess_weight = f,
             "switch_margin" => p.switch_margin = f,
+            "adaptive_low_buffer" => p.adaptive_low_buffer = f != 0.0,
+            "low_buffer_error_mult" => p.low_buffer_error_mult = f,
             "abandonment" => p.abandonment = f != 0.0,
             "first_level" => p.first_level = f as usize,
             _ => panic!("unknown key {k}"),

@@ -72,6 +72,11 @@ pub struct SmoothplayParams {
     pub pess_weight: f64,
     /// A switch must beat the best plan that keeps the current level by this much QoE.
     pub switch_margin: f64,
+    /// Scale the low-buffer discount by the observed prediction error instead of the fixed
+    /// `low_buffer_safety`.
+    pub adaptive_low_buffer: bool,
+    /// Multiplier on the observed error in the adaptive low-buffer discount.
+    pub low_buffer_error_mult: f64,
     /// Abandon a download that is projected to stall playback when a lower level would not.
     pub abandonment: bool,
     /// Also cap the prediction by the time-weighted EWMA (3 s / 8 s half-lives, dash.js):
@@ -112,6 +117,8 @@ impl Default for SmoothplayParams {
             pess_quantile: 0.2,
             pess_weight: 0.0,
             switch_margin: 0.2,
+            adaptive_low_buffer: false,
+            low_buffer_error_mult: 1.0,
             abandonment: true,
             ewma_cap: false,
             initial_error: 0.0,
@@ -316,8 +323,19 @@ impl QualitySelector for Smoothplay {
         self.last_prediction_bps = self.blended_bps();
         let buf = ctx.buffer.level.as_secs_f64();
         let bw = if buf < self.p.low_buffer_s && self.p.low_buffer_s > 0.0 {
-            let f = self.p.low_buffer_safety + (1.0 - self.p.low_buffer_safety) * buf / self.p.low_buffer_s;
-            bw * f
+            let depth = 1.0 - buf / self.p.low_buffer_s;
+            if self.p.adaptive_low_buffer {
+                // Discount by the error actually observed (none yet: `initial_error`), so a
+                // steady link is not throttled while the buffer builds.
+                let err = if self.errors.is_empty() {
+                    self.p.initial_error
+                } else {
+                    self.errors.iter().copied().fold(0.0, f64::max)
+                };
+                bw / (1.0 + self.p.low_buffer_error_mult * err * depth)
+            } else {
+                bw * (self.p.low_buffer_safety + (1.0 - self.p.low_buffer_safety) * (1.0 - depth))
+            }
         } else {
             bw
         };
@@ -377,5 +395,88 @@ impl QualitySelector for Smoothplay {
         self.last_switch = None;
         self.downloads = 0;
         self.decode_cap.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::test_util::{ctx, envivio, report};
+    use crate::sim::{simulate, SimConfig, Trace, Video};
+    use crate::types::{DecodeCapacity, Level, Viewport};
+    use std::time::Duration;
+
+    fn warmed(l: &Ladder, kbps: f64) -> Smoothplay {
+        let mut s = Smoothplay::new(l);
+        for i in 0..6 {
+            s.on_download(&ctx(l, i, 20.0), &report(3, kbps * 4.0, 0.0, 4.0));
+        }
+        s
+    }
+
+    #[test]
+    fn spends_the_buffer_at_the_end() {
+        let l = envivio();
+        let mut s = warmed(&l, 2000.0);
+        // Fragment 45 of 48, 50 s buffered, 2000 kbit/s: three 4300 kbps fragments take
+        // 3 x 8.6 = 25.8 s < 50 s, so no stall: 3 x 4.3 - |4.3 - 1.85| = 10.45 beats staying at
+        // 1850 (5.55). No buffer credit at the end of the video.
+        let mut c = ctx(&l, 45, 50.0);
+        c.last_level = Some(3);
+        assert_eq!(s.choose(&c).level, 5);
+    }
+
+    #[test]
+    fn low_buffer_keeps_sustainable_level() {
+        let l = envivio();
+        let mut s = warmed(&l, 2000.0);
+        // Mid-video with 4 s of buffer: 2850 kbps (5.7 s per fragment) would stall at once.
+        let mut c = ctx(&l, 20, 4.0);
+        c.last_level = Some(3);
+        assert!(s.choose(&c).level <= 3);
+    }
+
+    #[test]
+    fn decode_overload_and_viewport_cap_the_level() {
+        let lv = |b: u64, w: u32, h: u32| Level { bitrate_bps: b, width: Some(w), height: Some(h) };
+        let mut l = Ladder::new(
+            vec![lv(300_000, 320, 180), lv(750_000, 640, 360), lv(1_200_000, 854, 480), lv(2_850_000, 1280, 720), lv(4_300_000, 1920, 1080)],
+            Duration::from_secs(4),
+        );
+        l.fragment_count = Some(48);
+        // Plenty of bandwidth and buffer: unconstrained it picks the top level.
+        let mut s = warmed(&l, 50_000.0);
+        let mut c = ctx(&l, 20, 40.0);
+        c.last_level = Some(4);
+        assert_eq!(s.choose(&c).level, 4);
+        // Decoding 1080p takes 50 ms per 40 ms frame: capped below level 4.
+        c.decode = Some(DecodeCapacity {
+            decode_time_per_frame: Duration::from_millis(50),
+            frame_duration: Duration::from_millis(40),
+            frames_decoded: 100,
+            frames_dropped: 0,
+            level: 4,
+        });
+        assert!(s.choose(&c).level <= 3);
+        // A 640x360 viewport: nothing above 854x480 (within 1.5x).
+        c.decode = None;
+        c.viewport = Some(Viewport { width: 640, height: 360 });
+        assert!(s.choose(&c).level <= 2);
+    }
+
+    #[test]
+    fn constant_link_no_rebuffering_and_steady_sustainable_level() {
+        // 2000 kbit/s constant, no latency: 1850 kbps (level 3) is the highest sustainable
+        // level; 2850 kbps drains 1.7 s of buffer per fragment.
+        let v = Video::constant_bitrate(&[300, 750, 1200, 1850, 2850, 4300], Duration::from_secs(4), 48).unwrap();
+        let t = Trace::constant(2000.0, 0.0);
+        let mut s = Smoothplay::new(&v.ladder);
+        let r = simulate(&v, &t, &mut s, &SimConfig::default());
+        assert_eq!(r.metrics.rebuffer_s, 0.0);
+        // The low-buffer discount (x0.5 at empty buffer, none above 20 s) delays the ramp; by
+        // fragment 12 (> 20 s buffered) it holds 1850 or briefly spends buffer on 2850, never
+        // dropping back below 1850 and never jumping to 4300 (8.6 s per 4 s fragment).
+        assert!(r.levels[12..44].iter().all(|&q| q == 3 || q == 4), "{:?}", r.levels);
+        assert!(r.levels[12..44].iter().filter(|&&q| q == 3).count() >= 16, "{:?}", r.levels);
     }
 }
