@@ -60,6 +60,9 @@ impl QualitySelector for Bba {
     fn name(&self) -> &str {
         "bba"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
     fn choose(&mut self, ctx: &Context) -> Decision {
         let q = self.decide(ctx.ladder, ctx.buffer.level.as_secs_f64());
         Decision::now(q)

@@ -56,6 +56,9 @@ impl QualitySelector for Classic {
     fn name(&self) -> &str {
         "classic"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
         let ladder = ctx.ladder;

@@ -60,6 +60,9 @@ impl QualitySelector for RobustMpc {
     fn name(&self) -> &str {
         "robustmpc"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
         let ladder = ctx.ladder;

@@ -1,98 +1,71 @@
 //! smoothplay's default selector: long-horizon, buffer-aware model-predictive control on a
-//! robust throughput prediction, with the known fragment sizes, QoE_lin as the objective,
-//! and device caps (decode capacity, viewport).
+//! regime-based throughput prediction, with the known fragment sizes, QoE_lin as the
+//! objective, and device caps (decode capacity, viewport).
 //!
-//! **Idea.** RobustMPC (Yin et al., SIGCOMM'15) plans 5 fragments (20 s) ahead against a
-//! 60 s buffer: it cannot see that the buffer is an insurance it may spend, so it switches
-//! often and rebuffers when a short prediction is wrong. The offline optimum (see
-//! `sim::oracle`) instead holds a near-constant level matched to the *long-run* throughput
-//! and lets the buffer absorb the dips. smoothplay approximates that online:
-//! 1. *Prediction*: the harmonic mean of recent transfer throughputs (latency is modelled
-//!    separately, per request), blended geometrically with the session-long harmonic mean,
-//!    then discounted by the recent prediction error (RobustMPC's robustness idea, scaled).
-//! 2. *Long horizon with structured plans*: plans of up to [`SmoothplayParams::horizon`]
-//!    fragments of the form "level a for j fragments, then level b" (FastMPC-style plan
-//!    restriction keeps the search at `levels^2 x horizon` plans instead of `levels^horizon`),
-//!    simulated with the exact fragment sizes, the player's buffer cap and per-request latency.
-//! 3. *Buffer as an asset*: buffer left at the end of the horizon is credited
-//!    ([`SmoothplayParams::buffer_value_per_s`] up to [`SmoothplayParams::buffer_credit_cap_s`]); near
-//!    the end of the video the horizon reaches the last fragment and the credit vanishes, so
-//!    the buffer is spent on quality, as the oracle does.
-//! 4. *Safety net*: the throughput rule's abandonment (Sabre / dash.js) when a download is
-//!    far slower than planned.
-//! 5. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped frames
-//!    and never picks a resolution far above the viewport.
+//! **Idea.** RobustMPC (Yin et al., SIGCOMM'15) plans 5 fragments (20 s) ahead against a 60 s
+//! buffer with a prediction that chases the last 5 samples, so it switches often and stalls
+//! when a short prediction is wrong. The offline optimum (`sim::oracle`) instead holds a
+//! near-constant level matched to the throughput of the current *regime* and lets the buffer
+//! absorb the dips. smoothplay approximates that online:
+//! 1. *Prediction*: bits over transfer time of every download since the last detected change
+//!    of regime ([`RegimeEstimator`]): noise inside a regime averages out, a step is followed
+//!    after [`SmoothplayParams::regime_confirm`] downloads. Latency is modelled per request
+//!    (EWMA of time to first byte), not folded into throughput.
+//! 2. *Long horizon, structured plans*: plans of [`SmoothplayParams::horizon`] fragments of the
+//!    form "level a for j fragments, then level b" (FastMPC's idea of restricting the plan
+//!    space), simulated with the exact fragment sizes, the player's buffer cap and latency;
+//!    objective QoE_lin (bitrate - switching - 4.3 x rebuffering). The prefix at level a is
+//!    shared by every switch point, so a decision costs about `levels^2 x horizon^2 / 2` steps.
+//! 3. *Buffer as insurance, spent at the end*: buffer left at the horizon's end earns
+//!    [`SmoothplayParams::buffer_value_per_s`] per second up to
+//!    [`SmoothplayParams::buffer_credit_cap_s`]; below [`SmoothplayParams::low_buffer_s`] the
+//!    prediction is discounted linearly (down to [`SmoothplayParams::low_buffer_safety`] at an
+//!    empty buffer). When the horizon reaches the last fragment the credit vanishes and the
+//!    buffer is spent on quality, as the oracle does.
+//! 4. *Hysteresis*: a switch must beat the best plan that keeps the current level by
+//!    [`SmoothplayParams::switch_margin`] (QoE points), which removes noise-driven switches
+//!    that would be paid twice (up and back).
+//! 5. *Stall-aware abandonment*: a download that will outlast the buffer is dropped for the
+//!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion).
+//! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
+//!    frames and never picks a resolution far above the viewport.
 //!
-//! Sources: Yin et al. SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al. SIGCOMM'17
-//! (Pensieve; QoE_lin); Spiteri et al. MMSys'18 (Sabre, abandonment); Huang et al.
-//! SIGCOMM'14 (buffer as the control variable).
+//! Sources: Yin et al., SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al., SIGCOMM'17 (Pensieve,
+//! QoE_lin); Spiteri et al., MMSys'18 (Sabre, BOLA-E, abandonment); Huang et al., SIGCOMM'14
+//! (the buffer as the control variable); Sun et al., SIGCOMM'16 (CS2P: throughput is
+//! piecewise stationary). Parameters were chosen on the fcc and hsdpa sets (README).
 
 use super::capacity::{viewport_cap, DecodeCap};
-use crate::estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator, RegimeEstimator};
+use crate::estimator::{BandwidthEstimator, EwmaEstimator, RegimeEstimator};
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
-use std::collections::VecDeque;
+
 
 /// Tunable parameters (defaults are the shipped configuration).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmoothplayParams {
     /// Fragments planned ahead.
     pub horizon: usize,
-    /// Samples in the short harmonic mean.
-    pub window: usize,
-    /// Weight of the session-long harmonic mean in the geometric blend (0..1).
-    pub long_weight: f64,
-    /// Prediction-error samples considered.
-    pub error_window: usize,
-    /// Multiplier on the maximum recent relative error in the discount `1 + k x err`.
-    pub error_discount: f64,
-    /// Extra constant safety factor on the prediction.
-    pub safety: f64,
+    /// Most downloads in a regime.
+    pub regime_max: usize,
+    /// Ratio between recent and regime throughput that signals a change (> 1).
+    pub regime_ratio: f64,
+    /// Downloads that together must show the change.
+    pub regime_confirm: usize,
     /// Rebuffering penalty used when planning, per second.
     pub rebuffer_penalty: f64,
     /// Credit per second of buffer left at the horizon's end.
     pub buffer_value_per_s: f64,
     /// Buffer credited at most this much, seconds.
     pub buffer_credit_cap_s: f64,
-    /// Multiplier on the switching penalty when planning (>1 adds hysteresis against
-    /// prediction noise: a noise-driven switch is usually paid twice, up and back down).
-    pub switch_penalty_mult: f64,
-    /// Buffer (s) under which the prediction is scaled down linearly to `low_buffer_safety`.
+    /// Buffer (s) under which the prediction is discounted linearly.
     pub low_buffer_s: f64,
-    /// Prediction multiplier at empty buffer.
+    /// Prediction multiplier at an empty buffer.
     pub low_buffer_safety: f64,
-    /// Extra penalty multiplier on a first-step switch that reverses the direction of a
-    /// switch made within the last `reversal_window` fragments (damps oscillation).
-    pub reversal_mult: f64,
-    /// Fragments during which a reversal is penalised.
-    pub reversal_window: usize,
-    /// Quantile of regime throughputs used as the pessimistic scenario.
-    pub pess_quantile: f64,
-    /// Weight of the pessimistic scenario's rebuffering and buffer credit (0 = nominal only).
-    pub pess_weight: f64,
-    /// A switch must beat the best plan that keeps the current level by this much QoE.
+    /// A switch must beat the best plan keeping the current level by this much QoE.
     pub switch_margin: f64,
-    /// Scale the low-buffer discount by the observed prediction error instead of the fixed
-    /// `low_buffer_safety`.
-    pub adaptive_low_buffer: bool,
-    /// Multiplier on the observed error in the adaptive low-buffer discount.
-    pub low_buffer_error_mult: f64,
     /// Abandon a download that is projected to stall playback when a lower level would not.
     pub abandonment: bool,
-    /// Also cap the prediction by the time-weighted EWMA (3 s / 8 s half-lives, dash.js):
-    /// a long slow download then weighs as long as it lasted.
-    pub ewma_cap: bool,
-    /// Relative error assumed before any prediction was checked (cold start).
-    pub initial_error: f64,
-    /// Use the regime estimator (bits over time since the last change point) instead of the
-    /// short/long harmonic blend.
-    pub regime: bool,
-    /// Regime window cap, downloads.
-    pub regime_max: usize,
-    /// Regime change ratio.
-    pub regime_ratio: f64,
-    /// Downloads that confirm a regime change.
-    pub regime_confirm: usize,
     /// Level of the first fragment (before any measurement).
     pub first_level: usize,
 }
@@ -101,31 +74,16 @@ impl Default for SmoothplayParams {
     fn default() -> Self {
         SmoothplayParams {
             horizon: 15,
-            window: 5,
-            long_weight: 0.5,
-            error_window: 5,
-            error_discount: 0.0,
-            safety: 1.0,
-            rebuffer_penalty: 4.3,
-            buffer_value_per_s: 0.4,
-            buffer_credit_cap_s: 20.0,
-            switch_penalty_mult: 1.0,
-            low_buffer_s: 20.0,
-            low_buffer_safety: 0.5,
-            reversal_mult: 0.0,
-            reversal_window: 4,
-            pess_quantile: 0.2,
-            pess_weight: 0.0,
-            switch_margin: 0.2,
-            adaptive_low_buffer: false,
-            low_buffer_error_mult: 1.0,
-            abandonment: true,
-            ewma_cap: false,
-            initial_error: 0.0,
-            regime: true,
             regime_max: 20,
             regime_ratio: 2.0,
             regime_confirm: 3,
+            rebuffer_penalty: 4.3,
+            buffer_value_per_s: 0.4,
+            buffer_credit_cap_s: 20.0,
+            low_buffer_s: 20.0,
+            low_buffer_safety: 0.5,
+            switch_margin: 0.2,
+            abandonment: true,
             first_level: 0,
         }
     }
@@ -135,22 +93,13 @@ impl Default for SmoothplayParams {
 #[derive(Debug, Clone)]
 pub struct Smoothplay {
     p: SmoothplayParams,
-    short: HarmonicMeanEstimator,
-    long_inv_sum: f64,
-    long_n: f64,
-    latency: EwmaEstimator,
     regime: RegimeEstimator,
-    errors_seen: usize,
-    errors: VecDeque<f64>,
-    last_prediction_bps: Option<f64>,
+    latency: EwmaEstimator,
     last_level: Option<usize>,
-    /// (fragment index, +1 up / -1 down) of the last switch.
-    last_switch: Option<(usize, i8)>,
-    downloads: usize,
     decode_cap: DecodeCap,
     rates: Vec<f64>,
     dl: Vec<f64>,
-    dl_pess: Vec<f64>,
+    prefix: Vec<(f64, f64)>,
 }
 
 impl Smoothplay {
@@ -162,53 +111,34 @@ impl Smoothplay {
     /// With explicit parameters.
     pub fn with_params(ladder: &Ladder, p: SmoothplayParams) -> Self {
         Smoothplay {
-            short: HarmonicMeanEstimator::new(p.window),
-            long_inv_sum: 0.0,
-            long_n: 0.0,
-            latency: EwmaEstimator::sabre_default(ladder.fragment_duration),
-            errors_seen: 0,
             regime: RegimeEstimator::new(p.regime_max, p.regime_ratio, p.regime_confirm),
-            errors: VecDeque::new(),
-            last_prediction_bps: None,
+            latency: EwmaEstimator::sabre_default(ladder.fragment_duration),
             last_level: None,
-            last_switch: None,
-            downloads: 0,
             decode_cap: DecodeCap::default(),
             rates: Vec::new(),
             dl: Vec::new(),
-            dl_pess: Vec::new(),
+            prefix: Vec::new(),
             p,
         }
     }
 
-    /// Undiscounted blend of short and long harmonic means, bit/s.
-    fn blended_bps(&self) -> Option<f64> {
-        if self.p.regime {
-            return self.regime.estimate_bps();
-        }
-        let short = self.short.estimate_bps()?;
-        let long = if self.long_n > 0.0 { self.long_n / self.long_inv_sum } else { short };
-        let w = self.p.long_weight.clamp(0.0, 1.0);
-        Some(short.powf(1.0 - w) * long.powf(w))
-    }
-
-    /// The robust prediction, bit/s.
+    /// The regime throughput, bit/s (`None` before the first download).
     pub fn prediction_bps(&self) -> Option<f64> {
-        let mut b = self.blended_bps()?;
-        if self.p.ewma_cap {
-            if let Some(e) = self.latency.estimate_bps() {
-                b = b.min(e);
-            }
-        }
-        let mut err = self.errors.iter().copied().fold(0.0, f64::max);
-        if self.errors_seen < self.p.error_window {
-            err = err.max(self.p.initial_error);
-        }
-        Some(b * self.p.safety / (1.0 + self.p.error_discount * err))
+        self.regime.estimate_bps()
     }
 
-    /// Best first level over the structured plans.
-    fn plan(&mut self, ctx: &Context, bw: f64, pess_bw: f64, cap: usize) -> usize {
+    /// The prediction after the low-buffer discount.
+    fn planning_bps(&self, bw: f64, buffer_s: f64) -> f64 {
+        if self.p.low_buffer_s > 0.0 && buffer_s < self.p.low_buffer_s {
+            let depth = 1.0 - buffer_s / self.p.low_buffer_s;
+            bw * (1.0 - (1.0 - self.p.low_buffer_safety) * depth)
+        } else {
+            bw
+        }
+    }
+
+    /// Best first level over the "a for j, then b" plans.
+    fn plan(&mut self, ctx: &Context, bw: f64, cap: usize) -> usize {
         let ladder = ctx.ladder;
         let levels = cap + 1;
         let d = ladder.fragment_s();
@@ -217,61 +147,64 @@ impl Smoothplay {
         let h = self.p.horizon.min(remaining).max(1);
         let lat = self.latency.latency_s().unwrap_or(0.0);
         let max_buf = ctx.buffer.max.as_secs_f64().max(d);
+        let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
+        let credit_cap = self.p.buffer_credit_cap_s;
+        let penalty = self.p.rebuffer_penalty;
         self.rates.clear();
         self.rates.extend((0..levels).map(|q| ladder.bitrate_bps(q) as f64 / 1e6));
         self.dl.clear();
-        self.dl_pess.clear();
         for k in 0..h {
             for q in 0..levels {
-                let bits = ladder.fragment_bytes(ctx.fragment_index + k, q) as f64 * 8.0;
-                self.dl.push(lat + bits / bw);
-                self.dl_pess.push(lat + bits / pess_bw);
+                self.dl.push(lat + ladder.fragment_bytes(ctx.fragment_index + k, q) as f64 * 8.0 / bw);
             }
         }
-        let wp = self.p.pess_weight.clamp(0.0, 1.0);
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(levels - 1);
         let b0 = ctx.buffer.level.as_secs_f64();
-        let reversal_dir = match self.last_switch {
-            Some((at, dir)) if self.downloads.saturating_sub(at) <= self.p.reversal_window => -dir,
-            _ => 0,
-        };
-        let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
         let mut best = (f64::NEG_INFINITY, 0usize);
         let mut stay = f64::NEG_INFINITY;
-        for a in 0..levels {
-            for b in 0..levels {
-                // j = fragments at level a before switching to b (j = h: constant a).
-                let j_range = if a == b { h..=h } else { 1..=h.saturating_sub(1).max(1) };
-                for j in j_range {
-                    let (mut buf, mut prev, mut v) = (b0, last, 0.0);
-                    let mut pbuf = b0;
-                    for k in 0..h {
-                        let q = if k < j { a } else { b };
-                        let t = self.dl[k * levels + q];
-                        let tp = self.dl_pess[k * levels + q];
-                        let rebuf = (1.0 - wp) * (t - buf).max(0.0) + wp * (tp - pbuf).max(0.0);
-                        buf = ((buf - t).max(0.0) + d).min(max_buf);
-                        pbuf = ((pbuf - tp).max(0.0) + d).min(max_buf);
-                        let sw = (self.rates[q] - self.rates[prev]).abs();
-                        let mut mult = 1.0;
-                        if k == 0 && q != prev {
-                            mult = self.p.switch_penalty_mult;
-                            let dir: i8 = if q > prev { 1 } else { -1 };
-                            if dir == reversal_dir {
-                                mult += self.p.reversal_mult;
-                            }
+        // The current level first: its plans set `stay` and a good incumbent for pruning.
+        for a in std::iter::once(last).chain((0..levels).filter(|&a| a != last)) {
+            // prefix[j] = (buffer, value) after j fragments at level a.
+            self.prefix.clear();
+            let (mut buf, mut v) = (b0, 0.0);
+            let ra = self.rates[a];
+            self.prefix.push((buf, v));
+            for k in 0..h {
+                let t = self.dl[k * levels + a];
+                let sw = if k == 0 { (ra - self.rates[last]).abs() } else { 0.0 };
+                v += ra - sw - penalty * (t - buf).max(0.0);
+                buf = ((buf - t).max(0.0) + d).min(max_buf);
+                self.prefix.push((buf, v));
+            }
+            let consider = |v: f64, best: &mut (f64, usize), stay: &mut f64| {
+                if v > best.0 {
+                    *best = (v, a);
+                }
+                if a == last && v > *stay {
+                    *stay = v;
+                }
+            };
+            // Constant plan.
+            consider(v + credit * buf.min(credit_cap), &mut best, &mut stay);
+            // Switch to b after j fragments at a (1 <= j < h).
+            for b in (0..levels).filter(|&b| b != a) {
+                let rb = self.rates[b];
+                let sw = (rb - ra).abs();
+                let best_credit = credit * credit_cap.min(max_buf);
+                'switch: for j in 1..h {
+                    let (mut buf, mut v) = self.prefix[j];
+                    v -= sw;
+                    for k in j..h {
+                        // Exact pruning: even with no more stalls and the full buffer credit
+                        // this plan cannot beat the best one found.
+                        if v + (h - k) as f64 * rb + best_credit <= best.0.min(if a == last { stay } else { f64::INFINITY }) {
+                            continue 'switch;
                         }
-                        v += self.rates[q] - sw * mult - self.p.rebuffer_penalty * rebuf;
-                        prev = q;
+                        let t = self.dl[k * levels + b];
+                        v += rb - penalty * (t - buf).max(0.0);
+                        buf = ((buf - t).max(0.0) + d).min(max_buf);
                     }
-                    let end_buf = (1.0 - wp) * buf + wp * pbuf;
-                    v += credit * end_buf.min(self.p.buffer_credit_cap_s);
-                    if v > best.0 {
-                        best = (v, a);
-                    }
-                    if a == last && v > stay {
-                        stay = v;
-                    }
+                    consider(v + credit * buf.min(credit_cap), &mut best, &mut stay);
                 }
             }
         }
@@ -320,27 +253,8 @@ impl QualitySelector for Smoothplay {
         let Some(bw) = self.prediction_bps() else {
             return Decision::now(self.p.first_level.min(cap));
         };
-        self.last_prediction_bps = self.blended_bps();
-        let buf = ctx.buffer.level.as_secs_f64();
-        let bw = if buf < self.p.low_buffer_s && self.p.low_buffer_s > 0.0 {
-            let depth = 1.0 - buf / self.p.low_buffer_s;
-            if self.p.adaptive_low_buffer {
-                // Discount by the error actually observed (none yet: `initial_error`), so a
-                // steady link is not throttled while the buffer builds.
-                let err = if self.errors.is_empty() {
-                    self.p.initial_error
-                } else {
-                    self.errors.iter().copied().fold(0.0, f64::max)
-                };
-                bw / (1.0 + self.p.low_buffer_error_mult * err * depth)
-            } else {
-                bw * (self.p.low_buffer_safety + (1.0 - self.p.low_buffer_safety) * (1.0 - depth))
-            }
-        } else {
-            bw
-        };
-        let pess = self.regime.quantile_bps(self.p.pess_quantile).unwrap_or(bw).min(bw);
-        Decision::now(self.plan(ctx, bw, pess, cap))
+        let bw = self.planning_bps(bw, ctx.buffer.level.as_secs_f64());
+        Decision::now(self.plan(ctx, bw, cap))
     }
 
     fn on_download(&mut self, _ctx: &Context, report: &DownloadReport) {
@@ -348,27 +262,8 @@ impl QualitySelector for Smoothplay {
         if report.abandoned {
             return;
         }
-        if let Some(prev) = self.last_level {
-            if prev != report.level {
-                let dir = if report.level > prev { 1 } else { -1 };
-                // Fragment index is not in the report; count downloads instead.
-                self.last_switch = Some((self.downloads, dir));
-            }
-        }
-        self.downloads += 1;
         self.last_level = Some(report.level);
-        let Some(actual) = report.throughput_bps() else { return };
-        if let Some(pred) = self.last_prediction_bps.take() {
-            if self.errors.len() >= self.p.error_window.max(1) {
-                self.errors.pop_front();
-            }
-            self.errors.push_back((pred - actual).abs() / actual);
-            self.errors_seen += 1;
-        }
-        self.short.push(actual);
         self.regime.on_download(report);
-        self.long_inv_sum += 1.0 / actual;
-        self.long_n += 1.0;
     }
 
     fn should_abandon(&mut self, ctx: &Context, progress: &DownloadProgress) -> Option<usize> {
@@ -378,22 +273,14 @@ impl QualitySelector for Smoothplay {
         stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
     }
 
-    fn on_seek(&mut self) {
-        self.last_prediction_bps = None;
+    fn watches_progress(&self) -> bool {
+        self.p.abandonment
     }
 
     fn reset(&mut self) {
-        self.short.reset();
         self.regime.reset();
-        self.long_inv_sum = 0.0;
-        self.long_n = 0.0;
         self.latency.reset();
-        self.errors.clear();
-        self.errors_seen = 0;
-        self.last_prediction_bps = None;
         self.last_level = None;
-        self.last_switch = None;
-        self.downloads = 0;
         self.decode_cap.reset();
     }
 }

@@ -48,6 +48,9 @@ impl QualitySelector for FixedPlan<'_> {
     fn name(&self) -> &str {
         "optimal"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
     fn choose(&mut self, ctx: &Context) -> Decision {
         Decision::now(self.plan.get(ctx.fragment_index).copied().unwrap_or(0))
     }
