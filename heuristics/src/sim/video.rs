@@ -95,6 +95,16 @@ impl Video {
         Self::new(levels, Duration::from_secs_f64(m.segment_duration_ms / 1000.0), m.segment_sizes_bits)
     }
 
+    /// Loads a video named by a string: `http://...` is a Smooth Streaming manifest URL
+    /// (fragment sizes by HTTP HEAD), anything else a path for [`Video::load`].
+    pub fn load_location(location: &str) -> Result<Self, VideoError> {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            super::http::load_presentation_http(location)
+        } else {
+            Self::load(Path::new(location))
+        }
+    }
+
     /// Loads a video: a `.json` file as Sabre movie JSON, otherwise a Smooth Streaming
     /// presentation (a folder holding `Manifest`, or the manifest file itself).
     pub fn load(path: &Path) -> Result<Self, VideoError> {
