@@ -48,7 +48,7 @@ pub(super) async fn drive(
     mut commands: Option<mpsc::UnboundedReceiver<Command>>,
     on_event: &mut (dyn FnMut(PlayerEvent) + Send),
 ) -> Result<PlaybackStats, Error> {
-    let Session { location, source, manifest, selection, config, hook: user_hook, keys, opened_at } = session;
+    let Session { location, source, manifest, selection, config, hook: user_hook, keys, selector: custom_selector, opened_at } = session;
     // Decryption runs before any user hook; a missing or wrong key stops here, before
     // anything is rendered.
     let key_uses = Arc::new(Mutex::new(Vec::new()));
@@ -81,8 +81,12 @@ pub(super) async fn drive(
 
     let plans = selection.tracks.iter().map(|t| t.plan.clone()).collect::<Vec<_>>();
     let ladder = ladder_for(&plans);
-    let selector = selector_with_buffer(&config.algorithm, &ladder, config.schedule.forward_buffer)
-        .ok_or_else(|| Error::UnknownAlgorithm { name: config.algorithm.clone() })?;
+    let selector = match custom_selector {
+        Some(s) => s,
+        None => selector_with_buffer(&config.algorithm, &ladder, config.schedule.forward_buffer)
+            .ok_or_else(|| Error::UnknownAlgorithm { name: config.algorithm.clone() })?,
+    };
+    stats.algorithm = selector.name().to_string();
     let mut sched = Scheduler::new(plans, config.schedule.clone(), selector);
     let mut estimator = EwmaEstimator::sabre_default(ladder.fragment_duration);
 

@@ -27,6 +27,7 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::drm::KeyProvider;
+use smoothplay_heuristics::QualitySelector;
 use crate::io::{source_for, ByteSource, Limits, Location};
 use crate::manifest::Manifest;
 
@@ -52,6 +53,7 @@ pub struct Session {
     config: PlayerConfig,
     hook: Option<FragmentHook>,
     keys: Option<Arc<dyn KeyProvider>>,
+    selector: Option<Box<dyn QualitySelector>>,
     opened_at: Instant,
 }
 
@@ -81,7 +83,7 @@ impl Session {
         if smoothplay_heuristics::selector_by_name(&config.algorithm, &ladder).is_none() {
             return Err(Error::UnknownAlgorithm { name: config.algorithm.clone() });
         }
-        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, keys: None, opened_at })
+        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, keys: None, selector: None, opened_at })
     }
 
     /// The parsed manifest.
@@ -107,6 +109,13 @@ impl Session {
     /// What the manifest's `<Protection>` says (KIDs, LA_URL, SystemIDs); `None` when clear.
     pub fn protection(&self) -> Option<ProtectionInfo> {
         ProtectionInfo::from_manifest(&self.manifest)
+    }
+
+    /// Uses this quality selector instead of the one named by `config.algorithm` (an
+    /// embedding app's own ABR, or a research variant). It sees the video ladder of
+    /// [`Session::selection`]'s video track, levels ascending by bitrate.
+    pub fn set_selector(&mut self, selector: Box<dyn QualitySelector>) {
+        self.selector = Some(selector);
     }
 
     /// Content keys for a protected presentation (user keys, a key file, a ClearKey
