@@ -98,3 +98,15 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_nal_length_field_skips_video_with_a_typed_error() {
+    let dir = std::env::temp_dir().join(format!("smoothplay-nal-{}", std::process::id()));
+    copy_dir(&fixture_media("small.ism"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("Manifest")).unwrap().replace("FourCC=\"H264\"", "FourCC=\"H264\" NALUnitLengthField=\"2\"");
+    std::fs::write(dir.join("Manifest"), manifest).unwrap();
+    let p = common::play(dir.to_str().unwrap(), common::untimed(smoothplay::engine::schedule::LevelPin::Min)).await;
+    assert_eq!(p.stats.skipped_fragments.len(), 5, "every video fragment is rejected");
+    assert!(p.stats.skipped_fragments.iter().all(|s| s.track == "video" && s.url.contains("Fragments(video=")));
+    assert_eq!(p.stats.audio.samples_decoded, 470 * 1024, "audio unaffected");
+}

@@ -163,11 +163,12 @@ pub(super) async fn drive(
 
         // 2. Playout.
         let has_video = video_track.is_some();
-        let all_eos = tracks.iter().all(|t| t.eos);
         match state {
             State::Buffering { stall_since } => {
                 let enough = sched.all_fetched() || sched.min_buffer_ahead() >= config.start_buffer;
-                let first_ready = !has_video || !video_q.is_empty() || all_eos;
+                // Wait for the first picture, unless video has ended (or never had any):
+                // audio must not wait on a video track whose every fragment failed.
+                let first_ready = video_track.and_then(|v| tracks.get(v)).is_none_or(|v| v.eos) || !video_q.is_empty();
                 if (enough || config.untimed) && first_ready {
                     state = State::Playing;
                     playback.start(now);
