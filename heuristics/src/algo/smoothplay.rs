@@ -18,9 +18,11 @@
 //!    shared by every switch point, so a decision costs about `levels^2 x horizon^2 / 2` steps.
 //! 3. *Buffer as insurance, spent at the end*: buffer left at the horizon's end earns
 //!    [`SmoothplayParams::buffer_value_per_s`] per second up to
-//!    [`SmoothplayParams::buffer_credit_cap_s`]; below [`SmoothplayParams::low_buffer_s`] the
-//!    prediction is discounted linearly (down to [`SmoothplayParams::low_buffer_safety`] at an
-//!    empty buffer). When the horizon reaches the last fragment the credit vanishes and the
+//!    [`SmoothplayParams::buffer_credit_frac`] of the reachable buffer; below
+//!    [`SmoothplayParams::low_buffer_frac`] of it the prediction is discounted linearly (down
+//!    to [`SmoothplayParams::low_buffer_safety`] at an empty buffer). The reachable buffer is
+//!    the player's maximum, or the distance to the live edge when that is smaller (live), so
+//!    the same rules hold for a 20 s live window and a 60 s VOD buffer. When the horizon reaches the last fragment the credit vanishes and the
 //!    buffer is spent on quality, as the oracle does.
 //! 4. *Hysteresis*: a switch must beat the best plan that keeps the current level by
 //!    [`SmoothplayParams::switch_margin`] (QoE points), which removes noise-driven switches
@@ -56,10 +58,10 @@ pub struct SmoothplayParams {
     pub rebuffer_penalty: f64,
     /// Credit per second of buffer left at the horizon's end.
     pub buffer_value_per_s: f64,
-    /// Buffer credited at most this much, seconds.
-    pub buffer_credit_cap_s: f64,
-    /// Buffer (s) under which the prediction is discounted linearly.
-    pub low_buffer_s: f64,
+    /// Buffer credited at most this fraction of the reachable buffer.
+    pub buffer_credit_frac: f64,
+    /// Fraction of the reachable buffer under which the prediction is discounted linearly.
+    pub low_buffer_frac: f64,
     /// Prediction multiplier at an empty buffer.
     pub low_buffer_safety: f64,
     /// A switch must beat the best plan keeping the current level by this much QoE.
@@ -79,8 +81,8 @@ impl Default for SmoothplayParams {
             regime_confirm: 3,
             rebuffer_penalty: 4.3,
             buffer_value_per_s: 0.4,
-            buffer_credit_cap_s: 20.0,
-            low_buffer_s: 20.0,
+            buffer_credit_frac: 1.0 / 3.0,
+            low_buffer_frac: 1.0 / 3.0,
             low_buffer_safety: 0.5,
             switch_margin: 0.2,
             abandonment: true,
@@ -127,10 +129,17 @@ impl Smoothplay {
         self.regime.estimate_bps()
     }
 
+    /// Most buffer the player can hold now, seconds: its maximum, or less near a live edge.
+    fn reachable_buffer_s(ctx: &Context) -> f64 {
+        let max = ctx.buffer.max.as_secs_f64().max(ctx.ladder.fragment_s());
+        ctx.live_edge_distance.map_or(max, |e| e.as_secs_f64().clamp(ctx.ladder.fragment_s(), max))
+    }
+
     /// The prediction after the low-buffer discount.
-    fn planning_bps(&self, bw: f64, buffer_s: f64) -> f64 {
-        if self.p.low_buffer_s > 0.0 && buffer_s < self.p.low_buffer_s {
-            let depth = 1.0 - buffer_s / self.p.low_buffer_s;
+    fn planning_bps(&self, bw: f64, buffer_s: f64, reachable_s: f64) -> f64 {
+        let low = self.p.low_buffer_frac * reachable_s;
+        if low > 0.0 && buffer_s < low {
+            let depth = 1.0 - buffer_s / low;
             bw * (1.0 - (1.0 - self.p.low_buffer_safety) * depth)
         } else {
             bw
@@ -146,9 +155,9 @@ impl Smoothplay {
         let to_end = remaining <= self.p.horizon;
         let h = self.p.horizon.min(remaining).max(1);
         let lat = self.latency.latency_s().unwrap_or(0.0);
-        let max_buf = ctx.buffer.max.as_secs_f64().max(d);
+        let max_buf = Self::reachable_buffer_s(ctx);
         let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
-        let credit_cap = self.p.buffer_credit_cap_s;
+        let credit_cap = self.p.buffer_credit_frac * max_buf;
         let penalty = self.p.rebuffer_penalty;
         self.rates.clear();
         self.rates.extend((0..levels).map(|q| ladder.bitrate_bps(q) as f64 / 1e6));
@@ -253,7 +262,7 @@ impl QualitySelector for Smoothplay {
         let Some(bw) = self.prediction_bps() else {
             return Decision::now(self.p.first_level.min(cap));
         };
-        let bw = self.planning_bps(bw, ctx.buffer.level.as_secs_f64());
+        let bw = self.planning_bps(bw, ctx.buffer.level.as_secs_f64(), Self::reachable_buffer_s(ctx));
         Decision::now(self.plan(ctx, bw, cap))
     }
 
@@ -311,6 +320,23 @@ mod tests {
         let mut c = ctx(&l, 45, 50.0);
         c.last_level = Some(3);
         assert_eq!(s.choose(&c).level, 5);
+    }
+
+    #[test]
+    fn live_window_scales_the_low_buffer_rule() {
+        let l = envivio();
+        // 2000 kbit/s, 6 s buffered. VOD with a 60 s maximum: 6 s is below a third of 60, so
+        // the prediction is cut to 2000 x (1 - 0.5 x (1 - 6/20)) = 1300 kbit/s: 1850 kbps would
+        // take 5.7 s per 4 s fragment -> 1200 kbps (3.7 s) is the most it plans.
+        let mut s = warmed(&l, 2000.0);
+        let mut c = ctx(&l, 20, 6.0);
+        c.last_level = Some(2);
+        assert_eq!(s.choose(&c).level, 2);
+        // Live, 8 s behind the edge: the reachable buffer is 8 s, a third of it is 2.7 s < 6 s,
+        // no cut: 1850 kbps (3.7 s per fragment) is sustainable, 2850 (5.7 s) is not.
+        let mut s = warmed(&l, 2000.0);
+        c.live_edge_distance = Some(Duration::from_secs(8));
+        assert_eq!(s.choose(&c).level, 3);
     }
 
     #[test]

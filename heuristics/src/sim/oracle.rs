@@ -23,7 +23,7 @@ use super::trace::Trace;
 use super::video::Video;
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadReport};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Width of the DP's time bins, ms.
 pub const TIME_BIN_MS: f64 = 100.0;
@@ -99,7 +99,7 @@ pub fn optimal_plan_with_first(video: &Video, trace: &Trace, cfg: &SimConfig, fi
         .collect();
     layers.push(first);
     for i in 1..n {
-        let mut best: HashMap<(usize, i64), State> = HashMap::new();
+        let mut best: BTreeMap<(usize, i64), State> = BTreeMap::new();
         let Some(prev_layer) = layers.last() else { break };
         for (pi, s) in prev_layer.iter().enumerate() {
             let wait = (s.buffer_ms + d - max_ms).max(0.0);
@@ -127,6 +127,7 @@ pub fn optimal_plan_with_first(video: &Video, trace: &Trace, cfg: &SimConfig, fi
             }
         }
         let mut layer: Vec<State> = best.into_values().collect();
+        // Stable sort of a BTreeMap walk: deterministic tie-breaking.
         layer.sort_by(|a, b| b.score.total_cmp(&a.score));
         layer.truncate(BEAM);
         layers.push(layer);
