@@ -510,3 +510,60 @@ proptest::proptest! {
         }
     }
 }
+
+// ---- IV size when nothing in the fragment decides it ------------------------------------
+
+fn bx(fourcc: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut v = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(fourcc);
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Three samples (5, 5 and 0 bytes) with a PIFF sample encryption box (flags 2) whose
+/// 54 entry bytes parse exactly with 8-byte IVs (subsample counts 0, 0, 4) and with
+/// 16-byte IVs alike, so only the protection header can settle the IV size.
+fn ambiguous_fragment() -> Fragment {
+    let mut entries = vec![0u8; 54];
+    entries[28..30].copy_from_slice(&4u16.to_be_bytes());
+    let mut senc = Vec::new();
+    senc.extend_from_slice(&crate::fmp4::boxes::UUID_PIFF_SENC);
+    senc.extend_from_slice(&2u32.to_be_bytes()); // version 0, flags 2
+    senc.extend_from_slice(&3u32.to_be_bytes());
+    senc.extend_from_slice(&entries);
+    let senc = bx(b"uuid", &senc);
+    let mfhd = bx(b"mfhd", &[0, 0, 0, 0, 0, 0, 0, 1]);
+    // tfhd: track 1, default duration 10 (flags 0x08).
+    let tfhd = bx(b"tfhd", &[0, 0, 0, 0x08, 0, 0, 0, 1, 0, 0, 0, 10]);
+    let trun_len = 8 + 4 + 4 + 4 + 3 * 4;
+    let moof_len = 8 + mfhd.len() + 8 + tfhd.len() + trun_len + senc.len();
+    let mut t = vec![0, 0, 0x02, 0x01];
+    t.extend_from_slice(&3u32.to_be_bytes());
+    t.extend_from_slice(&((moof_len + 8) as i32).to_be_bytes());
+    for size in [5u32, 5, 0] {
+        t.extend_from_slice(&size.to_be_bytes());
+    }
+    let trun = bx(b"trun", &t);
+    let moof = bx(b"moof", &[mfhd, bx(b"traf", &[tfhd, trun, senc].concat())].concat());
+    assert_eq!(moof.len(), moof_len);
+    let data = [moof, bx(b"mdat", b"0123456789")].concat();
+    parse_fragment(Bytes::from(data)).expect("parse")
+}
+
+#[test]
+fn ambiguous_iv_size_needs_the_header_algid() {
+    let frag = ambiguous_fragment();
+    let enc = frag.encryption.as_ref().expect("encrypted");
+    assert_eq!(enc.candidate_iv_sizes(), vec![8, 16]);
+    assert_eq!(enc.iv_size, None);
+    assert!(frag.samples.iter().all(|s| s.encryption.is_none()));
+    let err = decrypt_fragment(&mut frag.clone(), &keys(), &DecryptContext::new(vec![kid()], None, CodecKind::Unchecked))
+        .unwrap_err();
+    assert_eq!(err, DrmError::IvSizeUnknown { candidates: vec![8, 16] });
+    let mut frag = frag;
+    let ctx = DecryptContext::new(vec![kid()], Some(CipherMode::AesCtr), CodecKind::Unchecked);
+    let report = decrypt_fragment(&mut frag, &keys(), &ctx).expect("ALGID settles it");
+    assert_eq!(report.iv_size, Some((8, crate::fmp4::IvSizeSource::ProtectionHeader)));
+    assert_eq!(report.bytes_decrypted, 10);
+    assert_eq!(report.samples_validated, 0, "no check exists for this codec");
+}

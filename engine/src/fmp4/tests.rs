@@ -423,3 +423,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn tfxd_wins_over_tfdt_for_the_base_decode_time() {
+    let mut f = parse_file("peer-manifests/dashjs_mss_moof_tfdt.mp4");
+    let tfdt = f.tfdt.expect("tfdt");
+    f.tfxd = Some(Tfxd { start: 42, duration: 1 });
+    assert_eq!(f.base_decode_time(7), 42);
+    f.tfxd = None;
+    assert_eq!(f.base_decode_time(7), tfdt);
+}
