@@ -8,6 +8,21 @@
 //! the box and its offset), counts and sizes are checked against [`limits`], unknown boxes
 //! are skipped and listed in [`Fragment::unknown_boxes`]. Sample data are zero-copy slices
 //! of the input buffer.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use smoothplay_engine::fmp4::parse_fragment;
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/peer-manifests/dashjs_mss_moof.mp4");
+//! let fragment = parse_fragment(Bytes::from(std::fs::read(path)?))?;
+//! let base = fragment.base_decode_time(/* manifest_start= */ 0); // tfxd here
+//! assert_eq!(base, 1_236_046_960_307_666);
+//! assert_eq!(fragment.tfrf.len(), 2);
+//! for sample in &fragment.samples {
+//!     let _pts = sample.presentation_time(base);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod boxes;
 pub mod error;
