@@ -23,7 +23,9 @@ const LEN: usize = 1 << 20;
 /// CPU time of the calling thread, in nanoseconds.
 fn thread_cpu_ns() -> u64 {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    (t.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(t.tv_nsec as u64)
+    (t.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec as u64)
 }
 
 /// Criterion measurement: CPU time of the benchmark thread.
@@ -64,15 +66,22 @@ fn cases<M: Measurement>(group: &mut BenchmarkGroup<'_, M>) {
     ];
     for (name, mode, iv) in modes {
         let Some(iv) = iv else { continue };
-        let whole = SampleCrypto { iv, subsamples: vec![] };
+        let whole = SampleCrypto {
+            iv,
+            subsamples: vec![],
+        };
         let mut buf = vec![0x5au8; LEN];
         group.bench_function(name, |b| {
             b.iter(|| decrypt_sample(black_box(&mut buf), mode, &key, &whole, 0).map(black_box))
         });
         // Video-like: 64 NAL units, each with 100 clear bytes then the encrypted rest.
         let per = LEN / 64;
-        let subsamples =
-            (0..64).map(|_| Subsample { clear_bytes: 100, encrypted_bytes: (per - 100) as u32 }).collect();
+        let subsamples = (0..64)
+            .map(|_| Subsample {
+                clear_bytes: 100,
+                encrypted_bytes: (per - 100) as u32,
+            })
+            .collect();
         let sub = SampleCrypto { iv, subsamples };
         group.bench_function(format!("{name}_subsamples"), |b| {
             b.iter(|| decrypt_sample(black_box(&mut buf), mode, &key, &sub, 0).map(black_box))

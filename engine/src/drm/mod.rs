@@ -67,7 +67,13 @@ pub struct DecryptContext {
 impl DecryptContext {
     /// A context with the given KIDs, algorithm and codec, no LA_URL and no extra check.
     pub fn new(kids: Vec<Kid>, algorithm: Option<CipherMode>, codec: CodecKind) -> Self {
-        DecryptContext { kids, algorithm, codec, la_url: None, validator: None }
+        DecryptContext {
+            kids,
+            algorithm,
+            codec,
+            la_url: None,
+            validator: None,
+        }
     }
 }
 
