@@ -9,7 +9,12 @@ type Aes128CbcDec = cbc::Decryptor<aes::Aes128>;
 /// encrypted (PIFF: a trailing partial block stays clear), and the chain continues from
 /// one range to the next within the sample; each sample starts again from its own IV.
 /// Returns the number of bytes decrypted. Ranges must be in bounds (checked by the caller).
-pub(crate) fn decrypt(key: &[u8; 16], iv: &[u8; 16], data: &mut [u8], ranges: &[Range<usize>]) -> u64 {
+pub(crate) fn decrypt(
+    key: &[u8; 16],
+    iv: &[u8; 16],
+    data: &mut [u8],
+    ranges: &[Range<usize>],
+) -> u64 {
     let mut cipher = Aes128CbcDec::new(&Array::from(*key), &Array::from(*iv));
     let mut done = 0u64;
     for r in ranges {

@@ -38,19 +38,29 @@ struct Jwk {
 
 /// Builds the ClearKey license request body for `kids` (CENC byte order).
 pub fn clearkey_request_body(kids: &[Kid]) -> Vec<u8> {
-    let req = LicenseRequest { kids: kids.iter().map(|k| URL_SAFE_NO_PAD.encode(k.0)).collect(), kind: "temporary" };
+    let req = LicenseRequest {
+        kids: kids.iter().map(|k| URL_SAFE_NO_PAD.encode(k.0)).collect(),
+        kind: "temporary",
+    };
     serde_json::to_vec(&req).unwrap_or_default()
 }
 
 /// base64url, tolerating the `=` padding and the standard alphabet that some servers send.
 fn decode_b64_16(s: &str, what: &str) -> Result<[u8; 16], String> {
-    let cleaned: String = s.trim_end_matches('=').chars().map(|c| match c {
-        '+' => '-',
-        '/' => '_',
-        c => c,
-    }).collect();
-    let bytes = URL_SAFE_NO_PAD.decode(cleaned).map_err(|e| format!("{what} {s:?} is not base64url: {e}"))?;
-    <[u8; 16]>::try_from(bytes.as_slice()).map_err(|_| format!("{what} {s:?} is {} bytes, not 16", bytes.len()))
+    let cleaned: String = s
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cleaned)
+        .map_err(|e| format!("{what} {s:?} is not base64url: {e}"))?;
+    <[u8; 16]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("{what} {s:?} is {} bytes, not 16", bytes.len()))
 }
 
 /// Parses a ClearKey JWK set into `(KID, key)` pairs; non-`oct` keys are skipped.
@@ -69,11 +79,17 @@ pub fn parse_clearkey_response(body: &[u8]) -> Result<Vec<(Kid, ContentKey)>, St
 }
 
 /// Requests the keys for `kids` from a ClearKey license server at `url`.
-pub async fn fetch_clearkey_license(url: &str, kids: &[Kid]) -> Result<Vec<(Kid, ContentKey)>, DrmError> {
+pub async fn fetch_clearkey_license(
+    url: &str,
+    kids: &[Kid],
+) -> Result<Vec<(Kid, ContentKey)>, DrmError> {
     let client = reqwest::Client::builder()
         .timeout(LICENSE_TIMEOUT)
         .build()
-        .map_err(|e| DrmError::License { url: url.to_string(), reason: e.to_string() })?;
+        .map_err(|e| DrmError::License {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
     fetch_clearkey_license_with(&client, url, kids).await
 }
 
@@ -83,7 +99,10 @@ pub async fn fetch_clearkey_license_with(
     url: &str,
     kids: &[Kid],
 ) -> Result<Vec<(Kid, ContentKey)>, DrmError> {
-    let fail = |reason: String| DrmError::License { url: url.to_string(), reason };
+    let fail = |reason: String| DrmError::License {
+        url: url.to_string(),
+        reason,
+    };
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -95,8 +114,13 @@ pub async fn fetch_clearkey_license_with(
     if !status.is_success() {
         return Err(fail(format!("HTTP status {status}")));
     }
-    if response.content_length().is_some_and(|n| n > MAX_LICENSE_BYTES as u64) {
-        return Err(fail(format!("response larger than {MAX_LICENSE_BYTES} bytes")));
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_LICENSE_BYTES as u64)
+    {
+        return Err(fail(format!(
+            "response larger than {MAX_LICENSE_BYTES} bytes"
+        )));
     }
     // Read chunk by chunk so a server without Content-Length cannot make us buffer more
     // than the limit.
@@ -104,7 +128,9 @@ pub async fn fetch_clearkey_license_with(
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| fail(e.to_string()))? {
         if body.len() + chunk.len() > MAX_LICENSE_BYTES {
-            return Err(fail(format!("response larger than {MAX_LICENSE_BYTES} bytes")));
+            return Err(fail(format!(
+                "response larger than {MAX_LICENSE_BYTES} bytes"
+            )));
         }
         body.extend_from_slice(&chunk);
     }

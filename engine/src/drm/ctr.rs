@@ -10,7 +10,12 @@ type Aes128Ctr = ctr::Ctr64BE<aes::Aes128>;
 /// one range to the next (mid-block if a range is not a multiple of 16), as PIFF and
 /// CENC require. `counter_block` is the IV padded to 16 bytes (an 8-byte IV is the high
 /// half). Ranges must be in bounds (checked by the caller).
-pub(crate) fn decrypt(key: &[u8; 16], counter_block: &[u8; 16], data: &mut [u8], ranges: &[Range<usize>]) {
+pub(crate) fn decrypt(
+    key: &[u8; 16],
+    counter_block: &[u8; 16],
+    data: &mut [u8],
+    ranges: &[Range<usize>],
+) {
     let mut cipher = Aes128Ctr::new(&Array::from(*key), &Array::from(*counter_block));
     for r in ranges {
         if let Some(chunk) = data.get_mut(r.clone()) {

@@ -32,7 +32,10 @@ impl Kid {
 
     /// Parses 32 hex digits, allowing GUID punctuation (`-`, `{`, `}`), in CENC order.
     pub fn parse_hex(s: &str) -> Result<Self, DrmError> {
-        let digits: String = s.chars().filter(|c| !matches!(c, '-' | '{' | '}')).collect();
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, '-' | '{' | '}'))
+            .collect();
         Ok(Kid(parse_hex16(&digits, "KID")?))
     }
 }
@@ -85,22 +88,28 @@ impl ContentKey {
 fn parse_hex16(s: &str, what: &'static str) -> Result<[u8; 16], DrmError> {
     let s = s.trim();
     if s.len() != 32 {
-        return Err(DrmError::BadKeyString { what, reason: format!("expected 32 hex digits, got {}", s.len()) });
+        return Err(DrmError::BadKeyString {
+            what,
+            reason: format!("expected 32 hex digits, got {}", s.len()),
+        });
     }
     let mut out = [0u8; 16];
     for (i, o) in out.iter_mut().enumerate() {
         let pair = s.get(2 * i..2 * i + 2).unwrap_or("");
-        *o = u8::from_str_radix(pair, 16)
-            .map_err(|_| DrmError::BadKeyString { what, reason: format!("not hex at digit {}", 2 * i) })?;
+        *o = u8::from_str_radix(pair, 16).map_err(|_| DrmError::BadKeyString {
+            what,
+            reason: format!("not hex at digit {}", 2 * i),
+        })?;
     }
     Ok(out)
 }
 
 /// Parses `KID:KEY` (hex; the KID may carry GUID punctuation).
 pub fn parse_key_pair(s: &str) -> Result<(Kid, ContentKey), DrmError> {
-    let (kid, key) = s
-        .split_once(':')
-        .ok_or(DrmError::BadKeyString { what: "KID:KEY", reason: "missing ':'".into() })?;
+    let (kid, key) = s.split_once(':').ok_or(DrmError::BadKeyString {
+        what: "KID:KEY",
+        reason: "missing ':'".into(),
+    })?;
     Ok((Kid::parse_hex(kid)?, ContentKey::parse_hex(key)?))
 }
 
@@ -184,6 +193,9 @@ impl StaticKeys {
 
 impl KeyProvider for StaticKeys {
     fn key(&self, kid: &Kid) -> Option<ContentKey> {
-        self.exact.get(kid).or_else(|| self.swapped.get(kid)).copied()
+        self.exact
+            .get(kid)
+            .or_else(|| self.swapped.get(kid))
+            .copied()
     }
 }

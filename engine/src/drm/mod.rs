@@ -5,6 +5,27 @@
 //! Streaming never delivers the track encryption box, so the algorithm, IV size and KID
 //! come from the PIFF override fields when present, else from the manifest's PlayReady
 //! header ([`DecryptContext`]), else from the box itself (IV size that fits it exactly).
+//!
+//! ```
+//! use bytes::Bytes;
+//! use smoothplay_engine::drm::{decrypt_fragment, CipherMode, CodecKind, DecryptContext, Kid, StaticKeys};
+//! use smoothplay_engine::fmp4::parse_fragment;
+//!
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/media/small-piff-ctr.ism");
+//! let bytes = std::fs::read(format!("{dir}/QualityLevels(48000)/Fragments(audio=0)"))?;
+//! let mut fragment = parse_fragment(Bytes::from(bytes))?;
+//!
+//! // From the manifest's PlayReady header: KID in GUID byte order, ALGID AESCTR.
+//! let guid = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
+//! let ctx = DecryptContext::new(vec![Kid::from_guid_bytes(guid)], Some(CipherMode::AesCtr), CodecKind::Aac);
+//! let mut keys = StaticKeys::new();
+//! keys.insert_pair("00112233445566778899aabbccddeeff:2b7e151628aed2a6abf7158809cf4f3c")?;
+//!
+//! let report = decrypt_fragment(&mut fragment, &keys, &ctx)?;
+//! assert_eq!(report.samples, fragment.samples.len());
+//! assert!(fragment.samples.iter().all(|s| s.encryption.is_none()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod cbc;
 pub mod clearkey;
@@ -46,7 +67,13 @@ pub struct DecryptContext {
 impl DecryptContext {
     /// A context with the given KIDs, algorithm and codec, no LA_URL and no extra check.
     pub fn new(kids: Vec<Kid>, algorithm: Option<CipherMode>, codec: CodecKind) -> Self {
-        DecryptContext { kids, algorithm, codec, la_url: None, validator: None }
+        DecryptContext {
+            kids,
+            algorithm,
+            codec,
+            la_url: None,
+            validator: None,
+        }
     }
 }
 

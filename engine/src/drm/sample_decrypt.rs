@@ -40,7 +40,11 @@ impl CipherMode {
 /// The encrypted byte ranges of a sample of `len` bytes: the whole sample without a
 /// subsample table, else the encrypted part of each subsample. The table must cover the
 /// sample exactly.
-pub(crate) fn encrypted_ranges(crypto: &SampleCrypto, len: usize, sample: usize) -> Result<Vec<Range<usize>>, DrmError> {
+pub(crate) fn encrypted_ranges(
+    crypto: &SampleCrypto,
+    len: usize,
+    sample: usize,
+) -> Result<Vec<Range<usize>>, DrmError> {
     if crypto.subsamples.is_empty() {
         return Ok(std::iter::once(0..len).collect());
     }
@@ -64,7 +68,11 @@ pub(crate) fn encrypted_ranges(crypto: &SampleCrypto, len: usize, sample: usize)
         .map(|s| u64::from(s.clear_bytes) + u64::from(s.encrypted_bytes))
         .sum();
     if covered != len as u64 {
-        return Err(DrmError::SubsampleMismatch { sample, covered, len });
+        return Err(DrmError::SubsampleMismatch {
+            sample,
+            covered,
+            len,
+        });
     }
     Ok(ranges)
 }

@@ -55,7 +55,9 @@ pub fn decrypt_fragment(
     keys: &dyn KeyProvider,
     ctx: &DecryptContext,
 ) -> Result<DecryptReport, DrmError> {
-    let Some(enc) = frag.encryption.as_ref() else { return Ok(DecryptReport::clear()) };
+    let Some(enc) = frag.encryption.as_ref() else {
+        return Ok(DecryptReport::clear());
+    };
     let mode = match enc.overrides {
         Some(o) => CipherMode::from_piff_algorithm_id(o.algorithm_id)?,
         None => Some(ctx.algorithm.unwrap_or(CipherMode::AesCtr)),
@@ -78,7 +80,11 @@ pub fn decrypt_fragment(
         let (data, n) = decrypt_copy(s, mode, &choice.key, i)?;
         match sample_is_valid(&data, ctx) {
             Some(false) => {
-                return Err(DrmError::WrongKey { kid: choice.kid, sample: i, codec: ctx.codec.name() })
+                return Err(DrmError::WrongKey {
+                    kid: choice.kid,
+                    sample: i,
+                    codec: ctx.codec.name(),
+                })
             }
             Some(true) => samples_validated += 1,
             None => {}
@@ -103,8 +109,16 @@ pub fn decrypt_fragment(
 }
 
 /// Decrypts a copy of one sample.
-fn decrypt_copy(s: &Sample, mode: CipherMode, key: &ContentKey, i: usize) -> Result<(Vec<u8>, u64), DrmError> {
-    let crypto = s.encryption.as_ref().ok_or(DrmError::MissingSampleInfo { sample: i })?;
+fn decrypt_copy(
+    s: &Sample,
+    mode: CipherMode,
+    key: &ContentKey,
+    i: usize,
+) -> Result<(Vec<u8>, u64), DrmError> {
+    let crypto = s
+        .encryption
+        .as_ref()
+        .ok_or(DrmError::MissingSampleInfo { sample: i })?;
     let mut data = s.data.to_vec();
     let n = decrypt_sample(&mut data, mode, key, crypto, i)?;
     Ok((data, n))
@@ -126,9 +140,17 @@ fn sample_is_valid(data: &[u8], ctx: &DecryptContext) -> Option<bool> {
 
 /// Settles the IV size (see [`decrypt_fragment`] for the order) and fills the samples'
 /// encryption entries with it.
-fn resolve_iv_size(frag: &mut Fragment, ctx: &DecryptContext, mode: CipherMode) -> Result<(u8, IvSizeSource), DrmError> {
-    let Some(enc) = frag.encryption.as_ref() else { return Err(DrmError::IvSizeUnknown { candidates: vec![] }) };
-    if let (Some(size), Some(src @ (IvSizeSource::Override | IvSizeSource::AuxInfoSizes))) = (enc.iv_size, enc.iv_size_source) {
+fn resolve_iv_size(
+    frag: &mut Fragment,
+    ctx: &DecryptContext,
+    mode: CipherMode,
+) -> Result<(u8, IvSizeSource), DrmError> {
+    let Some(enc) = frag.encryption.as_ref() else {
+        return Err(DrmError::IvSizeUnknown { candidates: vec![] });
+    };
+    if let (Some(size), Some(src @ (IvSizeSource::Override | IvSizeSource::AuxInfoSizes))) =
+        (enc.iv_size, enc.iv_size_source)
+    {
         return Ok((size, src));
     }
     let intrinsic = enc.iv_size.zip(enc.iv_size_source);
@@ -160,7 +182,11 @@ pub fn select_key(
     ctx: &DecryptContext,
     mode: CipherMode,
 ) -> Result<KeyChoice, DrmError> {
-    let overridden = frag.encryption.as_ref().and_then(|e| e.overrides).map(|o| Kid(o.kid));
+    let overridden = frag
+        .encryption
+        .as_ref()
+        .and_then(|e| e.overrides)
+        .map(|o| Kid(o.kid));
     let mut candidates: Vec<Kid> = match overridden {
         Some(kid) => vec![kid],
         None => ctx.kids.clone(),
@@ -169,10 +195,15 @@ pub fn select_key(
     if candidates.is_empty() {
         return Err(DrmError::NoKid);
     }
-    let with_keys: Vec<(Kid, ContentKey)> =
-        candidates.iter().filter_map(|kid| keys.key(kid).map(|key| (*kid, key))).collect();
+    let with_keys: Vec<(Kid, ContentKey)> = candidates
+        .iter()
+        .filter_map(|kid| keys.key(kid).map(|key| (*kid, key)))
+        .collect();
     match with_keys.as_slice() {
-        [] => Err(DrmError::MissingKey { kids: candidates, la_url: ctx.la_url.clone() }),
+        [] => Err(DrmError::MissingKey {
+            kids: candidates,
+            la_url: ctx.la_url.clone(),
+        }),
         [(kid, key)] => {
             let selection = if overridden.is_some() {
                 KeySelection::FragmentOverride
@@ -181,7 +212,11 @@ pub fn select_key(
             } else {
                 KeySelection::OnlyKeyAvailable
             };
-            Ok(KeyChoice { kid: *kid, key: *key, selection })
+            Ok(KeyChoice {
+                kid: *kid,
+                key: *key,
+                selection,
+            })
         }
         several => {
             let tried: Vec<Kid> = several.iter().map(|(k, _)| *k).collect();
@@ -195,9 +230,18 @@ pub fn select_key(
                 }
             }
             match passing.as_slice() {
-                [(kid, key)] => Ok(KeyChoice { kid: *kid, key: *key, selection: KeySelection::Validated { tried } }),
-                [] => Err(DrmError::NoValidKey { tried, codec: ctx.codec.name() }),
-                _ => Err(DrmError::AmbiguousKey { kids: passing.iter().map(|(k, _)| *k).collect() }),
+                [(kid, key)] => Ok(KeyChoice {
+                    kid: *kid,
+                    key: *key,
+                    selection: KeySelection::Validated { tried },
+                }),
+                [] => Err(DrmError::NoValidKey {
+                    tried,
+                    codec: ctx.codec.name(),
+                }),
+                _ => Err(DrmError::AmbiguousKey {
+                    kids: passing.iter().map(|(k, _)| *k).collect(),
+                }),
             }
         }
     }

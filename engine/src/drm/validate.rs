@@ -61,10 +61,16 @@ pub fn looks_like_h264(sample: &[u8], nal_length_size: u8) -> bool {
     let mut pos = 0usize;
     let mut slices = 0usize;
     while pos < sample.len() {
-        let Some(prefix) = sample.get(pos..pos + n) else { return false };
-        let len = prefix.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let Some(prefix) = sample.get(pos..pos + n) else {
+            return false;
+        };
+        let len = prefix
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         pos += n;
-        let Some(nal) = sample.get(pos..pos.saturating_add(len)) else { return false };
+        let Some(nal) = sample.get(pos..pos.saturating_add(len)) else {
+            return false;
+        };
         if !nal_unit_is_plausible(nal) {
             return false;
         }
@@ -77,7 +83,9 @@ pub fn looks_like_h264(sample: &[u8], nal_length_size: u8) -> bool {
 }
 
 fn nal_unit_is_plausible(nal: &[u8]) -> bool {
-    let (Some(&header), Some(&last)) = (nal.first(), nal.last()) else { return false };
+    let (Some(&header), Some(&last)) = (nal.first(), nal.last()) else {
+        return false;
+    };
     let forbidden = header & 0x80;
     let ref_idc = (header >> 5) & 0b11;
     let nal_type = header & 0x1f;
@@ -94,7 +102,10 @@ fn nal_unit_is_plausible(nal: &[u8]) -> bool {
 /// prevention inserts `03`), and `00 00 03` must be followed by a byte <= 3.
 fn has_start_code_emulation(payload: &[u8]) -> bool {
     let mut i = 0usize;
-    while let Some(rel) = payload.get(i..).and_then(|s| s.windows(2).position(|w| w == [0, 0])) {
+    while let Some(rel) = payload
+        .get(i..)
+        .and_then(|s| s.windows(2).position(|w| w == [0, 0]))
+    {
         let at = i + rel;
         match payload.get(at + 2) {
             Some(0..=2) => return true,
@@ -154,7 +165,10 @@ const ID_END: u32 = 7;
 /// ms_mask_present); a PCE must say AAC-LC; CCE is refused. On noise it passes about one
 /// sample in five, so a whole fragment of wrong-key samples passes with negligible odds.
 pub fn looks_like_aac(sample: &[u8]) -> bool {
-    let mut b = Bits { data: sample, bit: 0 };
+    let mut b = Bits {
+        data: sample,
+        bit: 0,
+    };
     aac_elements(&mut b).unwrap_or(false)
 }
 

@@ -62,12 +62,25 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
             limit: u64::from(MAX_SAMPLES_PER_TRUN),
         });
     }
-    let data_offset = if flags & DATA_OFFSET_PRESENT != 0 { Some(r.i32()?) } else { None };
-    let first_sample_flags = if flags & FIRST_SAMPLE_FLAGS_PRESENT != 0 { Some(r.u32()?) } else { None };
-    let per_sample = [SAMPLE_DURATION_PRESENT, SAMPLE_SIZE_PRESENT, SAMPLE_FLAGS_PRESENT, SAMPLE_CTO_PRESENT]
-        .iter()
-        .filter(|&&f| flags & f != 0)
-        .count()
+    let data_offset = if flags & DATA_OFFSET_PRESENT != 0 {
+        Some(r.i32()?)
+    } else {
+        None
+    };
+    let first_sample_flags = if flags & FIRST_SAMPLE_FLAGS_PRESENT != 0 {
+        Some(r.u32()?)
+    } else {
+        None
+    };
+    let per_sample = [
+        SAMPLE_DURATION_PRESENT,
+        SAMPLE_SIZE_PRESENT,
+        SAMPLE_FLAGS_PRESENT,
+        SAMPLE_CTO_PRESENT,
+    ]
+    .iter()
+    .filter(|&&f| flags & f != 0)
+    .count()
         * 4;
     let needed = u64::from(count) * per_sample as u64;
     if needed != r.remaining() as u64 {
@@ -102,11 +115,20 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
         }
         if flags & SAMPLE_CTO_PRESENT != 0 {
             let raw = r.u32()?;
-            e.composition_offset =
-                Some(if version == 0 { i64::from(raw) } else { i64::from(raw as i32) });
+            e.composition_offset = Some(if version == 0 {
+                i64::from(raw)
+            } else {
+                i64::from(raw as i32)
+            });
         }
         entries.push(e);
     }
     r.finish()?;
-    Ok(Trun { offset: header.offset, data_offset, first_sample_flags, sample_count: count, entries })
+    Ok(Trun {
+        offset: header.offset,
+        data_offset,
+        first_sample_flags,
+        sample_count: count,
+        entries,
+    })
 }
