@@ -124,3 +124,46 @@ fn hex16(s: &str) -> [u8; 16] {
     }
     out
 }
+
+/// Without audio to give it away, a wrong key on subsample-encrypted video leaves NAL
+/// structure intact; the trial decode of each IDR picture must still catch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_key_on_video_only_is_caught_by_the_trial_decode() {
+    for name in PROTECTED {
+        let dir = std::env::temp_dir().join(format!("smoothplay-vo-{}-{name}", std::process::id()));
+        copy_video_only(&fixture_media(name), &dir);
+        for last in ["00", "3d", "ff", "a5", "5a", "11"] {
+            let mut s = Session::open(dir.to_str().unwrap(), common::untimed(LevelPin::Min)).await.unwrap();
+            s.set_keys(keys(&format!("{KID}:2b7e151628aed2a6abf7158809cf4f{last}")));
+            let mut video = RecordingVideo::default();
+            let err = s.play(&mut video, &mut RecordingAudio::default(), None, &mut |_| {}).await.unwrap_err();
+            assert!(matches!(err, Error::WrongKey { .. } | Error::Decryption { fragment: 0, .. }), "{name} key ..{last}: {err}");
+            assert!(video.frames.lock().unwrap().is_empty(), "{name}: no picture decoded from a wrong key");
+        }
+    }
+}
+
+fn copy_video_only(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            let sub = to.join(&name);
+            std::fs::create_dir_all(&sub).unwrap();
+            for f in std::fs::read_dir(entry.path()).unwrap() {
+                let f = f.unwrap();
+                std::fs::copy(f.path(), sub.join(f.file_name())).unwrap();
+            }
+        } else if name == "Manifest" {
+            let xml = std::fs::read_to_string(entry.path()).unwrap();
+            let start = xml
+                .match_indices("<StreamIndex")
+                .map(|(i, _)| i)
+                .find(|&i| xml[i..].split('>').next().unwrap().contains("Type=\"audio\""))
+                .unwrap();
+            let end = start + xml[start..].find("</StreamIndex>").unwrap() + "</StreamIndex>".len();
+            std::fs::write(to.join("Manifest"), format!("{}{}", &xml[..start], &xml[end..])).unwrap();
+        }
+    }
+}
