@@ -630,7 +630,7 @@ fn corruption_does_not_shift_the_times_of_later_gops() {
         let mut frames = Vec::new();
         for (i, s) in samples.iter().enumerate() {
             let mut s = s.clone();
-            if (3..20).contains(&i) && (i as u32 + pattern) % 3 == 0 {
+            if (3..20).contains(&i) && (i as u32 + pattern).is_multiple_of(3) {
                 let mut seed = i as u32 * 7919 + pattern;
                 for b in s.iter_mut().skip(8 + (pattern as usize * 13) % 40) {
                     seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);

@@ -95,6 +95,8 @@ impl Worker {
     }
 }
 
+/// One decoder per worker; only one variant exists per thread, so size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Decoder {
     Video { dec: H264Decoder, level: Option<usize> },
     Audio { dec: Option<AacDecoder>, level: Option<usize> },
