@@ -15,7 +15,7 @@ use smoothplay_engine::schedule::ScheduleConfig;
 use smoothplay_engine::session::{Command, NullAudioSink, NullVideoSink, PlayerConfig, Session, VideoSinks};
 
 use cli::Cli;
-use outputs::{FrameMd5Sink, Y4mSink};
+use outputs::DecodedFrames;
 use status::StatusLine;
 
 fn main() -> ExitCode {
@@ -102,10 +102,10 @@ async fn run(cli: Cli) -> Result<(), String> {
 
     let mut sinks: Vec<Box<dyn smoothplay_engine::session::VideoSink>> = vec![Box::new(NullVideoSink)];
     if let Some(p) = &cli.framemd5 {
-        sinks.push(Box::new(FrameMd5Sink::create(p, video_timescale).map_err(|e| format!("{}: {e}", p.display()))?));
+        sinks.push(Box::new(DecodedFrames::framemd5(p, video_timescale).map_err(|e| format!("{}: {e}", p.display()))?));
     }
     if let Some(p) = &cli.dump_video {
-        sinks.push(Box::new(Y4mSink::create(p).map_err(|e| format!("{}: {e}", p.display()))?));
+        sinks.push(Box::new(DecodedFrames::y4m(p).map_err(|e| format!("{}: {e}", p.display()))?));
     }
     let mut video = VideoSinks(sinks);
     let mut audio = NullAudioSink;
