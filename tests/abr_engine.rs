@@ -30,3 +30,21 @@ async fn selection_follows_the_available_bandwidth() {
         assert!(slow.iter().any(|&b| b == 500_000), "{algorithm} at 0.9 Mbit/s uses the 500k level: {slow:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_that_would_stall_is_abandoned_for_a_lower_level() {
+    let origin = Origin::serve(repo_root().join("assets")).await;
+    // One top-level fragment crawls at 150 kbit/s: 16 s for a 2 s fragment.
+    origin.fault("QualityLevels(1200000)/Fragments(video=160000000)", Fault::Throttle { bits_per_sec: 150_000 });
+    // Paced playback of the last 8 s (abandonment protects a real-time buffer).
+    let config = smoothplay::engine::session::PlayerConfig { start_at: Some(std::time::Duration::from_secs(12)), ..Default::default() };
+    let started = std::time::Instant::now();
+    let p = common::play(&format!("{}demo.ism/Manifest", origin.base), config).await;
+    let frags: Vec<(usize, u64)> = p.stats.video.fragments.iter().map(|f| (f.index, f.bitrate)).collect();
+    assert!(p.stats.video.abandoned >= 1, "{frags:?}");
+    let eighth: Vec<u64> = frags.iter().filter(|f| f.0 == 8).map(|f| f.1).collect();
+    assert_eq!(eighth.len(), 1, "fragment 8 completed once: {frags:?}");
+    assert!(eighth[0] < 1_200_000, "and at a lower level: {frags:?}");
+    assert_eq!(p.stats.video.frames_decoded, 200, "12 s .. 20 s, every frame");
+    assert!(started.elapsed() < std::time::Duration::from_secs(16), "did not wait for the crawling download");
+}

@@ -2,7 +2,10 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
-use super::{ByteSource, FetchError, FetchFuture, Fetched, Limits, RetryPolicy};
+use super::{ByteSource, FetchError, FetchFuture, Fetched, Limits, Progress, ProgressFn, RetryPolicy};
+
+/// Least time between two progress reports.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Settings of the HTTP source. Defaults suit a desktop player on a real network.
 #[derive(Debug, Clone)]
@@ -48,7 +51,7 @@ impl HttpSource {
         Ok(HttpSource { client, config })
     }
 
-    async fn fetch_once(&self, url: &str, limits: Limits) -> Result<Fetched, FetchError> {
+    async fn fetch_once(&self, url: &str, limits: Limits, progress: &mut Option<ProgressFn>) -> Result<Fetched, FetchError> {
         let start = Instant::now();
         let mut response = self.client.get(url).send().await.map_err(|e| classify(url, e, &self.config))?;
         let ttfb = start.elapsed();
@@ -61,12 +64,20 @@ impl HttpSource {
                 return Err(FetchError::TooLarge { url: url.to_string(), limit: limits.max_body_bytes });
             }
         }
+        let total = response.content_length();
         let mut body = BytesMut::new();
+        let mut last_report = start;
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, e, &self.config))? {
             if body.len() as u64 + chunk.len() as u64 > limits.max_body_bytes {
                 return Err(FetchError::TooLarge { url: url.to_string(), limit: limits.max_body_bytes });
             }
             body.extend_from_slice(&chunk);
+            if let Some(report) = progress.as_mut() {
+                if last_report.elapsed() >= PROGRESS_INTERVAL {
+                    last_report = Instant::now();
+                    report(Progress { bytes_done: body.len() as u64, bytes_total: total, elapsed: start.elapsed(), ttfb: Some(ttfb) });
+                }
+            }
         }
         Ok(Fetched { body: Bytes::from(body), ttfb, elapsed: start.elapsed(), attempts: 1 })
     }
@@ -89,11 +100,21 @@ fn classify(url: &str, e: reqwest::Error, config: &HttpConfig) -> FetchError {
 
 impl ByteSource for HttpSource {
     fn fetch<'a>(&'a self, url: &'a str, limits: Limits) -> FetchFuture<'a> {
+        self.fetch_with_retries(url, limits, None)
+    }
+
+    fn fetch_with_progress<'a>(&'a self, url: &'a str, limits: Limits, progress: ProgressFn) -> FetchFuture<'a> {
+        self.fetch_with_retries(url, limits, Some(progress))
+    }
+}
+
+impl HttpSource {
+    fn fetch_with_retries<'a>(&'a self, url: &'a str, limits: Limits, mut progress: Option<ProgressFn>) -> FetchFuture<'a> {
         Box::pin(async move {
             let policy = self.config.retry;
             let mut attempt = 1;
             loop {
-                match self.fetch_once(url, limits).await {
+                match self.fetch_once(url, limits, &mut progress).await {
                     Ok(mut f) => {
                         f.attempts = attempt;
                         return Ok(f);

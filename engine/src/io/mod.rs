@@ -17,7 +17,7 @@ pub use file::FileSource;
 pub use http::{HttpConfig, HttpSource};
 pub use location::{Location, LocationError};
 pub use retry::RetryPolicy;
-pub use source::{ByteSource, Fetched, FetchFuture, Limits};
+pub use source::{ByteSource, FetchFuture, Fetched, Limits, Progress, ProgressFn};
 
 /// Opens the right source for a location: HTTP for http(s) URLs, files otherwise.
 pub fn source_for(location: &Location, http: HttpConfig) -> Result<std::sync::Arc<dyn ByteSource>, FetchError> {

@@ -36,6 +36,22 @@ impl Default for Limits {
 /// The boxed future a [`ByteSource`] returns (boxed so the trait is object-safe).
 pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Fetched, FetchError>> + Send + 'a>>;
 
+/// How far a transfer has come, reported while it runs (for abandonment decisions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Body bytes received so far.
+    pub bytes_done: u64,
+    /// Body size, when the server said (Content-Length).
+    pub bytes_total: Option<u64>,
+    /// Since the request was sent.
+    pub elapsed: Duration,
+    /// Request to first byte, once the headers have arrived.
+    pub ttfb: Option<Duration>,
+}
+
+/// Receives [`Progress`] reports during a fetch.
+pub type ProgressFn = Box<dyn FnMut(Progress) + Send>;
+
 /// Something that can fetch a whole resource by URL (or path).
 ///
 /// Implementations report timing in [`Fetched`], enforce [`Limits`], and classify
@@ -44,4 +60,11 @@ pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Fetched, FetchErro
 pub trait ByteSource: Send + Sync {
     /// Fetches `url` whole, at most `limits.max_body_bytes`.
     fn fetch<'a>(&'a self, url: &'a str, limits: Limits) -> FetchFuture<'a>;
+
+    /// Like [`Self::fetch`], reporting progress as bytes arrive (at most every 50 ms).
+    /// Sources that cannot report progress (local files are read at once) just fetch.
+    fn fetch_with_progress<'a>(&'a self, url: &'a str, limits: Limits, progress: ProgressFn) -> FetchFuture<'a> {
+        drop(progress);
+        self.fetch(url, limits)
+    }
 }

@@ -25,6 +25,14 @@ pub enum Event {
         /// The request that failed.
         request: FetchRequest,
     },
+    /// Bytes are arriving for a request in flight (only video requests matter: the
+    /// selector may ask to abandon them).
+    Progress {
+        /// The request.
+        request: FetchRequest,
+        /// How far it has come.
+        progress: crate::io::Progress,
+    },
     /// The playhead is at this presentation time.
     Position(Duration),
     /// Playback started (true) or stopped: paused, stalled, not yet started (false).
@@ -55,6 +63,9 @@ pub struct FetchRequest {
 pub enum Action {
     /// Start fetching this fragment.
     Fetch(FetchRequest),
+    /// Cancel this request: the selector abandoned it (too slow to arrive in time). The
+    /// fragment will be requested again, usually at a lower level.
+    Abandon(FetchRequest),
     /// Every fragment of this track has been fetched (or skipped).
     TrackEnded(TrackId),
 }

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use smoothplay_heuristics::{
-    BufferState, Context, DecodeCapacity, DownloadReport, Ladder, QualitySelector, Viewport,
+    BufferState, Context, DecodeCapacity, DownloadProgress, DownloadReport, Ladder, QualitySelector, Viewport,
 };
 
 use super::track::TrackState;
@@ -38,6 +38,10 @@ pub struct Scheduler {
     decode: Option<DecodeCapacity>,
     viewport: Option<Viewport>,
     started_at: Option<Instant>,
+    /// Actions decided while handling events (abandonments), returned by the next poll.
+    pending: Vec<Action>,
+    /// Since when the video track has been idle with a full buffer.
+    idle_since: Option<Instant>,
 }
 
 impl Scheduler {
@@ -59,6 +63,8 @@ impl Scheduler {
             decode: None,
             viewport: None,
             started_at: None,
+            pending: Vec::new(),
+            idle_since: None,
         }
     }
 
@@ -127,6 +133,7 @@ impl Scheduler {
             Event::Failed { request } => {
                 self.complete(request);
             }
+            Event::Progress { request, progress } => self.consider_abandoning(request, progress, now),
             Event::Position(p) => self.position = p,
             Event::Playing(p) => self.playing = p,
             Event::Seek(to) => {
@@ -140,11 +147,51 @@ impl Scheduler {
                     t.wait_until = None;
                     t.end_reported = false;
                 }
+                self.pending.clear();
+                self.idle_since = None;
                 self.selector.on_seek();
             }
             Event::Decode(d) => self.decode = Some(d),
             Event::Viewport(v) => self.viewport = Some(v),
         }
+    }
+
+    /// Asks the selector whether an in-flight video request should be abandoned; if so,
+    /// reports the partial download to it and queues [`Action::Abandon`].
+    fn consider_abandoning(&mut self, request: FetchRequest, p: crate::io::Progress, now: Instant) {
+        if request.epoch != self.epoch || Some(request.track) != self.video || request.level == 0 || !self.selector.watches_progress() {
+            return;
+        }
+        let Some(track) = self.tracks.get(request.track) else { return };
+        if track.in_flight != Some((request.chunk, request.level)) {
+            return;
+        }
+        let progress = DownloadProgress {
+            fragment_index: request.chunk,
+            level: request.level,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+            elapsed: p.elapsed,
+            ttfb: p.ttfb,
+        };
+        let ctx = view!(self).context(request.chunk, now);
+        let Some(suggested) = self.selector.should_abandon(&ctx, &progress) else { return };
+        let report = DownloadReport {
+            level: request.level,
+            bytes: p.bytes_done,
+            ttfb: p.ttfb.unwrap_or(p.elapsed),
+            duration: p.elapsed,
+            media_duration: Duration::ZERO,
+            abandoned: true,
+        };
+        self.selector.on_download(&ctx, &report);
+        if let Some(track) = self.tracks.get_mut(request.track) {
+            track.in_flight = None; // the same fragment is chosen again on the next poll,
+            // below the abandoned level whatever the selector says: asking again for
+            // what just proved too slow would loop.
+            track.retry_cap = Some((request.chunk, suggested.min(request.level - 1)));
+        }
+        self.pending.push(Action::Abandon(request));
     }
 
     /// Marks `request` done (downloaded, or skipped after failing): the track's buffer
@@ -159,6 +206,7 @@ impl Scheduler {
             return None;
         }
         track.in_flight = None;
+        track.retry_cap = None;
         track.next_chunk = track.next_chunk.max(request.chunk + 1);
         let chunk = track.plan.chunks.get(request.chunk)?;
         track.buffered_end = track.buffered_end.max(chunk.end());
@@ -169,7 +217,7 @@ impl Scheduler {
     /// video in parallel) and tracks that have ended.
     pub fn poll(&mut self, now: Instant) -> Vec<Action> {
         self.started_at.get_or_insert(now);
-        let mut actions = Vec::new();
+        let mut actions = std::mem::take(&mut self.pending);
         for id in 0..self.tracks.len() {
             let (next, in_flight, waiting, end_reported, n_chunks, kind, buffered_end, n_levels) = {
                 let t = &self.tracks[id];
@@ -187,7 +235,16 @@ impl Scheduler {
                 continue;
             }
             if buffered_end.saturating_sub(self.position) >= self.config.forward_buffer || n_levels == 0 {
+                if Some(id) == self.video {
+                    self.idle_since.get_or_insert(now);
+                }
                 continue;
+            }
+            if Some(id) == self.video {
+                // BOLA-E grows its placeholder buffer by the time spent idle with a full one.
+                if let Some(since) = self.idle_since.take() {
+                    self.selector.on_idle(now.saturating_duration_since(since));
+                }
             }
             let level = match kind {
                 TrackKind::Audio => n_levels - 1,
@@ -202,7 +259,11 @@ impl Scheduler {
                                 self.tracks[id].wait_until = Some(now + w);
                                 continue;
                             }
-                            d.level.min(n_levels - 1)
+                            let cap = match self.tracks[id].retry_cap {
+                                Some((chunk, cap)) if chunk == next => cap,
+                                _ => n_levels - 1,
+                            };
+                            d.level.min(cap)
                         }
                     }
                 }

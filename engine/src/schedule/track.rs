@@ -63,12 +63,14 @@ pub(crate) struct TrackState {
     pub last_level: Option<usize>,
     /// True once the end has been reported.
     pub end_reported: bool,
+    /// After an abandonment: (fragment, highest level allowed for its retry).
+    pub retry_cap: Option<(usize, usize)>,
 }
 
 impl TrackState {
     pub fn new(plan: TrackPlan) -> Self {
         let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
-        TrackState { plan, next_chunk: 0, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false }
+        TrackState { plan, next_chunk: 0, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None }
     }
 
     pub fn finished(&self) -> bool {

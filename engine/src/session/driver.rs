@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::decode::{AudioBlock, VideoFrame};
-use crate::io::{FetchError, Fetched, Limits};
+use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
 use crate::playout::{Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
@@ -122,6 +122,8 @@ pub(super) async fn drive(
     }
 
     let mut fetches: JoinSet<FetchResult> = JoinSet::new();
+    let mut in_flight: Vec<(FetchRequest, tokio::task::AbortHandle)> = Vec::new();
+    let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<(FetchRequest, Progress)>();
     let mut video_q: VecDeque<VideoFrame> = VecDeque::new();
     let mut audio_q: VecDeque<AudioBlock> = VecDeque::new();
     let mut last_frame_duration = Duration::from_millis(40);
@@ -148,10 +150,29 @@ pub(super) async fn drive(
                     let (Some(q), Some(chunk)) = (stream.levels.get(level.manifest_index), stream.chunks.get(req.chunk)) else { continue };
                     let url = location.resolve(&stream.fragment_url(q, chunk));
                     let src = source.clone();
-                    fetches.spawn(async move {
-                        let r = src.fetch(&url, Limits::default()).await;
+                    // Untimed playback never stalls, so it never abandons: the buffer the
+                    // selector sees is always near empty there, and would abandon everything.
+                    let progress_tx = (!config.untimed && t.kind == TrackKind::Video).then(|| progress_tx.clone());
+                    let handle = fetches.spawn(async move {
+                        let r = match progress_tx {
+                            Some(tx) => {
+                                let report: ProgressFn = Box::new(move |p| {
+                                    let _ = tx.send((req, p));
+                                });
+                                src.fetch_with_progress(&url, Limits::default(), report).await
+                            }
+                            None => src.fetch(&url, Limits::default()).await,
+                        };
                         (req, url, r)
                     });
+                    in_flight.push((req, handle));
+                }
+                Action::Abandon(req) => {
+                    if let Some(i) = in_flight.iter().position(|(r, _)| *r == req) {
+                        in_flight.swap_remove(i).1.abort();
+                        stats.video.abandoned += 1;
+                        tracing::info!(chunk = req.chunk, level = req.level, "download abandoned");
+                    }
                 }
                 Action::TrackEnded(id) => {
                     if let Some(t) = tracks.get(id) {
@@ -291,6 +312,9 @@ pub(super) async fn drive(
                         } else {
                             let now = clock.now();
                             sched.on_event(Event::Seek(to), now);
+                            for (_, h) in in_flight.drain(..) {
+                                h.abort(); // stale now
+                            }
                             for t in tracks.iter_mut() {
                                 t.worker.set_epoch(sched.epoch());
                                 t.eos = false;
@@ -308,8 +332,14 @@ pub(super) async fn drive(
                     }
                 }
             }
+            Some((req, progress)) = progress_rx.recv() => {
+                if req.epoch == sched.epoch() {
+                    sched.on_event(Event::Progress { request: req, progress }, clock.now());
+                }
+            }
             Some(joined) = fetches.join_next(), if !fetches.is_empty() => {
-                let Ok((req, url, result)) = joined else { continue };
+                let Ok((req, url, result)) = joined else { continue }; // aborted
+                in_flight.retain(|(r, _)| *r != req);
                 if req.epoch != sched.epoch() {
                     continue;
                 }

@@ -38,6 +38,8 @@ pub struct VideoStats {
     pub mean_decode_ms: Option<f64>,
     /// Level switches between consecutive fragments.
     pub switches: u64,
+    /// Downloads abandoned because they would have arrived too late.
+    pub abandoned: u64,
 }
 
 /// Audio counters.

@@ -174,3 +174,74 @@ fn each_track_reports_its_end_once() {
     assert_eq!(ended, 1);
     assert!(s.all_fetched());
 }
+
+/// Abandons any request at level 2 once it has seen progress, and records reports.
+#[derive(Clone, Default)]
+struct Impatient {
+    inner: Scripted,
+    idle: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl QualitySelector for Impatient {
+    fn name(&self) -> &str {
+        "impatient"
+    }
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        self.inner.choose(ctx)
+    }
+    fn on_download(&mut self, ctx: &Context, report: &DownloadReport) {
+        self.inner.on_download(ctx, report)
+    }
+    fn should_abandon(&mut self, _ctx: &Context, p: &smoothplay_heuristics::DownloadProgress) -> Option<usize> {
+        (p.level == 2).then_some(0)
+    }
+    fn on_idle(&mut self, idle: Duration) {
+        self.idle.lock().unwrap().push(idle);
+    }
+}
+
+fn progress(bytes: u64) -> crate::io::Progress {
+    crate::io::Progress { bytes_done: bytes, bytes_total: Some(10_000), elapsed: Duration::from_millis(900), ttfb: Some(Duration::from_millis(50)) }
+}
+
+#[test]
+fn abandoned_request_is_cancelled_reported_and_chosen_again() {
+    let sel = Impatient::default();
+    // The selector would ask for level 2 again; the retry is capped below it (and at the
+    // selector's suggestion, 0).
+    sel.inner.decisions.lock().unwrap().extend([Decision::now(2), Decision::now(2)]);
+    let mut s = Scheduler::new(vec![plan(TrackKind::Video, 4, &[100, 200, 300])], ScheduleConfig::default(), Box::new(sel.clone()));
+    let now = Instant::now();
+    let first = fetches(&s.poll(now))[0];
+    assert_eq!(first.level, 2);
+    s.on_event(Event::Progress { request: first, progress: progress(1234) }, now);
+    let actions = s.poll(now);
+    assert_eq!(actions[0], Action::Abandon(first));
+    let again = fetches(&actions);
+    assert_eq!((again[0].chunk, again[0].level), (0, 0), "the same fragment, at the level chosen again");
+    let reports = sel.inner.reports.lock().unwrap();
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].1.abandoned && reports[0].1.bytes == 1234 && reports[0].1.media_duration.is_zero());
+    drop(reports);
+    // A late completion of the abandoned request changes nothing.
+    done(&mut s, first, now);
+    assert_eq!(s.buffered_end(0), Some(S(0)));
+    // Progress on a level-0 request is never abandoned (nothing lower).
+    s.on_event(Event::Progress { request: again[0], progress: progress(10) }, now);
+    assert!(fetches(&s.poll(now)).is_empty());
+}
+
+#[test]
+fn idle_time_with_a_full_buffer_is_reported() {
+    let sel = Impatient::default();
+    let mut s = Scheduler::new(vec![plan(TrackKind::Video, 10, &[100])], ScheduleConfig { forward_buffer: S(4), video_pin: LevelPin::Auto }, Box::new(sel.clone()));
+    let t0 = Instant::now();
+    for _ in 0..2 {
+        let r = fetches(&s.poll(t0))[0];
+        done(&mut s, r, t0);
+    }
+    assert!(fetches(&s.poll(t0)).is_empty(), "buffer full at 4 s");
+    s.on_event(Event::Position(S(1)), t0 + S(1));
+    assert!(fetches(&s.poll(t0 + Duration::from_millis(1500))).len() == 1);
+    assert_eq!(*sel.idle.lock().unwrap(), vec![Duration::from_millis(1500)]);
+}
