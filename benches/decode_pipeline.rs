@@ -305,10 +305,23 @@ fn thread_cpu() -> Duration {
     }
 }
 
-fn cpu_of(f: impl FnOnce() -> usize) -> (Duration, usize) {
+/// Runs `f` `reps` times; thread CPU time per pass and the last pass's result.
+fn cpu_of(reps: u32, mut f: impl FnMut() -> usize) -> (Duration, usize) {
     let t0 = thread_cpu();
-    let n = black_box(f());
-    (thread_cpu().saturating_sub(t0), n)
+    let mut n = 0;
+    for _ in 0..reps {
+        n = black_box(f());
+    }
+    (thread_cpu().saturating_sub(t0) / reps, n)
+}
+
+/// The kernel updates a running thread's schedstat at scheduler ticks (4 ms at HZ=250),
+/// so a timed unit must be long against that: enough passes to last about 250 ms.
+fn reps_for(mut f: impl FnMut() -> usize) -> u32 {
+    let start = Instant::now();
+    black_box(f());
+    let one = start.elapsed().as_secs_f64().max(1e-6);
+    (0.25 / one).ceil().clamp(1.0, 1000.0) as u32
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -348,27 +361,35 @@ fn ratio_report(inputs: &Inputs) {
     let mut copy = Pair { name: "video (raw+copy vs raw)", engine: vec![], raw: vec![] };
     let mut audio = Pair { name: "audio (engine vs raw symphonia)", engine: vec![], raw: vec![] };
     let (frames, samples) = (inputs.engine_frames.len(), raw_audio(&inputs.audio.config, &inputs.audio_units));
-    // One warm-up pass of each, then alternate; the order flips every round.
-    let _ = (engine_video(&inputs.video), raw_video(&inputs.video_annexb));
+    // Warm-up passes size the timed units, then engine and raw alternate, order flipping
+    // every round.
+    let video_reps = reps_for(|| raw_video(&inputs.video_annexb));
+    let audio_reps = reps_for(|| raw_audio(&inputs.audio.config, &inputs.audio_units));
+    let _ = engine_video(&inputs.video);
     for round in 0..rounds {
         let engine = || engine_video(&inputs.video);
         let raw = || raw_video(&inputs.video_annexb);
-        let ((te, ne), (tr, nr)) = if round % 2 == 0 { (cpu_of(engine), cpu_of(raw)) } else { let r = cpu_of(raw); (cpu_of(engine), r) };
+        let ((te, ne), (tr, nr)) = if round % 2 == 0 {
+            (cpu_of(video_reps, engine), cpu_of(video_reps, raw))
+        } else {
+            let r = cpu_of(video_reps, raw);
+            (cpu_of(video_reps, engine), r)
+        };
         assert_eq!((ne, nr), (frames, frames));
         video.engine.push(te.as_secs_f64());
         video.raw.push(tr.as_secs_f64());
-        let (tc, nc) = cpu_of(|| raw_video_copy_count(&inputs.video_annexb));
+        let (tc, nc) = cpu_of(video_reps, || raw_video_copy_count(&inputs.video_annexb));
         assert_eq!(nc, frames);
         copy.engine.push(tc.as_secs_f64());
         copy.raw.push(tr.as_secs_f64());
-        let (ta, na) = cpu_of(|| engine_audio(&inputs.audio));
-        let (tb, nb) = cpu_of(|| raw_audio(&inputs.audio.config, &inputs.audio_units));
+        let (ta, na) = cpu_of(audio_reps, || engine_audio(&inputs.audio));
+        let (tb, nb) = cpu_of(audio_reps, || raw_audio(&inputs.audio.config, &inputs.audio_units));
         assert_eq!((na, nb), (samples, samples));
         audio.engine.push(ta.as_secs_f64());
         audio.raw.push(tb.as_secs_f64());
     }
     println!(
-        "\n== engine/raw thread-CPU ratio, {rounds} interleaved rounds: {} ({frames} frames), {} ({samples} samples/ch) ==",
+        "\n== engine/raw thread-CPU per pass, median of {rounds} interleaved rounds ({video_reps} video / {audio_reps} audio passes each): {} ({frames} frames), {} ({samples} samples/ch) ==",
         inputs.video.label, inputs.audio.label
     );
     let (ve, vr) = video.report();
