@@ -1,6 +1,6 @@
-//! smoothplay: a Microsoft Smooth Streaming (MS-SSTR) client engine.
+#![doc = include_str!("../README.md")]
 //!
 //! This umbrella crate re-exports the engine ([`engine`]) and the quality-selection
-//! heuristics ([`heuristics`]); see the README for the architecture.
+//! heuristics ([`heuristics`]).
 pub use smoothplay_engine as engine;
 pub use smoothplay_heuristics as heuristics;

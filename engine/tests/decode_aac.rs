@@ -27,7 +27,10 @@ fn split_adts(data: &[u8]) -> Adts {
         let object_type = (h[2] >> 6) + 1;
         let index = (h[2] >> 2) & 0xf;
         let channels = ((h[2] & 1) << 2) | (h[3] >> 6);
-        let this_asc = vec![(object_type << 3) | (index >> 1), ((index & 1) << 7) | (channels << 3)];
+        let this_asc = vec![
+            (object_type << 3) | (index >> 1),
+            ((index & 1) << 7) | (channels << 3),
+        ];
         if asc.is_empty() {
             asc = this_asc;
         }
@@ -36,11 +39,18 @@ fn split_adts(data: &[u8]) -> Adts {
         i += len;
     }
     assert_eq!(i, data.len(), "whole ADTS frames");
-    Adts { asc, frames, access_units: aus }
+    Adts {
+        asc,
+        frames,
+        access_units: aus,
+    }
 }
 
 fn f32le(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 fn encode_aac(dir: &TempDir, rate: u32, channels: u32) -> std::path::PathBuf {
@@ -50,7 +60,23 @@ fn encode_aac(dir: &TempDir, rate: u32, channels: u32) -> std::path::PathBuf {
         "aevalsrc=0.4*sin(2*PI*440*t)+0.2*sin(2*PI*3150*t)+0.05*(random(0)-0.5):s={rate}:d=2"
     );
     let (r, c) = (rate.to_string(), channels.to_string());
-    ffmpeg(&["-f", "lavfi", "-i", &src, "-ac", &c, "-ar", &r, "-c:a", "aac", "-b:a", "128k", "-f", "adts", out.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-ac",
+        &c,
+        "-ar",
+        &r,
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-f",
+        "adts",
+        out.to_str().unwrap(),
+    ]);
     out
 }
 
@@ -58,22 +84,37 @@ fn check_against_ffmpeg(tag: &str, rate: u32, channels: u16) {
     let dir = TempDir::new(tag);
     let input = encode_aac(&dir, rate, u32::from(channels));
     let adts_stream = split_adts(&std::fs::read(&input).unwrap());
-    let reference = f32le(&ffmpeg(&["-i", input.to_str().unwrap(), "-f", "f32le", "-"]));
+    let reference = f32le(&ffmpeg(&[
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "f32le",
+        "-",
+    ]));
 
     let mut dec = AacDecoder::new(&adts_stream.asc).unwrap();
     assert_eq!((dec.sample_rate(), dec.channels()), (rate, channels));
     let mut ours = Vec::new();
     for (i, au) in adts_stream.access_units.iter().enumerate() {
         let pts = MediaTime::new(i as u64 * 1024, u64::from(rate));
-        let block = dec.decode(au, pts).unwrap_or_else(|e| panic!("{tag} AU {i}: {e}"));
-        assert_eq!((block.pts, block.sample_rate, block.channels, block.frames()), (pts, rate, channels, 1024));
+        let block = dec
+            .decode(au, pts)
+            .unwrap_or_else(|e| panic!("{tag} AU {i}: {e}"));
+        assert_eq!(
+            (block.pts, block.sample_rate, block.channels, block.frames()),
+            (pts, rate, channels, 1024)
+        );
         ours.extend_from_slice(&block.samples);
     }
     // No trimming on either side: ffmpeg does not drop the encoder's 1024 priming samples
     // for ADTS input (no edit list), and neither do we, so the counts match exactly.
     assert_eq!(ours.len(), reference.len(), "{tag}: sample count");
     let s = snr(&reference, &ours);
-    eprintln!("{tag}: {} AUs, {} samples, SNR {s:.1} dB", adts_stream.access_units.len(), ours.len());
+    eprintln!(
+        "{tag}: {} AUs, {} samples, SNR {s:.1} dB",
+        adts_stream.access_units.len(),
+        ours.len()
+    );
     assert!(s >= 90.0, "{tag}: SNR {s:.1} dB < 90");
 }
 
@@ -105,11 +146,19 @@ fn adts_writer_and_asc_builder_reproduce_ffmpeg_bytes() {
     let parsed = AudioSpecificConfig::parse(&stream.asc).unwrap();
     assert_eq!((parsed.sample_rate, parsed.channels()), (48_000, Some(2)));
     for (i, (au, frame)) in stream.access_units.iter().zip(&stream.frames).enumerate() {
-        assert_eq!(&adts::wrap(au, &stream.asc).unwrap(), frame, "ADTS frame {i}");
+        assert_eq!(
+            &adts::wrap(au, &stream.asc).unwrap(),
+            frame,
+            "ADTS frame {i}"
+        );
     }
     // And ffmpeg reads our re-wrapped stream back to the same audio.
     let rewrapped = dir.path("ours.aac");
-    let bytes: Vec<u8> = stream.access_units.iter().flat_map(|au| adts::wrap(au, &stream.asc).unwrap()).collect();
+    let bytes: Vec<u8> = stream
+        .access_units
+        .iter()
+        .flat_map(|au| adts::wrap(au, &stream.asc).unwrap())
+        .collect();
     std::fs::write(&rewrapped, bytes).unwrap();
     let a = ffmpeg(&["-i", input.to_str().unwrap(), "-f", "f32le", "-"]);
     let b = ffmpeg(&["-i", rewrapped.to_str().unwrap(), "-f", "f32le", "-"]);
@@ -130,13 +179,20 @@ fn corrupt_access_units_are_errors_and_decoding_continues() {
         let pts = MediaTime::new(i as u64 * 1024, 48_000);
         let input: Vec<u8> = match i % 4 {
             1 => au[..au.len() / 3].to_vec(),
-            2 => au.iter().enumerate().map(|(j, b)| b ^ (j as u8).wrapping_mul(151)).collect(),
+            2 => au
+                .iter()
+                .enumerate()
+                .map(|(j, b)| b ^ (j as u8).wrapping_mul(151))
+                .collect(),
             _ => au.clone(),
         };
         match dec.decode(&input, pts) {
             Ok(block) => assert_eq!(block.samples.len(), 2048),
             Err(e) => {
-                assert!(matches!(e, DecodeError::Aac { pts: Some(p), .. } if p == pts), "{e}");
+                assert!(
+                    matches!(e, DecodeError::Aac { pts: Some(p), .. } if p == pts),
+                    "{e}"
+                );
                 errors += 1;
             }
         }
@@ -144,10 +200,20 @@ fn corrupt_access_units_are_errors_and_decoding_continues() {
     assert!(errors > 0, "truncated access units are detected");
     // After a reset the clean stream decodes to ffmpeg's output again (from AU 0).
     dec.reset();
-    let reference = f32le(&ffmpeg(&["-i", input.to_str().unwrap(), "-f", "f32le", "-"]));
+    let reference = f32le(&ffmpeg(&[
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "f32le",
+        "-",
+    ]));
     let mut ours = Vec::new();
     for (i, au) in stream.access_units.iter().enumerate() {
-        ours.extend(dec.decode(au, MediaTime::new(i as u64 * 1024, 48_000)).unwrap().samples);
+        ours.extend(
+            dec.decode(au, MediaTime::new(i as u64 * 1024, 48_000))
+                .unwrap()
+                .samples,
+        );
     }
     let s = snr(&reference, &ours);
     assert!(s >= 90.0, "after reset: SNR {s:.1} dB");

@@ -5,14 +5,19 @@
 mod decode_support;
 
 use decode_support::*;
-use smoothplay_engine::decode::{annexb, DecodeError, FrameMd5Writer, H264Decoder, VideoFrame, Y4mWriter};
+use smoothplay_engine::decode::{
+    annexb, DecodeError, FrameMd5Writer, H264Decoder, VideoFrame, Y4mWriter,
+};
 use smoothplay_engine::MediaTime;
 
 /// Decodes every sample (pts = index in a 25 Hz timescale unless given) and flushes.
 fn decode_all(dec: &mut H264Decoder, samples: &[Vec<u8>], pts: &[MediaTime]) -> Vec<VideoFrame> {
     let mut frames = Vec::new();
     for (i, s) in samples.iter().enumerate() {
-        frames.extend(dec.decode(s, pts[i]).unwrap_or_else(|e| panic!("sample {i}: {e}")));
+        frames.extend(
+            dec.decode(s, pts[i])
+                .unwrap_or_else(|e| panic!("sample {i}: {e}")),
+        );
     }
     frames.extend(dec.flush().expect("flush"));
     frames
@@ -32,7 +37,8 @@ fn assert_bit_exact(tag: &str, size: &str, x264: &[&str], nal_length_size: u8) {
     assert_eq!(es.access_units.len(), 30, "{tag}: access units");
 
     let mut dec = H264Decoder::new().unwrap();
-    dec.configure(&es.codec_private_data, nal_length_size).unwrap();
+    dec.configure(&es.codec_private_data, nal_length_size)
+        .unwrap();
     let frames = decode_all(&mut dec, &es.samples(nal_length_size), &index_pts(30));
     assert_eq!(frames.len(), 30, "{tag}: pictures");
 
@@ -61,7 +67,12 @@ fn baseline_without_b_frames_is_bit_exact_with_4_byte_nal_lengths() {
     if !ffmpeg_available("baseline bit-exact") {
         return;
     }
-    assert_bit_exact("baseline4", "320x240", &["-profile:v", "baseline", "-g", "10"], 4);
+    assert_bit_exact(
+        "baseline4",
+        "320x240",
+        &["-profile:v", "baseline", "-g", "10"],
+        4,
+    );
 }
 
 #[test]
@@ -69,7 +80,21 @@ fn high_profile_without_b_frames_is_bit_exact_with_2_byte_nal_lengths() {
     if !ffmpeg_available("high bit-exact") {
         return;
     }
-    assert_bit_exact("high2", "352x288", &["-profile:v", "high", "-bf", "0", "-g", "10", "-x264-params", "slices=4"], 2);
+    assert_bit_exact(
+        "high2",
+        "352x288",
+        &[
+            "-profile:v",
+            "high",
+            "-bf",
+            "0",
+            "-g",
+            "10",
+            "-x264-params",
+            "slices=4",
+        ],
+        2,
+    );
 }
 
 #[test]
@@ -81,8 +106,19 @@ fn one_byte_nal_lengths_work_for_small_nal_units() {
     let dir = TempDir::new("nal1");
     let input = dir.path("in.h264");
     ffmpeg(&[
-        "-f", "lavfi", "-i", "color=c=gray:size=64x64:rate=25", "-frames:v", "10", "-c:v", "libx264",
-        "-profile:v", "baseline", "-qp", "40", input.to_str().unwrap(),
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:size=64x64:rate=25",
+        "-frames:v",
+        "10",
+        "-c:v",
+        "libx264",
+        "-profile:v",
+        "baseline",
+        "-qp",
+        "40",
+        input.to_str().unwrap(),
     ]);
     let mut es = Elementary::parse(&std::fs::read(&input).unwrap());
     // x264's SEI (its settings as text) is longer than 255 bytes; it carries no picture data.
@@ -106,13 +142,41 @@ fn b_frames_decode_every_picture_in_display_order_within_60_db() {
     }
     let dir = TempDir::new("bframes");
     let mp4 = dir.path("in.mp4");
-    encode_video(&mp4, "320x240", 48, &["-profile:v", "high", "-bf", "3", "-b_strategy", "0", "-g", "24"]);
+    encode_video(
+        &mp4,
+        "320x240",
+        48,
+        &[
+            "-profile:v",
+            "high",
+            "-bf",
+            "3",
+            "-b_strategy",
+            "0",
+            "-g",
+            "24",
+        ],
+    );
     let annexb_path = dir.path("in.h264");
-    ffmpeg(&["-i", mp4.to_str().unwrap(), "-c:v", "copy", "-bsf:v", "h264_mp4toannexb", annexb_path.to_str().unwrap()]);
+    ffmpeg(&[
+        "-i",
+        mp4.to_str().unwrap(),
+        "-c:v",
+        "copy",
+        "-bsf:v",
+        "h264_mp4toannexb",
+        annexb_path.to_str().unwrap(),
+    ]);
     let es = Elementary::parse(&std::fs::read(&annexb_path).unwrap());
-    let pts: Vec<MediaTime> = packet_pts(&mp4).into_iter().map(|p| MediaTime::new(p as u64, 12_800)).collect();
+    let pts: Vec<MediaTime> = packet_pts(&mp4)
+        .into_iter()
+        .map(|p| MediaTime::new(p as u64, 12_800))
+        .collect();
     assert_eq!(pts.len(), es.access_units.len());
-    assert!(pts.windows(2).any(|w| w[1] < w[0]), "the stream really reorders");
+    assert!(
+        pts.windows(2).any(|w| w[1] < w[0]),
+        "the stream really reorders"
+    );
 
     let mut dec = H264Decoder::new().unwrap();
     dec.configure(&es.codec_private_data, 4).unwrap();
@@ -138,12 +202,21 @@ fn b_frames_decode_every_picture_in_display_order_within_60_db() {
 
 /// Two encodes at different sizes (each with its own SPS/PPS), played as one stream with
 /// configure() at the switch, as a Smooth quality switch does.
-fn switch_test(tag: &str, x264: &[&str]) {
+fn switch_test(tag: &str, x264: &[&str], second_size: (u32, u32)) {
     let dir = TempDir::new(tag);
     let (a, b) = (dir.path("a.h264"), dir.path("b.h264"));
     encode_video(&a, "320x240", 20, x264);
-    encode_video(&b, "640x360", 20, &[x264, &["-profile:v", "main"]].concat());
-    let (ea, eb) = (Elementary::parse(&std::fs::read(&a).unwrap()), Elementary::parse(&std::fs::read(&b).unwrap()));
+    let size_b = format!("{}x{}", second_size.0, second_size.1);
+    encode_video(
+        &b,
+        &size_b,
+        20,
+        &[x264, &["-profile:v", "main", "-b:v", "900k"]].concat(),
+    );
+    let (ea, eb) = (
+        Elementary::parse(&std::fs::read(&a).unwrap()),
+        Elementary::parse(&std::fs::read(&b).unwrap()),
+    );
     assert_ne!(ea.codec_private_data, eb.codec_private_data);
 
     let mut dec = H264Decoder::new().unwrap();
@@ -151,7 +224,11 @@ fn switch_test(tag: &str, x264: &[&str]) {
     // Display order == decode order is not assumed: pts per sample from a 25 Hz clock is
     // only right without B-frames, so with B-frames we compare counts, sizes and order.
     let reorders = !x264.contains(&"0");
-    let pts_of = |first: u64, n: usize| -> Vec<MediaTime> { (0..n as u64).map(|i| MediaTime::new(first + i, 25)).collect() };
+    let pts_of = |first: u64, n: usize| -> Vec<MediaTime> {
+        (0..n as u64)
+            .map(|i| MediaTime::new(first + i, 25))
+            .collect()
+    };
     dec.configure(&ea.codec_private_data, 4).unwrap();
     for (s, t) in ea.samples(4).iter().zip(pts_of(0, 20)) {
         frames.extend(dec.decode(s, t).unwrap());
@@ -163,15 +240,22 @@ fn switch_test(tag: &str, x264: &[&str]) {
     frames.extend(dec.flush().unwrap());
     assert_eq!(frames.len(), 40, "{tag}: no picture lost at the switch");
     for (i, f) in frames.iter().enumerate() {
-        let want = if i < 20 { (320, 240) } else { (640, 360) };
+        let want = if i < 20 { (320, 240) } else { second_size };
         assert_eq!((f.width, f.height), want, "{tag}: picture {i} size");
     }
-    assert!(frames.windows(2).all(|w| w[0].pts < w[1].pts), "{tag}: pts strictly increase");
+    assert!(
+        frames.windows(2).all(|w| w[0].pts < w[1].pts),
+        "{tag}: pts strictly increase"
+    );
     if !reorders {
         let ra = reference_pictures(&dir, &a, 320, 240);
-        let rb = reference_pictures(&dir, &b, 640, 360);
+        let rb = reference_pictures(&dir, &b, second_size.0 as usize, second_size.1 as usize);
         for (i, (f, r)) in frames.iter().zip(ra.iter().chain(&rb)).enumerate() {
-            assert_eq!([f.y.as_slice(), &f.u, &f.v].concat(), *r, "{tag}: picture {i} differs from ffmpeg");
+            assert_eq!(
+                [f.y.as_slice(), &f.u, &f.v].concat(),
+                *r,
+                "{tag}: picture {i} differs from ffmpeg"
+            );
         }
     }
 }
@@ -181,7 +265,7 @@ fn quality_switch_to_a_new_resolution_is_seamless_and_bit_exact() {
     if !ffmpeg_available("quality switch") {
         return;
     }
-    switch_test("switch", &["-bf", "0", "-g", "10"]);
+    switch_test("switch", &["-bf", "0", "-g", "10"], (640, 360));
 }
 
 #[test]
@@ -189,7 +273,23 @@ fn quality_switch_with_b_frames_loses_no_picture() {
     if !ffmpeg_available("quality switch with B-frames") {
         return;
     }
-    switch_test("switchb", &["-bf", "2", "-g", "10"]);
+    switch_test("switchb", &["-bf", "2", "-g", "10"], (640, 360));
+}
+
+#[test]
+fn quality_switch_at_the_same_resolution_is_seamless() {
+    if !ffmpeg_available("same-size quality switch") {
+        return;
+    }
+    switch_test("switchsame", &["-bf", "0", "-g", "10"], (320, 240));
+}
+
+#[test]
+fn quality_switch_at_the_same_resolution_with_b_frames_loses_no_picture() {
+    if !ffmpeg_available("same-size quality switch with B-frames") {
+        return;
+    }
+    switch_test("switchsameb", &["-bf", "2", "-g", "10"], (320, 240));
 }
 
 #[test]
@@ -199,7 +299,21 @@ fn reset_after_a_seek_resumes_bit_exact_at_the_next_idr() {
     }
     let dir = TempDir::new("reset");
     let input = dir.path("in.h264");
-    encode_video(&input, "320x240", 30, &["-bf", "0", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0"]);
+    encode_video(
+        &input,
+        "320x240",
+        30,
+        &[
+            "-bf",
+            "0",
+            "-g",
+            "10",
+            "-keyint_min",
+            "10",
+            "-sc_threshold",
+            "0",
+        ],
+    );
     let es = Elementary::parse(&std::fs::read(&input).unwrap());
     let samples = es.samples(4);
     let reference = reference_pictures(&dir, &input, 320, 240);
@@ -211,7 +325,7 @@ fn reset_after_a_seek_resumes_bit_exact_at_the_next_idr() {
     // Seek to the IDR at picture 20.
     dec.reset().unwrap();
     let pts = index_pts(30);
-    let frames = decode_all(&mut dec, &samples[20..].to_vec(), &pts[20..]);
+    let frames = decode_all(&mut dec, &samples[20..], &pts[20..]);
     assert_eq!(frames.len(), 10);
     for (f, r) in frames.iter().zip(&reference[20..]) {
         assert_eq!([f.y.as_slice(), &f.u, &f.v].concat(), *r);
@@ -244,7 +358,15 @@ fn y4m_dump_decodes_back_to_the_same_pictures_with_ffmpeg() {
     }
     let probe = String::from_utf8(run(
         "ffprobe",
-        &["-v", "error", "-show_entries", "stream=r_frame_rate,width,height", "-of", "csv=p=0", y4m.to_str().unwrap()],
+        &[
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=r_frame_rate,width,height",
+            "-of",
+            "csv=p=0",
+            y4m.to_str().unwrap(),
+        ],
     ))
     .unwrap();
     assert_eq!(probe.trim(), "320,240,25/1");
@@ -257,7 +379,21 @@ fn bad_samples_give_typed_errors_and_the_decoder_recovers() {
     }
     let dir = TempDir::new("bad");
     let input = dir.path("in.h264");
-    encode_video(&input, "320x240", 30, &["-bf", "0", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0"]);
+    encode_video(
+        &input,
+        "320x240",
+        30,
+        &[
+            "-bf",
+            "0",
+            "-g",
+            "10",
+            "-keyint_min",
+            "10",
+            "-sc_threshold",
+            "0",
+        ],
+    );
     let es = Elementary::parse(&std::fs::read(&input).unwrap());
     let samples = es.samples(4);
     let reference = reference_pictures(&dir, &input, 320, 240);
@@ -268,7 +404,12 @@ fn bad_samples_give_typed_errors_and_the_decoder_recovers() {
         dec.configure(&es.codec_private_data, wrong).unwrap();
         let err = dec.decode(&samples[0], MediaTime::zero(25)).unwrap_err();
         assert!(
-            matches!(err, DecodeError::ZeroLengthNalUnit { .. } | DecodeError::TruncatedNalUnit { .. } | DecodeError::H264 { .. }),
+            matches!(
+                err,
+                DecodeError::ZeroLengthNalUnit { .. }
+                    | DecodeError::TruncatedNalUnit { .. }
+                    | DecodeError::H264 { .. }
+            ),
             "length size {wrong}: {err}"
         );
     }
@@ -300,7 +441,10 @@ fn bad_samples_give_typed_errors_and_the_decoder_recovers() {
             Err(e) => {
                 errors += 1;
                 if i == 3 {
-                    assert!(matches!(e, DecodeError::TruncatedLengthPrefix { offset: 0, .. }), "{e}");
+                    assert!(
+                        matches!(e, DecodeError::TruncatedLengthPrefix { offset: 0, .. }),
+                        "{e}"
+                    );
                 }
                 if i == 4 {
                     assert!(matches!(e, DecodeError::TruncatedNalUnit { .. }), "{e}");
@@ -311,11 +455,18 @@ fn bad_samples_give_typed_errors_and_the_decoder_recovers() {
     frames.extend(dec.flush().unwrap());
     assert!(errors >= 2, "the truncated samples are errors");
     // From the IDR at picture 10 on, everything is bit-exact again.
-    let after: Vec<&VideoFrame> = frames.iter().filter(|f| f.pts >= MediaTime::new(10, 25)).collect();
+    let after: Vec<&VideoFrame> = frames
+        .iter()
+        .filter(|f| f.pts >= MediaTime::new(10, 25))
+        .collect();
     assert_eq!(after.len(), 20);
     for f in after {
         let i = f.pts.ticks as usize;
-        assert_eq!([f.y.as_slice(), &f.u, &f.v].concat(), reference[i], "picture {i} after recovery");
+        assert_eq!(
+            [f.y.as_slice(), &f.u, &f.v].concat(),
+            reference[i],
+            "picture {i} after recovery"
+        );
     }
 }
 
@@ -344,4 +495,160 @@ fn garbage_after_valid_parameter_sets_never_panics() {
         let _ = dec.decode(&sample, MediaTime::new(n, 25));
     }
     let _ = dec.flush();
+}
+
+/// Six switches back and forth between two levels with B-frames (same and different
+/// sizes), then a flush and a second stream on the same decoder: every picture comes out,
+/// in pts order, with no decode error. (openh264 cannot continue after a mid-stream
+/// flush on B-frame content, which a drain-in-place implementation runs into here.)
+#[test]
+fn repeated_switches_with_b_frames_and_decoding_after_flush_lose_nothing() {
+    if !ffmpeg_available("repeated switches") {
+        return;
+    }
+    for (tag, sizes) in [
+        ("rsame", ["320x240", "320x240"]),
+        ("rdiff", ["320x240", "640x360"]),
+    ] {
+        let dir = TempDir::new(tag);
+        let mut levels = Vec::new();
+        for (i, size) in sizes.iter().enumerate() {
+            let p = dir.path(&format!("{i}.h264"));
+            let rate = if i == 0 { "300k" } else { "900k" };
+            encode_video(
+                &p,
+                size,
+                48,
+                &[
+                    "-bf",
+                    "3",
+                    "-g",
+                    "24",
+                    "-keyint_min",
+                    "24",
+                    "-sc_threshold",
+                    "0",
+                    "-b:v",
+                    rate,
+                ],
+            );
+            levels.push(Elementary::parse(&std::fs::read(&p).unwrap()));
+        }
+        let mut dec = H264Decoder::new().unwrap();
+        let mut n = 0u64;
+        let mut play = |dec: &mut H264Decoder, rounds: usize| -> Vec<VideoFrame> {
+            let mut frames = Vec::new();
+            for round in 0..rounds {
+                let level = &levels[round % 2];
+                dec.configure(&level.codec_private_data, 4).unwrap();
+                for s in level.samples(4) {
+                    // Decode order != display order here; the pts only need to be distinct
+                    // and increasing per GOP for the order check below.
+                    frames.extend(
+                        dec.decode(&s, MediaTime::new(n, 25))
+                            .unwrap_or_else(|e| panic!("{tag} sample {n}: {e}")),
+                    );
+                    n += 1;
+                }
+            }
+            frames.extend(dec.flush().unwrap());
+            frames
+        };
+        let first = play(&mut dec, 6);
+        assert_eq!(first.len(), 6 * 48, "{tag}");
+        let second = play(&mut dec, 2);
+        assert_eq!(second.len(), 2 * 48, "{tag}: a new stream after flush");
+        for (i, f) in first.iter().chain(&second).enumerate() {
+            let want = if (i / 48) % 2 == 0 {
+                sizes[0]
+            } else {
+                sizes[1]
+            };
+            assert_eq!(
+                format!("{}x{}", f.width, f.height),
+                want,
+                "{tag}: picture {i}"
+            );
+        }
+    }
+}
+
+/// Corrupt samples in the first GOP of a B-frame stream (12 corruption patterns): whatever
+/// openh264 makes of them, every picture of the later GOPs comes out with exactly its own
+/// pts. (Without the restart at each IDR, 4 of these 12 patterns shifted later times.)
+#[test]
+fn corruption_does_not_shift_the_times_of_later_gops() {
+    if !ffmpeg_available("pts after corruption") {
+        return;
+    }
+    let dir = TempDir::new("drift");
+    let mp4 = dir.path("in.mp4");
+    encode_video(
+        &mp4,
+        "320x240",
+        96,
+        &[
+            "-bf",
+            "3",
+            "-g",
+            "24",
+            "-keyint_min",
+            "24",
+            "-sc_threshold",
+            "0",
+        ],
+    );
+    let h264 = dir.path("in.h264");
+    ffmpeg(&[
+        "-i",
+        mp4.to_str().unwrap(),
+        "-c:v",
+        "copy",
+        "-bsf:v",
+        "h264_mp4toannexb",
+        h264.to_str().unwrap(),
+    ]);
+    let es = Elementary::parse(&std::fs::read(&h264).unwrap());
+    let pts: Vec<MediaTime> = packet_pts(&mp4)
+        .into_iter()
+        .map(|p| MediaTime::new(p as u64, 12_800))
+        .collect();
+    let samples = es.samples(4);
+    let mut sorted = pts.clone();
+    sorted.sort();
+    // Display positions from 26 on are past the second IDR (decode index 24) and its
+    // leading reordered pictures.
+    let later_than = sorted[26];
+    let want: Vec<MediaTime> = sorted
+        .iter()
+        .copied()
+        .filter(|t| *t >= later_than)
+        .collect();
+    for pattern in 0..12u32 {
+        let mut dec = H264Decoder::new().unwrap();
+        dec.configure(&es.codec_private_data, 4).unwrap();
+        let mut frames = Vec::new();
+        for (i, s) in samples.iter().enumerate() {
+            let mut s = s.clone();
+            if (3..20).contains(&i) && (i as u32 + pattern).is_multiple_of(3) {
+                let mut seed = i as u32 * 7919 + pattern;
+                for b in s.iter_mut().skip(8 + (pattern as usize * 13) % 40) {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    if seed >> 28 == 0 {
+                        *b ^= (seed >> 20) as u8;
+                    }
+                }
+            }
+            if let Ok(f) = dec.decode(&s, pts[i]) {
+                frames.extend(f);
+            }
+        }
+        frames.extend(dec.flush().unwrap());
+        let later: Vec<MediaTime> = frames
+            .iter()
+            .map(|f| f.pts)
+            .filter(|t| *t >= later_than)
+            .collect();
+        assert_eq!(later, want, "corruption pattern {pattern}");
+    }
 }

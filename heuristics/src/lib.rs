@@ -10,6 +10,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// `!(x > 0.0)` is deliberate throughout: it is also true for NaN, which inputs may carry.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod algo;
 pub mod estimator;

@@ -27,6 +27,13 @@ pub trait QualitySelector: Send {
         None
     }
 
+    /// Whether [`should_abandon`](Self::should_abandon) can ever say yes. Callers may skip
+    /// progress callbacks for selectors that answer `false` (the simulator does: it saves
+    /// most of its time on slow links).
+    fn watches_progress(&self) -> bool {
+        true
+    }
+
     /// The player sat idle for `idle` because its buffer was full (not because of a
     /// [`Decision::wait`]). BOLA-E uses this to grow its virtual placeholder buffer.
     fn on_idle(&mut self, _idle: Duration) {}

@@ -11,7 +11,7 @@ use smoothplay_engine::schedule::LevelPin;
 /// `/Manifest` appended), a `file://` URL, a presentation directory or a manifest file.
 /// With no URL, the bundled demo in assets/ plays.
 #[derive(Debug, Parser)]
-#[command(name = "smoothplay", version, about, long_about = None)]
+#[command(name = "smoothplay", version)]
 pub struct Cli {
     /// Manifest URL or local presentation (default: the bundled demo).
     pub url: Option<String>,
@@ -53,6 +53,20 @@ pub struct Cli {
     /// Write playback statistics as JSON.
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
+
+    /// Content key for a protected presentation, as KID:KEY in hex (the KID in either
+    /// byte order: PlayReady GUID or CENC). Repeat for several keys.
+    #[arg(long = "key", value_name = "KID:KEY")]
+    pub keys: Vec<String>,
+
+    /// File of content keys: one KID:KEY per line, `#` starts a comment.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// W3C ClearKey license server: the manifest's KIDs are POSTed as a JSON license
+    /// request and the keys read from the JSON Web Key set it answers.
+    #[arg(long, value_name = "URL")]
+    pub clearkey_url: Option<String>,
 
     /// No status line.
     #[arg(long, short)]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cpu;
+mod keys;
 mod outputs;
 mod status;
 
@@ -14,7 +15,7 @@ use smoothplay_engine::schedule::ScheduleConfig;
 use smoothplay_engine::session::{Command, NullAudioSink, NullVideoSink, PlayerConfig, Session, VideoSinks};
 
 use cli::Cli;
-use outputs::{FrameMd5Sink, Y4mSink};
+use outputs::DecodedFrames;
 use status::StatusLine;
 
 fn main() -> ExitCode {
@@ -33,6 +34,18 @@ fn main() -> ExitCode {
             eprintln!("smoothplay: error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error's message, plus what to do about it where that is not obvious.
+fn with_hint(e: &smoothplay_engine::session::Error) -> String {
+    use smoothplay_engine::session::Error;
+    match e {
+        Error::Drm(smoothplay_engine::drm::DrmError::MissingKey { .. }) => {
+            format!("{e}\n  the presentation is encrypted: give its key with --key KID:KEY, --key-file FILE or --clearkey-url URL")
+        }
+        Error::WrongKey { .. } | Error::Decryption { .. } => format!("{e}\n  check the key given with --key/--key-file"),
+        _ => e.to_string(),
     }
 }
 
@@ -81,15 +94,18 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let wall = Instant::now();
     let cpu0 = cpu::process_cpu_time();
-    let session = Session::open(&url, config).await.map_err(|e| e.to_string())?;
+    let mut session = Session::open(&url, config).await.map_err(|e| e.to_string())?;
+    if let Some(keys) = keys::load(&cli, &session).await? {
+        session.set_keys(keys);
+    }
     let video_timescale = session.selection().tracks.iter().find(|t| t.kind == smoothplay_engine::schedule::TrackKind::Video).map_or(10_000_000, |t| t.timescale);
 
     let mut sinks: Vec<Box<dyn smoothplay_engine::session::VideoSink>> = vec![Box::new(NullVideoSink)];
     if let Some(p) = &cli.framemd5 {
-        sinks.push(Box::new(FrameMd5Sink::create(p, video_timescale).map_err(|e| format!("{}: {e}", p.display()))?));
+        sinks.push(Box::new(DecodedFrames::framemd5(p, video_timescale).map_err(|e| format!("{}: {e}", p.display()))?));
     }
     if let Some(p) = &cli.dump_video {
-        sinks.push(Box::new(Y4mSink::create(p).map_err(|e| format!("{}: {e}", p.display()))?));
+        sinks.push(Box::new(DecodedFrames::y4m(p).map_err(|e| format!("{}: {e}", p.display()))?));
     }
     let mut video = VideoSinks(sinks);
     let mut audio = NullAudioSink;
@@ -101,7 +117,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     });
     let mut status = StatusLine::new(cli.quiet);
-    let stats = session.play(&mut video, &mut audio, Some(rx), &mut |e| status.on_event(&e)).await.map_err(|e| e.to_string());
+    let stats = session.play(&mut video, &mut audio, Some(rx), &mut |e| status.on_event(&e)).await.map_err(|e| with_hint(&e));
     status.finish();
     let stats = stats?;
 

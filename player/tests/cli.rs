@@ -107,3 +107,42 @@ fn plays_the_bundled_demo_without_a_url() {
     assert!(s["url"].as_str().unwrap().ends_with("assets/demo.ism"));
     assert!(s["video"]["frames_decoded"].as_u64().unwrap() >= 400, "about 20 s at 25 fps");
 }
+
+const KID: &str = "00112233445566778899aabbccddeeff";
+const KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c";
+
+fn framemd5_of(args: &[&str], input: &str) -> Vec<String> {
+    let out = tmp(&format!("{}.md5", input.replace('/', "_")));
+    let o = bin().args(["--untimed", "--quiet", "--video-bitrate", "min"]).args(args).arg("--framemd5").arg(&out).arg(input).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read_to_string(&out).unwrap().lines().filter(|l| !l.starts_with('#')).map(|l| l.rsplit(',').next().unwrap().trim().to_string()).collect()
+}
+
+#[test]
+fn keys_from_the_command_line_and_a_key_file() {
+    let clear = framemd5_of(&[], &small());
+    let ctr = repo().join("tests/fixtures/media/small-piff-ctr.ism").display().to_string();
+    assert_eq!(framemd5_of(&["--key", &format!("{KID}:{KEY}")], &ctr), clear);
+    let file = tmp("keys.txt");
+    std::fs::write(&file, format!("# test keys\n{KID}:{KEY}\n")).unwrap();
+    let cbc = repo().join("tests/fixtures/media/small-piff-cbc.ism").display().to_string();
+    assert_eq!(framemd5_of(&["--key-file", file.to_str().unwrap()], &cbc), clear);
+
+    let o = bin().args(["--quiet", "--untimed", &ctr]).output().unwrap();
+    assert_clean_failure(&o, "33221100554477668899aabbccddeeff");
+    assert!(stderr(&o).contains(KID) && stderr(&o).contains("--key"), "{}", stderr(&o));
+    let o = bin().args(["--quiet", "--untimed", "--key", &format!("{KID}:2b7e151628aed2a6abf7158809cf4f3d"), &ctr]).output().unwrap();
+    assert_clean_failure(&o, "wrong key");
+}
+
+#[test]
+fn clearkey_url_fetches_the_key() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(smoothplay_testkit::clearkey::serve(std::collections::HashMap::from([(
+        [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff],
+        [0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c],
+    )])));
+    let bento = repo().join("tests/fixtures/media/small-bento-cenc.ism").display().to_string();
+    assert_eq!(framemd5_of(&["--clearkey-url", &server.url], &bento), framemd5_of(&[], &small()));
+    assert_eq!(server.requests.lock().unwrap().len(), 1);
+}

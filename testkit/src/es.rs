@@ -4,8 +4,8 @@ use std::path::Path;
 
 use bytes::Bytes;
 use smoothplay_engine::decode::{adts, annexb};
-use smoothplay_engine::fmp4::parse_fragment;
-use smoothplay_engine::manifest::{Manifest, StreamKind};
+use smoothplay_engine::fmp4::{parse_fragment, Fragment};
+use smoothplay_engine::manifest::{Manifest, QualityLevel, StreamIndex, StreamKind};
 
 /// One level of a presentation as a single stream.
 pub struct Elementary {
@@ -15,6 +15,19 @@ pub struct Elementary {
     pub samples: usize,
     /// Picture size (video).
     pub size: Option<(u32, u32)>,
+}
+
+/// Every fragment of one level, parsed, in order.
+fn fragments(presentation: &Path, stream: &StreamIndex, level: &QualityLevel) -> Vec<Fragment> {
+    stream
+        .chunks
+        .iter()
+        .map(|chunk| {
+            let path = presentation.join(stream.fragment_url(level, chunk));
+            let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            parse_fragment(Bytes::from(data)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        })
+        .collect()
 }
 
 fn load(presentation: &Path) -> Manifest {
@@ -29,10 +42,7 @@ pub fn video_annexb(presentation: &Path, bitrate: u64) -> Elementary {
     let level = stream.levels.iter().find(|l| l.bitrate == bitrate).expect("level with that bitrate");
     let mut out = annexb::codec_private_to_annexb(&level.codec_private_data).expect("codec private data");
     let mut samples = 0;
-    for chunk in &stream.chunks {
-        let path = presentation.join(stream.fragment_url(level, chunk));
-        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let frag = parse_fragment(Bytes::from(data)).expect("parse fragment");
+    for frag in fragments(presentation, stream, level) {
         for s in &frag.samples {
             annexb::append_sample_as_annexb(&s.data, level.nal_unit_length_field, &mut out).expect("annexb");
             samples += 1;
@@ -49,10 +59,7 @@ pub fn audio_adts(presentation: &Path) -> Elementary {
     let asc = level.audio_specific_config().expect("AudioSpecificConfig");
     let mut out = Vec::new();
     let mut samples = 0;
-    for chunk in &stream.chunks {
-        let path = presentation.join(stream.fragment_url(level, chunk));
-        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let frag = parse_fragment(Bytes::from(data)).expect("parse fragment");
+    for frag in fragments(presentation, stream, level) {
         for s in &frag.samples {
             out.extend(adts::wrap(&s.data, &asc).expect("adts"));
             samples += 1;

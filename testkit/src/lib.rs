@@ -6,6 +6,7 @@
 //!   compare the engine's output with.
 #![forbid(unsafe_code)]
 
+pub mod clearkey;
 pub mod es;
 pub mod oracle;
 pub mod origin;

@@ -23,6 +23,8 @@ pub enum Fault {
     Reset { times: u32 },
     /// Serve these bytes instead of the file (every time).
     Replace(Bytes),
+    /// Send the body at this rate, in 8 KiB pieces (every time).
+    Throttle { bits_per_sec: u64 },
 }
 
 #[derive(Default)]
@@ -89,7 +91,7 @@ async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
         for (pat, f) in faults.iter().filter(|(p, _)| path.contains(p.as_str())) {
             match f {
                 Fault::Delay(d) => delay = Some(*d),
-                Fault::Replace(_) => action = Some(f.clone()),
+                Fault::Replace(_) | Fault::Throttle { .. } => action = Some(f.clone()),
                 Fault::Status { times, .. } | Fault::Reset { times } => {
                     let key = format!("{pat}\u{0}{f:?}");
                     let n = s.counts.entry(key).or_insert(0);
@@ -141,6 +143,19 @@ async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
     }
     status(200);
+    if let Some(Fault::Throttle { bits_per_sec }) = action {
+        let pieces: Vec<Bytes> = body.chunks(8192).map(Bytes::copy_from_slice).collect();
+        let rate = bits_per_sec.max(1);
+        let stream = futures_util::stream::unfold(pieces.into_iter(), move |mut it| async move {
+            let piece = it.next()?;
+            tokio::time::sleep(std::time::Duration::from_secs_f64(piece.len() as f64 * 8.0 / rate as f64)).await;
+            Some((Ok::<Bytes, std::io::Error>(piece), it))
+        });
+        return Response::builder()
+            .header("content-length", body.len().to_string())
+            .body(Body::from_stream(stream))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
     body.into_response()
 }
 

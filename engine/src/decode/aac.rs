@@ -1,7 +1,9 @@
 //! AAC-LC decoding with symphonia, configured from the AudioSpecificConfig.
 
 use symphonia::core::codecs::audio::well_known::CODEC_ID_AAC;
-use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder as _, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{
+    AudioCodecParameters, AudioDecoder as _, AudioDecoderOptions,
+};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::packet::Packet;
 use symphonia::default::codecs::AacDecoder as SymphoniaAac;
@@ -31,7 +33,10 @@ pub struct AacDecoder {
 
 impl std::fmt::Debug for AacDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AacDecoder").field("sample_rate", &self.sample_rate).field("channels", &self.channels).finish()
+        f.debug_struct("AacDecoder")
+            .field("sample_rate", &self.sample_rate)
+            .field("channels", &self.channels)
+            .finish()
     }
 }
 
@@ -54,20 +59,31 @@ impl AacDecoder {
                 asc.object_type
             )));
         }
-        let channels = asc
-            .channels()
-            .filter(|&c| c <= 2)
-            .ok_or_else(|| unsupported(format!("channel configuration {} (mono and stereo only)", asc.channel_configuration)))?;
+        let channels = asc.channels().filter(|&c| c <= 2).ok_or_else(|| {
+            unsupported(format!(
+                "channel configuration {} (mono and stereo only)",
+                asc.channel_configuration
+            ))
+        })?;
         if asc.short_frames {
             return Err(unsupported("960-sample frames".into()));
         }
         let mut params = AudioCodecParameters::new();
-        params.for_codec(CODEC_ID_AAC).with_extra_data(audio_specific_config.to_vec().into_boxed_slice());
-        let decoder = SymphoniaAac::try_new(&params, &AudioDecoderOptions::default()).map_err(|e| match e {
-            SymphoniaError::Unsupported(_) => unsupported(reason(&e)),
-            _ => DecodeError::InvalidAudioSpecificConfig { reason: reason(&e) },
-        })?;
-        Ok(AacDecoder { decoder, params, sample_rate: asc.sample_rate, channels })
+        params
+            .for_codec(CODEC_ID_AAC)
+            .with_extra_data(audio_specific_config.to_vec().into_boxed_slice());
+        let decoder = SymphoniaAac::try_new(&params, &AudioDecoderOptions::default()).map_err(
+            |e| match e {
+                SymphoniaError::Unsupported(_) => unsupported(reason(&e)),
+                _ => DecodeError::InvalidAudioSpecificConfig { reason: reason(&e) },
+            },
+        )?;
+        Ok(AacDecoder {
+            decoder,
+            params,
+            sample_rate: asc.sample_rate,
+            channels,
+        })
     }
 
     /// Sampling rate in Hz.
@@ -83,20 +99,38 @@ impl AacDecoder {
     /// Decodes one raw access unit (no ADTS header) presented at `pts`.
     ///
     /// A corrupt access unit is an error; the decoder stays usable for the next one.
-    pub fn decode(&mut self, access_unit: &[u8], pts: MediaTime) -> Result<AudioBlock, DecodeError> {
+    pub fn decode(
+        &mut self,
+        access_unit: &[u8],
+        pts: MediaTime,
+    ) -> Result<AudioBlock, DecodeError> {
         if access_unit.len() > MAX_ACCESS_UNIT_BYTES {
-            return Err(DecodeError::SampleTooLarge { size: access_unit.len(), limit: MAX_ACCESS_UNIT_BYTES });
+            return Err(DecodeError::SampleTooLarge {
+                size: access_unit.len(),
+                limit: MAX_ACCESS_UNIT_BYTES,
+            });
         }
         if access_unit.is_empty() {
-            return Err(DecodeError::Aac { pts: Some(pts), reason: "empty access unit".into() });
+            return Err(DecodeError::Aac {
+                pts: Some(pts),
+                reason: "empty access unit".into(),
+            });
         }
         let packet = Packet::new(0, Default::default(), 1024u64.into(), access_unit);
-        let buf = self.decoder.decode(&packet).map_err(|e| DecodeError::Aac { pts: Some(pts), reason: reason(&e) })?;
+        let buf = self.decoder.decode(&packet).map_err(|e| DecodeError::Aac {
+            pts: Some(pts),
+            reason: reason(&e),
+        })?;
         let spec = buf.spec();
         let (sample_rate, channels) = (spec.rate(), spec.channels().count());
         let mut samples = Vec::with_capacity(buf.samples_interleaved());
         buf.copy_to_vec_interleaved::<f32>(&mut samples);
-        Ok(AudioBlock { pts, sample_rate, channels: u16::try_from(channels).unwrap_or(u16::MAX), samples })
+        Ok(AudioBlock {
+            pts,
+            sample_rate,
+            channels: u16::try_from(channels).unwrap_or(u16::MAX),
+            samples,
+        })
     }
 
     /// After a seek or a discontinuity: back to the state of a fresh decoder.
@@ -125,7 +159,18 @@ mod tests {
         // AAC-LC 48 kHz, channel configuration 6 (5.1).
         let surround = AacDecoder::new(&[0x11, 0xb0]).unwrap_err();
         assert!(surround.is_unsupported(), "{surround}");
-        assert!(matches!(AacDecoder::new(&[0x12]), Err(DecodeError::InvalidAudioSpecificConfig { .. })));
+        assert!(matches!(
+            AacDecoder::new(&[0x12]),
+            Err(DecodeError::InvalidAudioSpecificConfig { .. })
+        ));
+    }
+
+    #[test]
+    fn ffmpeg_style_config_with_explicit_no_sbr_extension_is_accepted() {
+        // ffmpeg's AAC encoder writes 11 90 then the sync extension 0x2b7, SBR, flag 0:
+        // plain AAC-LC (this is the demo presentation's CodecPrivateData).
+        let d = AacDecoder::new(&[0x11, 0x90, 0x56, 0xe5, 0x00]).unwrap();
+        assert_eq!((d.sample_rate(), d.channels()), (48000, 2));
     }
 
     #[test]

@@ -18,17 +18,30 @@ pub const MAX_FRAME_LEN: usize = (1 << 13) - 1;
 /// too large for the 13-bit frame length.
 pub fn wrap(access_unit: &[u8], audio_specific_config: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let asc = AudioSpecificConfig::parse(audio_specific_config)?;
-    let not_adts = |why: String| DecodeError::UnsupportedAudioConfig { reason: format!("cannot write ADTS: {why}") };
+    let not_adts = |why: String| DecodeError::UnsupportedAudioConfig {
+        reason: format!("cannot write ADTS: {why}"),
+    };
     if !(1..=4).contains(&asc.object_type) {
-        return Err(not_adts(format!("object type {} (ADTS carries 1-4)", asc.object_type)));
+        return Err(not_adts(format!(
+            "object type {} (ADTS carries 1-4)",
+            asc.object_type
+        )));
     }
-    let index = asc.sampling_frequency_index.ok_or_else(|| not_adts(format!("sampling rate {} has no index", asc.sample_rate)))?;
+    let index = asc
+        .sampling_frequency_index
+        .ok_or_else(|| not_adts(format!("sampling rate {} has no index", asc.sample_rate)))?;
     if asc.channel_configuration > 7 {
-        return Err(not_adts(format!("channel configuration {}", asc.channel_configuration)));
+        return Err(not_adts(format!(
+            "channel configuration {}",
+            asc.channel_configuration
+        )));
     }
     let frame_len = access_unit.len() + HEADER_LEN;
     if frame_len > MAX_FRAME_LEN {
-        return Err(DecodeError::SampleTooLarge { size: access_unit.len(), limit: MAX_FRAME_LEN - HEADER_LEN });
+        return Err(DecodeError::SampleTooLarge {
+            size: access_unit.len(),
+            limit: MAX_FRAME_LEN - HEADER_LEN,
+        });
     }
     let profile = asc.object_type - 1;
     let ch = asc.channel_configuration;
@@ -61,7 +74,9 @@ mod tests {
         assert_eq!((frame[2] >> 2) & 0xf, 3, "48 kHz index");
         let ch = ((frame[2] & 1) << 2) | (frame[3] >> 6);
         assert_eq!(ch, 2);
-        let len = (usize::from(frame[3] & 3) << 11) | (usize::from(frame[4]) << 3) | usize::from(frame[5] >> 5);
+        let len = (usize::from(frame[3] & 3) << 11)
+            | (usize::from(frame[4]) << 3)
+            | usize::from(frame[5] >> 5);
         assert_eq!(len, 17);
         assert_eq!(&frame[7..], &[0xaa; 10]);
     }
@@ -69,7 +84,10 @@ mod tests {
     #[test]
     fn refuses_what_adts_cannot_say() {
         assert!(wrap(&[0; 8192], &[0x11, 0x90]).is_err());
-        assert!(matches!(wrap(&[0; 4], &[0x2b, 0x92, 0x08, 0x00]), Err(DecodeError::UnsupportedAudioConfig { .. })));
+        assert!(matches!(
+            wrap(&[0; 4], &[0x2b, 0x92, 0x08, 0x00]),
+            Err(DecodeError::UnsupportedAudioConfig { .. })
+        ));
         assert!(wrap(&[0; 4], &[]).is_err());
     }
 }

@@ -5,7 +5,9 @@
 use super::DecodeError;
 
 /// Sampling rates by samplingFrequencyIndex (0..=12).
-pub const SAMPLING_FREQUENCIES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+pub const SAMPLING_FREQUENCIES: [u32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 
 /// Audio object type of AAC Low Complexity.
 pub const OBJECT_TYPE_AAC_LC: u8 = 2;
@@ -34,8 +36,14 @@ impl Bits<'_> {
     fn read(&mut self, n: u32) -> Result<u32, DecodeError> {
         let mut v = 0u32;
         for _ in 0..n {
-            let byte = self.data.get(self.pos / 8).ok_or_else(|| DecodeError::InvalidAudioSpecificConfig {
-                reason: format!("ends after {} bits ({} bytes given)", self.pos, self.data.len()),
+            let byte = self.data.get(self.pos / 8).ok_or_else(|| {
+                DecodeError::InvalidAudioSpecificConfig {
+                    reason: format!(
+                        "ends after {} bits ({} bytes given)",
+                        self.pos,
+                        self.data.len()
+                    ),
+                }
             })?;
             v = (v << 1) | u32::from((byte >> (7 - self.pos % 8)) & 1);
             self.pos += 1;
@@ -48,7 +56,10 @@ impl AudioSpecificConfig {
     /// Parses the leading fields of an AudioSpecificConfig (extensions after the
     /// GASpecificConfig are not needed here and are ignored).
     pub fn parse(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut b = Bits { data: bytes, pos: 0 };
+        let mut b = Bits {
+            data: bytes,
+            pos: 0,
+        };
         let mut object_type = b.read(5)?;
         if object_type == 31 {
             object_type = 32 + b.read(6)?;
@@ -56,19 +67,30 @@ impl AudioSpecificConfig {
         let index = b.read(4)?;
         let (sampling_frequency_index, sample_rate) = if index == 0xf {
             let rate = b.read(24)?;
-            (SAMPLING_FREQUENCIES.iter().position(|&r| r == rate).map(|i| i as u8), rate)
+            (
+                SAMPLING_FREQUENCIES
+                    .iter()
+                    .position(|&r| r == rate)
+                    .map(|i| i as u8),
+                rate,
+            )
         } else {
-            let rate = *SAMPLING_FREQUENCIES.get(index as usize).ok_or_else(|| DecodeError::InvalidAudioSpecificConfig {
-                reason: format!("reserved samplingFrequencyIndex {index}"),
+            let rate = *SAMPLING_FREQUENCIES.get(index as usize).ok_or_else(|| {
+                DecodeError::InvalidAudioSpecificConfig {
+                    reason: format!("reserved samplingFrequencyIndex {index}"),
+                }
             })?;
             (Some(index as u8), rate)
         };
         if sample_rate == 0 {
-            return Err(DecodeError::InvalidAudioSpecificConfig { reason: "sampling rate 0".into() });
+            return Err(DecodeError::InvalidAudioSpecificConfig {
+                reason: "sampling rate 0".into(),
+            });
         }
         let channel_configuration = b.read(4)? as u8;
         // GASpecificConfig starts with frameLengthFlag for the GA object types (1-4, 6, 7, 17...).
-        let short_frames = matches!(object_type, 1..=4 | 6 | 7 | 17 | 19..=23) && b.read(1).unwrap_or(0) == 1;
+        let short_frames =
+            matches!(object_type, 1..=4 | 6 | 7 | 17 | 19..=23) && b.read(1).unwrap_or(0) == 1;
         Ok(AudioSpecificConfig {
             object_type: object_type as u8,
             sampling_frequency_index,
@@ -91,9 +113,12 @@ impl AudioSpecificConfig {
 /// Builds a 2-byte AAC-LC AudioSpecificConfig from a manifest's SamplingRate and Channels
 /// (what to use when CodecPrivateData is missing).
 pub fn audio_specific_config(sample_rate: u32, channels: u16) -> Result<Vec<u8>, DecodeError> {
-    let index = SAMPLING_FREQUENCIES.iter().position(|&r| r == sample_rate).ok_or_else(|| {
-        DecodeError::InvalidAudioSpecificConfig { reason: format!("SamplingRate {sample_rate} has no MPEG-4 frequency index") }
-    })? as u16;
+    let index = SAMPLING_FREQUENCIES
+        .iter()
+        .position(|&r| r == sample_rate)
+        .ok_or_else(|| DecodeError::InvalidAudioSpecificConfig {
+            reason: format!("SamplingRate {sample_rate} has no MPEG-4 frequency index"),
+        })? as u16;
     let config = match channels {
         1..=6 => channels,
         8 => 7,
@@ -115,13 +140,34 @@ mod tests {
     fn parses_common_configs() {
         // 0x1210: AAC-LC 44.1 kHz stereo (the MS-SSTR example); 0x1190: 48 kHz stereo.
         let a = AudioSpecificConfig::parse(&[0x12, 0x10]).unwrap();
-        assert_eq!((a.object_type, a.sample_rate, a.channels(), a.sampling_frequency_index), (2, 44100, Some(2), Some(4)));
+        assert_eq!(
+            (
+                a.object_type,
+                a.sample_rate,
+                a.channels(),
+                a.sampling_frequency_index
+            ),
+            (2, 44100, Some(2), Some(4))
+        );
         let b = AudioSpecificConfig::parse(&[0x11, 0x90]).unwrap();
-        assert_eq!((b.sample_rate, b.channels(), b.short_frames), (48000, Some(2), false));
+        assert_eq!(
+            (b.sample_rate, b.channels(), b.short_frames),
+            (48000, Some(2), false)
+        );
         // HE-AAC explicit signalling: object type 5.
-        assert_eq!(AudioSpecificConfig::parse(&[0x2b, 0x92, 0x08, 0x00]).unwrap().object_type, 5);
+        assert_eq!(
+            AudioSpecificConfig::parse(&[0x2b, 0x92, 0x08, 0x00])
+                .unwrap()
+                .object_type,
+            5
+        );
         // Escape object type 31 -> 32 + 6 bits.
-        assert_eq!(AudioSpecificConfig::parse(&[0xf8, 0x08, 0x80]).unwrap().object_type, 32);
+        assert_eq!(
+            AudioSpecificConfig::parse(&[0xf8, 0x08, 0x80])
+                .unwrap()
+                .object_type,
+            32
+        );
     }
 
     #[test]
@@ -129,14 +175,24 @@ mod tests {
         // LC, index 15, 24-bit rate 48000 (0x00bb80), 2 channels.
         let bytes = [0x17, 0x80, 0x5d, 0xc0, 0x10];
         let a = AudioSpecificConfig::parse(&bytes).unwrap();
-        assert_eq!((a.sample_rate, a.sampling_frequency_index, a.channel_configuration), (48000, Some(3), 2));
+        assert_eq!(
+            (
+                a.sample_rate,
+                a.sampling_frequency_index,
+                a.channel_configuration
+            ),
+            (48000, Some(3), 2)
+        );
     }
 
     #[test]
     fn truncated_or_reserved_configs_are_errors() {
         assert!(AudioSpecificConfig::parse(&[]).is_err());
         assert!(AudioSpecificConfig::parse(&[0x12]).is_err());
-        assert!(AudioSpecificConfig::parse(&[0x16, 0x90]).is_err(), "index 13 is reserved");
+        assert!(
+            AudioSpecificConfig::parse(&[0x16, 0x90]).is_err(),
+            "index 13 is reserved"
+        );
     }
 
     #[test]

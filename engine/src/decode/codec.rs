@@ -29,7 +29,9 @@ pub fn codec_for(fourcc: Option<&str>) -> Result<CodecKind, DecodeError> {
     match trimmed.to_ascii_uppercase().as_str() {
         "H264" | "AVC1" | "DAVC" => Ok(CodecKind::H264),
         "AACL" => Ok(CodecKind::AacLc),
-        _ => Err(DecodeError::UnsupportedCodec { fourcc: raw.to_string() }),
+        _ => Err(DecodeError::UnsupportedCodec {
+            fourcc: raw.to_string(),
+        }),
     }
 }
 
@@ -49,7 +51,12 @@ mod tests {
     fn unsupported_fourccs_are_named_in_the_error() {
         for cc in ["WVC1", "WMAP", "AACH", "JPEG", "TTML", "ec-3"] {
             let err = codec_for(Some(cc)).unwrap_err();
-            assert_eq!(err, DecodeError::UnsupportedCodec { fourcc: cc.to_string() });
+            assert_eq!(
+                err,
+                DecodeError::UnsupportedCodec {
+                    fourcc: cc.to_string()
+                }
+            );
             assert!(err.to_string().contains(cc), "{err}");
             assert!(err.is_unsupported());
         }

@@ -72,7 +72,10 @@ pub enum DecodeError {
     #[error("H.264 decoder used before configure() gave it CodecPrivateData")]
     NotConfigured,
     /// openh264 refused the bitstream or failed internally.
-    #[error("H.264 decode failed{}: {message} (openh264 code {native_code})", at(pts))]
+    #[error(
+        "H.264 decode failed{}: {message} (openh264 code {native_code})",
+        at(pts)
+    )]
     H264 {
         /// Presentation time of the sample being decoded, when there was one.
         pts: Option<MediaTime>,

@@ -4,7 +4,7 @@ use crate::time::MediaTime;
 use md5::{Digest, Md5};
 
 /// One decoded picture in planar YUV 4:2:0 (8 bit), planes packed without stride padding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VideoFrame {
     /// Presentation time (display order), in the timescale of the samples' pts.
     pub pts: MediaTime,
@@ -43,7 +43,7 @@ impl VideoFrame {
 }
 
 /// A block of decoded audio: one access unit's worth of interleaved f32 samples.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct AudioBlock {
     /// Presentation time of the first sample frame.
     pub pts: MediaTime,
@@ -62,9 +62,38 @@ impl AudioBlock {
     }
 }
 
+// Debug output summarises the planes: a derived Debug would print megabytes per picture
+// in every failed assertion.
+impl std::fmt::Debug for VideoFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoFrame")
+            .field("pts", &self.pts)
+            .field("size", &format_args!("{}x{}", self.width, self.height))
+            .field("plane_bytes", &(self.y.len(), self.u.len(), self.v.len()))
+            .field("md5", &self.md5_hex())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AudioBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioBlock")
+            .field("pts", &self.pts)
+            .field("sample_rate", &self.sample_rate)
+            .field("channels", &self.channels)
+            .field("frames", &self.frames())
+            .finish()
+    }
+}
+
 /// Copies `rows` rows of `width` bytes out of a plane with `stride` bytes per row.
 /// Returns `None` when the plane is shorter than the geometry claims.
-pub(crate) fn pack_plane(plane: &[u8], stride: usize, width: usize, rows: usize) -> Option<Vec<u8>> {
+pub(crate) fn pack_plane(
+    plane: &[u8],
+    stride: usize,
+    width: usize,
+    rows: usize,
+) -> Option<Vec<u8>> {
     if width > stride {
         return None;
     }
@@ -82,13 +111,29 @@ mod tests {
 
     #[test]
     fn md5_covers_the_planes_in_order() {
-        let f = VideoFrame { pts: MediaTime::zero(25), width: 2, height: 2, y: vec![1, 2, 3, 4], u: vec![5], v: vec![6] };
+        let f = VideoFrame {
+            pts: MediaTime::zero(25),
+            width: 2,
+            height: 2,
+            y: vec![1, 2, 3, 4],
+            u: vec![5],
+            v: vec![6],
+        };
         // md5 of bytes 01..06, computed with `printf '\x01\x02\x03\x04\x05\x06' | md5sum`.
         assert_eq!(f.md5_hex(), "6ac1e56bc78f031059be7be854522c4c");
-        let swapped = VideoFrame { u: vec![6], v: vec![5], ..f.clone() };
+        let swapped = VideoFrame {
+            u: vec![6],
+            v: vec![5],
+            ..f.clone()
+        };
         assert_ne!(swapped.md5_hex(), f.md5_hex());
         assert_eq!(f.byte_len(), 6);
         assert_eq!(f.chroma_size(), (1, 1));
+        let debug = format!("{f:?}");
+        assert!(
+            debug.contains("2x2") && debug.contains("6ac1e56b"),
+            "{debug}"
+        );
     }
 
     #[test]

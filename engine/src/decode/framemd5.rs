@@ -37,7 +37,13 @@ struct Line {
 impl<W: Write> FrameMd5Writer<W> {
     /// A writer printing times in the time base `1/timescale` (0 is treated as 1).
     pub fn new(out: W, timescale: u64) -> Self {
-        FrameMd5Writer { out, timescale: timescale.max(1), header_written: false, pending: None, last_duration: 0 }
+        FrameMd5Writer {
+            out,
+            timescale: timescale.max(1),
+            header_written: false,
+            pending: None,
+            last_duration: 0,
+        }
     }
 
     /// Records one picture (in presentation order).
@@ -57,12 +63,20 @@ impl<W: Write> FrameMd5Writer<W> {
             self.last_duration = pts.saturating_sub(prev.pts);
             self.write_line(&prev, self.last_duration)?;
         }
-        self.pending = Some(Line { pts, size: frame.byte_len(), md5: frame.md5_hex() });
+        self.pending = Some(Line {
+            pts,
+            size: frame.byte_len(),
+            md5: frame.md5_hex(),
+        });
         Ok(())
     }
 
     fn write_line(&mut self, line: &Line, duration: u64) -> io::Result<()> {
-        writeln!(self.out, "0, {:>10}, {:>10}, {:>8}, {:>8}, {}", line.pts, line.pts, duration, line.size, line.md5)
+        writeln!(
+            self.out,
+            "0, {:>10}, {:>10}, {:>8}, {:>8}, {}",
+            line.pts, line.pts, duration, line.size, line.md5
+        )
     }
 
     /// Writes the last line, flushes, and gives the output back.
@@ -82,28 +96,56 @@ mod tests {
 
     fn frame(t: u64, w: u32, h: u32, fill: u8) -> VideoFrame {
         let c = (w.div_ceil(2) * h.div_ceil(2)) as usize;
-        VideoFrame { pts: MediaTime::new(t, 10_000_000), width: w, height: h, y: vec![fill; (w * h) as usize], u: vec![fill; c], v: vec![fill; c] }
+        VideoFrame {
+            pts: MediaTime::new(t, 10_000_000),
+            width: w,
+            height: h,
+            y: vec![fill; (w * h) as usize],
+            u: vec![fill; c],
+            v: vec![fill; c],
+        }
     }
 
     #[test]
     fn lines_follow_ffmpeg_layout_and_durations() {
         let mut w = FrameMd5Writer::new(Vec::new(), 25);
-        for (i, f) in [frame(0, 4, 2, 1), frame(400_000, 4, 2, 2), frame(800_000, 4, 2, 3)].iter().enumerate() {
-            w.write_frame(f).unwrap_or_else(|e| panic!("frame {i}: {e}"));
+        for (i, f) in [
+            frame(0, 4, 2, 1),
+            frame(400_000, 4, 2, 2),
+            frame(800_000, 4, 2, 3),
+        ]
+        .iter()
+        .enumerate()
+        {
+            w.write_frame(f)
+                .unwrap_or_else(|e| panic!("frame {i}: {e}"));
         }
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[3], "#tb 0: 1/25");
         assert_eq!(lines[6], "#dimensions 0: 4x2");
-        assert_eq!(lines[8], "#stream#, dts,        pts, duration,     size, hash");
+        assert_eq!(
+            lines[8],
+            "#stream#, dts,        pts, duration,     size, hash"
+        );
         assert_eq!(lines.len(), 12);
         let expect_md5 = frame(400_000, 4, 2, 2).md5_hex();
-        assert_eq!(lines[10], format!("0,          1,          1,        1,       12, {expect_md5}"));
-        assert!(lines[11].starts_with("0,          2,          2,        1,       12, "), "{}", lines[11]);
+        assert_eq!(
+            lines[10],
+            format!("0,          1,          1,        1,       12, {expect_md5}")
+        );
+        assert!(
+            lines[11].starts_with("0,          2,          2,        1,       12, "),
+            "{}",
+            lines[11]
+        );
     }
 
     #[test]
     fn nothing_is_written_without_frames() {
-        assert!(FrameMd5Writer::new(Vec::new(), 25).finish().unwrap().is_empty());
+        assert!(FrameMd5Writer::new(Vec::new(), 25)
+            .finish()
+            .unwrap()
+            .is_empty());
     }
 }

@@ -7,7 +7,9 @@ use openh264::decoder::{DecodedYUV, Decoder, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 use openh264::OpenH264API;
 
-use super::annexb::{append_sample_as_annexb, check_nal_length_size, codec_private_to_annexb};
+use super::annexb::{
+    append_sample_as_annexb, check_nal_length_size, codec_private_to_annexb, sample_has_idr,
+};
 use super::frame::{pack_plane, VideoFrame};
 use super::DecodeError;
 use crate::time::MediaTime;
@@ -50,7 +52,10 @@ impl std::fmt::Debug for H264Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("H264Decoder")
             .field("configured", &self.config.is_some())
-            .field("nal_length_size", &self.config.as_ref().map(|c| c.nal_length_size))
+            .field(
+                "nal_length_size",
+                &self.config.as_ref().map(|c| c.nal_length_size),
+            )
             .field("pending_pictures", &self.pending_pts.len())
             .finish()
     }
@@ -60,7 +65,8 @@ fn new_openh264() -> Result<Decoder, DecodeError> {
     // NoFlush: the default flushes after every call and loses pictures on streams with
     // B-frames; we drain explicitly at end of stream and at configuration changes.
     let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
-    Decoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| openh264_error(&e, None))
+    Decoder::with_api_config(OpenH264API::from_source(), config)
+        .map_err(|e| openh264_error(&e, None))
 }
 
 fn openh264_error(e: &openh264::Error, pts: Option<MediaTime>) -> DecodeError {
@@ -69,10 +75,18 @@ fn openh264_error(e: &openh264::Error, pts: Option<MediaTime>) -> DecodeError {
     let message = full
         .split(". User Message:")
         .nth(1)
-        .map(|m| m.trim_end_matches(". Backtraces enabled.").trim().to_string())
+        .map(|m| {
+            m.trim_end_matches(". Backtraces enabled.")
+                .trim()
+                .to_string()
+        })
         .filter(|m| m != "None")
         .unwrap_or_else(|| "bitstream rejected".to_string());
-    DecodeError::H264 { pts, native_code: e.native_code(), message }
+    DecodeError::H264 {
+        pts,
+        native_code: e.native_code(),
+        message,
+    }
 }
 
 impl H264Decoder {
@@ -97,18 +111,30 @@ impl H264Decoder {
     /// (1, 2 or 4). The same configuration again is a no-op. A different one first drains
     /// the pictures still held for reordering (they are returned by the next `decode` or
     /// `flush`), so a switch loses nothing; the new SPS/PPS go in front of the next sample.
-    pub fn configure(&mut self, codec_private_data: &[u8], nal_length_size: u8) -> Result<(), DecodeError> {
+    pub fn configure(
+        &mut self,
+        codec_private_data: &[u8],
+        nal_length_size: u8,
+    ) -> Result<(), DecodeError> {
         check_nal_length_size(nal_length_size)?;
-        let parameter_sets = if codec_private_data.is_empty() { Vec::new() } else { codec_private_to_annexb(codec_private_data)? };
-        let config = Config { parameter_sets, nal_length_size };
+        let parameter_sets = if codec_private_data.is_empty() {
+            Vec::new()
+        } else {
+            codec_private_to_annexb(codec_private_data)?
+        };
+        let config = Config {
+            parameter_sets,
+            nal_length_size,
+        };
         if self.config.as_ref() == Some(&config) {
             return Ok(());
         }
         if self.config.is_some() {
-            let frames = self.drain()?;
+            let frames = self.finish_instance()?;
             self.drained.extend(frames);
         }
-        self.pending_parameter_sets = (!config.parameter_sets.is_empty()).then(|| config.parameter_sets.clone());
+        self.pending_parameter_sets =
+            (!config.parameter_sets.is_empty()).then(|| config.parameter_sets.clone());
         self.config = Some(config);
         Ok(())
     }
@@ -119,11 +145,26 @@ impl H264Decoder {
     ///
     /// On error the sample is dropped (its pts is forgotten) and the decoder stays usable;
     /// decoding resumes cleanly at the next IDR.
-    pub fn decode(&mut self, sample: &[u8], pts: MediaTime) -> Result<Vec<VideoFrame>, DecodeError> {
+    pub fn decode(
+        &mut self,
+        sample: &[u8],
+        pts: MediaTime,
+    ) -> Result<Vec<VideoFrame>, DecodeError> {
         let Some(config) = &self.config else {
             return Err(DecodeError::NotConfigured);
         };
         let nal_length_size = config.nal_length_size;
+        let can_restart = !config.parameter_sets.is_empty();
+        // At an IDR every earlier picture (in decode order) is output before it and none is
+        // referenced after it, so the instance can be finished here and a fresh one started
+        // with no change to the output. Doing so re-aligns the pts queue once per GOP: a
+        // corrupt sample that openh264 half-decoded cannot shift the times of later GOPs.
+        // (Only with CodecPrivateData to hand the new instance; in-band-only streams go on.)
+        if can_restart && !self.pending_pts.is_empty() && sample_has_idr(sample, nal_length_size) {
+            let frames = self.finish_instance()?;
+            self.drained.extend(frames);
+            self.pending_parameter_sets = self.configured_parameter_sets();
+        }
         self.annexb.clear();
         if let Some(ps) = &self.pending_parameter_sets {
             self.annexb.extend_from_slice(ps);
@@ -153,9 +194,13 @@ impl H264Decoder {
     }
 
     /// End of stream: returns every picture still held for reordering, in display order.
+    ///
+    /// The decoder is then ready for a new stream: the configuration is kept and its
+    /// SPS/PPS go out again with the next sample, which must be an IDR.
     pub fn flush(&mut self) -> Result<Vec<VideoFrame>, DecodeError> {
         let mut out = std::mem::take(&mut self.drained);
-        out.extend(self.drain()?);
+        out.extend(self.finish_instance()?);
+        self.pending_parameter_sets = self.configured_parameter_sets();
         Ok(out)
     }
 
@@ -167,28 +212,51 @@ impl H264Decoder {
         self.pending_pts.clear();
         self.drained.clear();
         self.last_pts = None;
-        self.pending_parameter_sets =
-            self.config.as_ref().map(|c| c.parameter_sets.clone()).filter(|ps| !ps.is_empty());
+        self.pending_parameter_sets = self.configured_parameter_sets();
         Ok(())
     }
 
-    fn drain(&mut self) -> Result<Vec<VideoFrame>, DecodeError> {
-        let pictures = self.decoder.flush_remaining().map_err(|e| openh264_error(&e, None))?;
-        let mut out = Vec::with_capacity(pictures.len());
-        for yuv in &pictures {
-            let fallback = self.last_pts.unwrap_or(MediaTime::zero(1));
-            let pts = pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback);
-            out.push(copy_picture(yuv, pts)?);
-        }
+    fn configured_parameter_sets(&self) -> Option<Vec<u8>> {
+        self.config
+            .as_ref()
+            .map(|c| c.parameter_sets.clone())
+            .filter(|ps| !ps.is_empty())
+    }
+
+    /// Drains the current openh264 instance (end of its stream) and replaces it with a
+    /// fresh one. openh264 cannot go on decoding after `flush_remaining`: on streams with
+    /// B-frames a later picture fails with an out-of-memory code (0x4000) and every one
+    /// after it with "no parameter sets" (measured with the openh264 crate 0.9, libopenh264 2.7).
+    /// A switch starts at an IDR of a closed GOP, so the new instance needs nothing old.
+    fn finish_instance(&mut self) -> Result<Vec<VideoFrame>, DecodeError> {
+        let fresh = new_openh264()?;
+        let mut old = std::mem::replace(&mut self.decoder, fresh);
+        let out = match old.flush_remaining() {
+            Ok(pictures) => pictures
+                .iter()
+                .map(|yuv| {
+                    let fallback = self.last_pts.unwrap_or(MediaTime::zero(1));
+                    copy_picture(
+                        yuv,
+                        pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback),
+                    )
+                })
+                .collect(),
+            Err(e) => Err(openh264_error(&e, None)),
+        };
         // Samples that never became pictures (lost to errors) must not shift later times.
         self.pending_pts.clear();
-        Ok(out)
+        out
     }
 }
 
 /// The smallest pending pts; if none is pending (openh264 returned more pictures than it
 /// was given samples, which only corrupt input does) the last one again, else `fallback`.
-fn pick_pts(pending: &mut BinaryHeap<Reverse<MediaTime>>, last: &mut Option<MediaTime>, fallback: MediaTime) -> MediaTime {
+fn pick_pts(
+    pending: &mut BinaryHeap<Reverse<MediaTime>>,
+    last: &mut Option<MediaTime>,
+    fallback: MediaTime,
+) -> MediaTime {
     let pts = match pending.pop() {
         Some(Reverse(t)) => t,
         None => {
@@ -222,7 +290,14 @@ fn copy_picture(yuv: &DecodedYUV<'_>, pts: MediaTime) -> Result<VideoFrame, Deco
     let v = pack_plane(yuv.v(), vs, cw, ch).ok_or_else(bad)?;
     let width = u32::try_from(w).map_err(|_| bad())?;
     let height = u32::try_from(h).map_err(|_| bad())?;
-    Ok(VideoFrame { pts, width, height, y, u, v })
+    Ok(VideoFrame {
+        pts,
+        width,
+        height,
+        y,
+        u,
+        v,
+    })
 }
 
 #[cfg(test)]
@@ -232,15 +307,27 @@ mod tests {
     #[test]
     fn decode_before_configure_is_an_error() {
         let mut d = H264Decoder::new().unwrap();
-        assert_eq!(d.decode(&[0, 0, 0, 1, 0x65], MediaTime::zero(25)), Err(DecodeError::NotConfigured));
+        assert_eq!(
+            d.decode(&[0, 0, 0, 1, 0x65], MediaTime::zero(25)),
+            Err(DecodeError::NotConfigured)
+        );
     }
 
     #[test]
     fn configure_validates_its_inputs() {
         let mut d = H264Decoder::new().unwrap();
-        assert_eq!(d.configure(&[], 3), Err(DecodeError::InvalidNalLengthSize { size: 3 }));
-        assert!(matches!(d.configure(&[0, 0, 0, 1, 0x68, 0xce], 4), Err(DecodeError::InvalidCodecPrivateData { .. })));
-        assert!(d.configure(&[], 4).is_ok(), "empty CodecPrivateData means in-band parameter sets");
+        assert_eq!(
+            d.configure(&[], 3),
+            Err(DecodeError::InvalidNalLengthSize { size: 3 })
+        );
+        assert!(matches!(
+            d.configure(&[0, 0, 0, 1, 0x68, 0xce], 4),
+            Err(DecodeError::InvalidCodecPrivateData { .. })
+        ));
+        assert!(
+            d.configure(&[], 4).is_ok(),
+            "empty CodecPrivateData means in-band parameter sets"
+        );
     }
 
     #[test]
@@ -251,8 +338,14 @@ mod tests {
             pending.push(Reverse(MediaTime::new(t, 25)));
         }
         forget_pts(&mut pending, MediaTime::new(1, 25));
-        let got: Vec<u64> = (0..3).map(|_| pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks).collect();
+        let got: Vec<u64> = (0..3)
+            .map(|_| pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks)
+            .collect();
         assert_eq!(got, vec![0, 2, 3]);
-        assert_eq!(pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks, 3, "repeats the last when empty");
+        assert_eq!(
+            pick_pts(&mut pending, &mut last, MediaTime::zero(25)).ticks,
+            3,
+            "repeats the last when empty"
+        );
     }
 }

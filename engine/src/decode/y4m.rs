@@ -29,7 +29,12 @@ impl<W: Write> Y4mWriter<W> {
     /// A writer with a known frame rate `(numerator, denominator)` in frames per second,
     /// or `None` to infer it from the pictures' pts.
     pub fn new(out: W, frame_rate: Option<(u32, u32)>) -> Self {
-        Y4mWriter { out, frame_rate: frame_rate.filter(|&(n, d)| n > 0 && d > 0), size: None, held: None }
+        Y4mWriter {
+            out,
+            frame_rate: frame_rate.filter(|&(n, d)| n > 0 && d > 0),
+            size: None,
+            held: None,
+        }
     }
 
     /// Writes one picture (in presentation order).
@@ -41,7 +46,8 @@ impl<W: Write> Y4mWriter<W> {
                     return Ok(());
                 }
                 Some(first) => {
-                    self.frame_rate = Some(rate_between(first.pts, frame.pts).unwrap_or(FALLBACK_FRAME_RATE));
+                    self.frame_rate =
+                        Some(rate_between(first.pts, frame.pts).unwrap_or(FALLBACK_FRAME_RATE));
                     self.emit(&first)?;
                 }
             }
@@ -54,7 +60,11 @@ impl<W: Write> Y4mWriter<W> {
             Some(size) => size,
             None => {
                 let (n, d) = self.frame_rate.unwrap_or(FALLBACK_FRAME_RATE);
-                writeln!(self.out, "YUV4MPEG2 W{} H{} F{n}:{d} Ip A1:1 C420jpeg XYSCSS=420JPEG", frame.width, frame.height)?;
+                writeln!(
+                    self.out,
+                    "YUV4MPEG2 W{} H{} F{n}:{d} Ip A1:1 C420jpeg XYSCSS=420JPEG",
+                    frame.width, frame.height
+                )?;
                 self.size = Some((frame.width, frame.height));
                 (frame.width, frame.height)
             }
@@ -67,9 +77,12 @@ impl<W: Write> Y4mWriter<W> {
         } else {
             let (sw, sh) = frame.chroma_size();
             let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-            self.out.write_all(&scale_nearest(&frame.y, frame.width, frame.height, w, h))?;
-            self.out.write_all(&scale_nearest(&frame.u, sw, sh, cw, ch))?;
-            self.out.write_all(&scale_nearest(&frame.v, sw, sh, cw, ch))?;
+            self.out
+                .write_all(&scale_nearest(&frame.y, frame.width, frame.height, w, h))?;
+            self.out
+                .write_all(&scale_nearest(&frame.u, sw, sh, cw, ch))?;
+            self.out
+                .write_all(&scale_nearest(&frame.v, sw, sh, cw, ch))?;
         }
         Ok(())
     }
@@ -89,7 +102,10 @@ fn rate_between(a: MediaTime, b: MediaTime) -> Option<(u32, u32)> {
     let b = b.rescale(a.timescale);
     let gap = b.ticks.checked_sub(a.ticks).filter(|&g| g > 0)?;
     let g = gcd(a.timescale, gap);
-    Some((u32::try_from(a.timescale / g).ok()?, u32::try_from(gap / g).ok()?))
+    Some((
+        u32::try_from(a.timescale / g).ok()?,
+        u32::try_from(gap / g).ok()?,
+    ))
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -119,7 +135,14 @@ mod tests {
 
     fn frame(t: u64, w: u32, h: u32, fill: u8) -> VideoFrame {
         let c = (w.div_ceil(2) * h.div_ceil(2)) as usize;
-        VideoFrame { pts: MediaTime::new(t, 10_000_000), width: w, height: h, y: vec![fill; (w * h) as usize], u: vec![fill; c], v: vec![fill; c] }
+        VideoFrame {
+            pts: MediaTime::new(t, 10_000_000),
+            width: w,
+            height: h,
+            y: vec![fill; (w * h) as usize],
+            u: vec![fill; c],
+            v: vec![fill; c],
+        }
     }
 
     #[test]
@@ -135,7 +158,10 @@ mod tests {
         assert_eq!(bytes.len(), header.len() + 3 * per_frame);
         let third = &bytes[header.len() + 2 * per_frame..];
         assert_eq!(&third[..6], b"FRAME\n");
-        assert!(third[6..].iter().all(|&b| b == 3), "scaled picture keeps its content");
+        assert!(
+            third[6..].iter().all(|&b| b == 3),
+            "scaled picture keeps its content"
+        );
     }
 
     #[test]
@@ -149,8 +175,20 @@ mod tests {
 
     #[test]
     fn rate_is_reduced() {
-        assert_eq!(rate_between(MediaTime::new(0, 10_000_000), MediaTime::new(417_083, 10_000_000)), Some((10_000_000, 417_083)));
-        assert_eq!(rate_between(MediaTime::new(0, 30_000), MediaTime::new(1001, 30_000)), Some((30_000, 1001)));
-        assert_eq!(rate_between(MediaTime::new(5, 25), MediaTime::new(5, 25)), None);
+        assert_eq!(
+            rate_between(
+                MediaTime::new(0, 10_000_000),
+                MediaTime::new(417_083, 10_000_000)
+            ),
+            Some((10_000_000, 417_083))
+        );
+        assert_eq!(
+            rate_between(MediaTime::new(0, 30_000), MediaTime::new(1001, 30_000)),
+            Some((30_000, 1001))
+        );
+        assert_eq!(
+            rate_between(MediaTime::new(5, 25), MediaTime::new(5, 25)),
+            None
+        );
     }
 }

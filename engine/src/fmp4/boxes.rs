@@ -115,7 +115,15 @@ impl<'a> Children<'a> {
     /// Children of `parent`, whose payload `data` starts at absolute offset `base`.
     /// `depth` is the depth of the children (top-level boxes are depth 1).
     pub(crate) fn new(data: &'a [u8], base: u64, parent: BoxType, depth: u32) -> Self {
-        Children { data, pos: 0, base, parent, depth, count: 0, failed: false }
+        Children {
+            data,
+            pos: 0,
+            base,
+            parent,
+            depth,
+            count: 0,
+            failed: false,
+        }
     }
 
     fn next_box(&mut self) -> Result<(BoxHeader, &'a [u8]), BoxError> {
@@ -127,13 +135,13 @@ impl<'a> Children<'a> {
             needed,
             available: rest.len() as u64,
         };
-        let (Some(size_bytes), Some(type_bytes)) = (rest.get(0..4), rest.get(4..8)) else {
+        let (Some(size_bytes), Some(type_bytes)) = (rest.first_chunk::<4>(), rest.get(4..8)) else {
             return Err(short(self.parent, 8));
         };
         let mut fourcc = [0u8; 4];
         fourcc.copy_from_slice(type_bytes);
         let mut box_type = BoxType::FourCc(fourcc);
-        let mut size = u64::from(u32::from_be_bytes([size_bytes[0], size_bytes[1], size_bytes[2], size_bytes[3]]));
+        let mut size = u64::from(u32::from_be_bytes(*size_bytes));
         let mut header_len = 8u64;
         if size == 1 {
             let large = rest.get(8..16).ok_or_else(|| short(box_type, 16))?;
@@ -144,14 +152,21 @@ impl<'a> Children<'a> {
         }
         if &fourcc == b"uuid" {
             let start = header_len as usize;
-            let ext = rest.get(start..start + 16).ok_or_else(|| short(box_type, header_len + 16))?;
+            let ext = rest
+                .get(start..start + 16)
+                .ok_or_else(|| short(box_type, header_len + 16))?;
             let mut u = [0u8; 16];
             u.copy_from_slice(ext);
             box_type = BoxType::Uuid(u);
             header_len += 16;
         }
         if self.depth > MAX_DEPTH {
-            return Err(BoxError::TooDeep { box_type, offset, depth: self.depth, limit: MAX_DEPTH });
+            return Err(BoxError::TooDeep {
+                box_type,
+                offset,
+                depth: self.depth,
+                limit: MAX_DEPTH,
+            });
         }
         if size == 0 {
             // ISO 14496-12: size 0 means "to the end of the file", legal only at top level
@@ -163,10 +178,20 @@ impl<'a> Children<'a> {
             }
         }
         if size < header_len {
-            return Err(BoxError::SizeTooSmall { box_type, offset, size, header_len });
+            return Err(BoxError::SizeTooSmall {
+                box_type,
+                offset,
+                size,
+                header_len,
+            });
         }
         if size > MAX_BOX_SIZE {
-            return Err(BoxError::TooLarge { box_type, offset, size, limit: MAX_BOX_SIZE });
+            return Err(BoxError::TooLarge {
+                box_type,
+                offset,
+                size,
+                limit: MAX_BOX_SIZE,
+            });
         }
         if size > rest.len() as u64 {
             return Err(BoxError::SizeBeyondParent {
@@ -180,7 +205,15 @@ impl<'a> Children<'a> {
         // Both fit in usize: size <= rest.len().
         let payload = rest.get(header_len as usize..size as usize).unwrap_or(&[]);
         self.pos += size as usize;
-        Ok((BoxHeader { box_type, offset, header_len, size }, payload))
+        Ok((
+            BoxHeader {
+                box_type,
+                offset,
+                header_len,
+                size,
+            },
+            payload,
+        ))
     }
 }
 

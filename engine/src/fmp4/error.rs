@@ -23,7 +23,9 @@ pub enum BoxError {
     },
     /// The declared size is smaller than the box header itself (sizes 1..7, or a
     /// 64-bit largesize below 16).
-    #[error("{box_type} at byte {offset}: size {size} is smaller than its {header_len}-byte header")]
+    #[error(
+        "{box_type} at byte {offset}: size {size} is smaller than its {header_len}-byte header"
+    )]
     SizeTooSmall {
         /// Box being read.
         box_type: BoxType,

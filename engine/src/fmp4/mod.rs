@@ -8,6 +8,21 @@
 //! the box and its offset), counts and sizes are checked against [`limits`], unknown boxes
 //! are skipped and listed in [`Fragment::unknown_boxes`]. Sample data are zero-copy slices
 //! of the input buffer.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use smoothplay_engine::fmp4::parse_fragment;
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/peer-manifests/dashjs_mss_moof.mp4");
+//! let fragment = parse_fragment(Bytes::from(std::fs::read(path)?))?;
+//! let base = fragment.base_decode_time(/* manifest_start= */ 0); // tfxd here
+//! assert_eq!(base, 1_236_046_960_307_666);
+//! assert_eq!(fragment.tfrf.len(), 2);
+//! for sample in &fragment.samples {
+//!     let _pts = sample.presentation_time(base);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod boxes;
 pub mod error;
@@ -18,8 +33,8 @@ mod samples;
 pub mod sdtp;
 pub mod senc;
 pub mod tfhd;
-mod traf;
 pub mod timing;
+mod traf;
 pub mod trun;
 
 use bytes::Bytes;
@@ -27,8 +42,8 @@ use bytes::Bytes;
 pub use boxes::{BoxHeader, BoxType, UnknownBox};
 pub use error::BoxError;
 pub use senc::{
-    AuxInfoSizes, EncryptionBoxKind, EncryptionOverride, Iv, IvSizeSource, SampleCrypto, SampleEncryption,
-    Subsample,
+    AuxInfoSizes, EncryptionBoxKind, EncryptionOverride, Iv, IvSizeSource, SampleCrypto,
+    SampleEncryption, Subsample,
 };
 pub use timing::{TfrfEntry, Tfxd};
 
@@ -59,7 +74,8 @@ impl Sample {
     /// Absolute presentation time in ticks (decode time plus composition offset,
     /// saturating at 0 and `u64::MAX`).
     pub fn presentation_time(&self, base_decode_time: u64) -> u64 {
-        self.decode_time(base_decode_time).saturating_add_signed(self.composition_offset)
+        self.decode_time(base_decode_time)
+            .saturating_add_signed(self.composition_offset)
     }
 }
 
@@ -116,13 +132,19 @@ impl Fragment {
     /// [`Sample::encryption`]. Used when the IV size comes from outside the fragment
     /// (the protection header's algorithm). No-op for a clear fragment.
     pub fn apply_iv_size(&mut self, iv_size: u8, source: IvSizeSource) -> Result<(), BoxError> {
-        let Some(enc) = self.encryption.as_mut() else { return Ok(()) };
+        let Some(enc) = self.encryption.as_mut() else {
+            return Ok(());
+        };
         let entries = enc.entries(iv_size)?;
         if entries.len() != self.samples.len() {
             return Err(BoxError::Invalid {
                 box_type: enc_box_type(enc),
                 offset: enc.offset,
-                reason: format!("{} entries for {} samples", entries.len(), self.samples.len()),
+                reason: format!(
+                    "{} entries for {} samples",
+                    entries.len(),
+                    self.samples.len()
+                ),
             });
         }
         for (s, e) in self.samples.iter_mut().zip(entries) {

@@ -40,7 +40,11 @@ pub(crate) fn parse(
         match h.box_type {
             BoxType::FourCc(c) if c == *b"mfhd" => {
                 if sequence_number.is_some() {
-                    return Err(BoxError::Duplicate { box_type: h.box_type, offset: h.offset, parent });
+                    return Err(BoxError::Duplicate {
+                        box_type: h.box_type,
+                        offset: h.offset,
+                        parent,
+                    });
                 }
                 sequence_number = Some(parse_mfhd(Reader::new(h, body))?);
             }
@@ -58,7 +62,11 @@ pub(crate) fn parse(
             _ => traf::remember(unknown, h, parent),
         }
     }
-    let missing = |m: &[u8; 4]| BoxError::Missing { parent, offset: moof.offset, missing: BoxType::fourcc(m) };
+    let missing = |m: &[u8; 4]| BoxError::Missing {
+        parent,
+        offset: moof.offset,
+        missing: BoxType::fourcc(m),
+    };
     Ok(Moof {
         header: moof,
         sequence_number: sequence_number.ok_or_else(|| missing(b"mfhd"))?,

@@ -14,7 +14,11 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over `payload`, the bytes after `header`.
     pub(crate) fn new(header: BoxHeader, payload: &'a [u8]) -> Self {
-        Reader { data: payload, pos: 0, header }
+        Reader {
+            data: payload,
+            pos: 0,
+            header,
+        }
     }
 
     /// The header of the box being read.
@@ -29,7 +33,11 @@ impl<'a> Reader<'a> {
 
     /// An [`BoxError::Invalid`] for this box.
     pub(crate) fn invalid(&self, reason: impl Into<String>) -> BoxError {
-        BoxError::Invalid { box_type: self.header.box_type, offset: self.header.offset, reason: reason.into() }
+        BoxError::Invalid {
+            box_type: self.header.box_type,
+            offset: self.header.offset,
+            reason: reason.into(),
+        }
     }
 
     /// The next `n` bytes.

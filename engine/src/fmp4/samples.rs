@@ -46,7 +46,11 @@ pub(crate) fn parse(data: Bytes) -> Result<Fragment, BoxError> {
             _ => remember(&mut unknown, h, BoxType::Fragment),
         }
     }
-    let moof = moof.ok_or(BoxError::Missing { parent: BoxType::Fragment, offset: 0, missing: BoxType::fourcc(b"moof") })?;
+    let moof = moof.ok_or(BoxError::Missing {
+        parent: BoxType::Fragment,
+        offset: 0,
+        missing: BoxType::fourcc(b"moof"),
+    })?;
     build(data, moof, mdat, unknown)
 }
 
@@ -58,7 +62,7 @@ fn build(
 ) -> Result<Fragment, BoxError> {
     let traf = moof.traf;
     let tfhd = &traf.tfhd;
-    let total: usize = traf.truns.iter().map(|t| t.entries.len()).sum();
+    let total: usize = traf.truns.iter().map(|t| t.sample_count as usize).sum();
     if total > MAX_SAMPLES_PER_FRAGMENT {
         return Err(BoxError::TooMany {
             box_type: moof.header.box_type,
@@ -88,15 +92,36 @@ fn build(
         // A data offset that points back into the moof cannot address sample data: the
         // packager added boxes (the dash.js live capture: a 61-byte tfrf) after computing
         // it. Like dash.js, which rewrites trun.data_offset, take the mdat payload start.
-        if next_data.is_none() && pos < i128::from(mdat_range.start) && pos >= i128::from(moof.header.offset)
+        if next_data.is_none()
+            && pos < i128::from(mdat_range.start)
+            && pos >= i128::from(moof.header.offset)
             && pos < i128::from(moof.header.offset + moof.header.size)
         {
             pos = i128::from(mdat_range.start);
             data_offset_repaired = true;
         }
-        for (i, e) in trun.entries.iter().enumerate() {
+        // A count with no per-sample fields is backed by no bytes: allow a large one only
+        // when each sample takes mdat bytes (checked sample by sample below).
+        if trun.entries.is_empty()
+            && trun.sample_count as usize > MAX_PREALLOC
+            && tfhd.default_sample_size.unwrap_or(0) == 0
+        {
+            return Err(BoxError::TooMany {
+                box_type: BoxType::fourcc(b"trun"),
+                offset: trun.offset,
+                what: "empty sample",
+                count: u64::from(trun.sample_count),
+                limit: MAX_PREALLOC as u64,
+            });
+        }
+        for i in 0..trun.sample_count as usize {
+            let e = trun.entry(i);
             let index = samples.len();
-            let invalid = |reason: String| BoxError::Invalid { box_type: BoxType::fourcc(b"trun"), offset: trun.offset, reason };
+            let invalid = |reason: String| BoxError::Invalid {
+                box_type: BoxType::fourcc(b"trun"),
+                offset: trun.offset,
+                reason,
+            };
             let duration = e
                 .duration
                 .or(tfhd.default_sample_duration)
@@ -133,8 +158,16 @@ fn build(
             // default flags, else sync. sdtp outranks the tfhd default because some
             // packagers (the Shaka/IIS captures) write a default that marks every sample
             // sync while sdtp marks only the IDR.
-            let explicit = e.flags.or(if i == 0 { trun.first_sample_flags } else { None });
-            let sdtp_depends = traf.sdtp.as_ref().and_then(|s| s.get(index)).map(|&b| depends_on(b));
+            let explicit = e.flags.or(if i == 0 {
+                trun.first_sample_flags
+            } else {
+                None
+            });
+            let sdtp_depends = traf
+                .sdtp
+                .as_ref()
+                .and_then(|s| s.get(index))
+                .map(|&b| depends_on(b));
             let is_sync = match (explicit, sdtp_depends, tfhd.default_sample_flags) {
                 (Some(f), _, _) => flags_say_sync(f),
                 (None, Some(DEPENDS_ON_NONE), _) => true,
@@ -173,7 +206,11 @@ fn build(
             return Err(BoxError::Invalid {
                 box_type: enc_box_type(enc),
                 offset: enc.offset,
-                reason: format!("{} entries for {} samples", enc.sample_count, fragment.samples.len()),
+                reason: format!(
+                    "{} entries for {} samples",
+                    enc.sample_count,
+                    fragment.samples.len()
+                ),
             });
         }
         if let Some((iv_size, source)) = enc.intrinsic_iv_size() {

@@ -70,12 +70,17 @@ impl Iv {
         }
         let mut bytes = [0u8; 16];
         bytes.get_mut(..s.len())?.copy_from_slice(s);
-        Some(Iv { bytes, len: s.len() as u8 })
+        Some(Iv {
+            bytes,
+            len: s.len() as u8,
+        })
     }
 
     /// The IV bytes.
     pub fn as_slice(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or(&self.bytes)
+        self.bytes
+            .get(..usize::from(self.len))
+            .unwrap_or(&self.bytes)
     }
 
     /// The IV padded with zeros to 16 bytes (an 8-byte CTR IV is the high half of the
@@ -172,15 +177,20 @@ pub(crate) fn parse_senc(
 ) -> Result<SampleEncryption, BoxError> {
     let mut r = Reader::new(header, payload);
     let (version, flags) = r.full_box()?;
-    r.check_version(version, if kind == EncryptionBoxKind::Cenc { 2 } else { 0 })?;
-    let overrides = if flags & OVERRIDE_TRACK_ENCRYPTION != 0 && kind == EncryptionBoxKind::PiffUuid {
+    r.check_version(version, 0)?;
+    let overrides = if flags & OVERRIDE_TRACK_ENCRYPTION != 0 && kind == EncryptionBoxKind::PiffUuid
+    {
         let algorithm_id = r.u24()?;
         let iv_size = r.u8()?;
         let kid = r.array::<16>()?;
         if algorithm_id != 0 && !CANDIDATE_IV_SIZES.contains(&iv_size) {
             return Err(r.invalid(format!("override IV size {iv_size} (expected 8 or 16)")));
         }
-        Some(EncryptionOverride { algorithm_id, iv_size, kid })
+        Some(EncryptionOverride {
+            algorithm_id,
+            iv_size,
+            kid,
+        })
     } else {
         None
     };
@@ -216,7 +226,8 @@ impl SampleEncryption {
         // Each entry takes at least `iv_size` bytes: never pre-allocate beyond what the
         // remaining bytes can hold.
         let per_entry_min = usize::from(iv_size.max(1)) + if self.has_subsamples { 2 } else { 0 };
-        let mut out = Vec::with_capacity(count.min(r.remaining() / per_entry_min).min(MAX_PREALLOC));
+        let mut out =
+            Vec::with_capacity(count.min(r.remaining() / per_entry_min).min(MAX_PREALLOC));
         for i in 0..count {
             let before = r.remaining();
             let iv = Iv::from_slice(r.bytes(usize::from(iv_size))?)
@@ -226,7 +237,10 @@ impl SampleEncryption {
                 let n = usize::from(r.u16()?);
                 subsamples.reserve(n.min(r.remaining() / 6));
                 for _ in 0..n {
-                    subsamples.push(Subsample { clear_bytes: r.u16()?, encrypted_bytes: r.u32()? });
+                    subsamples.push(Subsample {
+                        clear_bytes: r.u16()?,
+                        encrypted_bytes: r.u32()?,
+                    });
                 }
             }
             if let Some(aux) = &self.aux_info_sizes {
@@ -248,14 +262,19 @@ impl SampleEncryption {
     /// The IV sizes among [`CANDIDATE_IV_SIZES`] whose entries consume the box exactly
     /// (and agree with `saiz`).
     pub fn candidate_iv_sizes(&self) -> Vec<u8> {
-        CANDIDATE_IV_SIZES.iter().copied().filter(|&s| self.entries(s).is_ok()).collect()
+        CANDIDATE_IV_SIZES
+            .iter()
+            .copied()
+            .filter(|&s| self.entries(s).is_ok())
+            .collect()
     }
 
     /// The IV size that can be decided from the fragment alone: the override fields,
     /// else the only size consistent with `saiz`, else the only size that consumes the box.
     pub(crate) fn intrinsic_iv_size(&self) -> Option<(u8, IvSizeSource)> {
         if let Some(o) = self.overrides {
-            return Some((o.iv_size, IvSizeSource::Override));
+            // AlgorithmID 0: the samples are clear and carry no IVs.
+            return (o.algorithm_id != 0).then_some((o.iv_size, IvSizeSource::Override));
         }
         match self.candidate_iv_sizes().as_slice() {
             [one] if self.aux_info_sizes.is_some() => Some((*one, IvSizeSource::AuxInfoSizes)),
@@ -275,9 +294,17 @@ pub(crate) fn parse_saiz(mut r: Reader<'_>) -> Result<AuxInfoSizes, BoxError> {
     }
     let default = r.u8()?;
     let sample_count = r.u32()?;
-    let sizes = if default == 0 { r.bytes(sample_count as usize)?.to_vec() } else { Vec::new() };
+    let sizes = if default == 0 {
+        r.bytes(sample_count as usize)?.to_vec()
+    } else {
+        Vec::new()
+    };
     r.finish()?;
-    Ok(AuxInfoSizes { default_size: (default != 0).then_some(default), sample_count, sizes })
+    Ok(AuxInfoSizes {
+        default_size: (default != 0).then_some(default),
+        sample_count,
+        sizes,
+    })
 }
 
 /// Parses a `saio` payload into its offsets.
@@ -292,7 +319,11 @@ pub(crate) fn parse_saio(mut r: Reader<'_>) -> Result<Vec<u64>, BoxError> {
     let width = if version == 0 { 4 } else { 8 };
     let mut offsets = Vec::with_capacity(count.min(r.remaining() / width));
     for _ in 0..count {
-        offsets.push(if version == 0 { u64::from(r.u32()?) } else { r.u64()? });
+        offsets.push(if version == 0 {
+            u64::from(r.u32()?)
+        } else {
+            r.u64()?
+        });
     }
     r.finish()?;
     Ok(offsets)

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use super::*;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(rel)
 }
 
 fn load(rel: &str) -> Bytes {
@@ -31,15 +33,32 @@ fn fragment_files(ism: &str) -> Vec<(String, Vec<PathBuf>)> {
             .expect("level dir")
             .flatten()
             .map(|f| f.path())
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("Fragments(")))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("Fragments("))
+            })
             .map(|p| {
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-                let t = name.rsplit('=').next().unwrap_or("").trim_end_matches(')').parse().unwrap_or(0);
+                let name = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let t = name
+                    .rsplit('=')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches(')')
+                    .parse()
+                    .unwrap_or(0);
                 (t, p)
             })
             .collect();
         files.sort();
-        levels.push((level.file_name().to_string_lossy().into_owned(), files.into_iter().map(|(_, p)| p).collect()));
+        levels.push((
+            level.file_name().to_string_lossy().into_owned(),
+            files.into_iter().map(|(_, p)| p).collect(),
+        ));
     }
     levels.sort();
     levels
@@ -49,12 +68,24 @@ fn fragment_files(ism: &str) -> Vec<(String, Vec<PathBuf>)> {
 fn dashjs_live_fragment_has_tfxd_and_tfrf() {
     let f = parse_file("peer-manifests/dashjs_mss_moof.mp4");
     assert_eq!(f.samples.len(), 50);
-    assert_eq!(f.tfxd, Some(Tfxd { start: 1_236_046_960_307_666, duration: 20_000_000 }));
+    assert_eq!(
+        f.tfxd,
+        Some(Tfxd {
+            start: 1_236_046_960_307_666,
+            duration: 20_000_000
+        })
+    );
     assert_eq!(
         f.tfrf,
         vec![
-            TfrfEntry { start: 1_236_046_980_307_666, duration: 20_000_000 },
-            TfrfEntry { start: 1_236_047_000_307_666, duration: 20_000_000 },
+            TfrfEntry {
+                start: 1_236_046_980_307_666,
+                duration: 20_000_000
+            },
+            TfrfEntry {
+                start: 1_236_047_000_307_666,
+                duration: 20_000_000
+            },
         ]
     );
     assert_eq!(f.tfdt, None);
@@ -63,7 +94,10 @@ fn dashjs_live_fragment_has_tfxd_and_tfrf() {
     assert_eq!(f.duration(), 20_000_000);
     assert!(f.samples.iter().all(|s| s.duration == 400_000));
     let last = f.samples.last().expect("samples");
-    assert_eq!(last.decode_time(f.base_decode_time(0)), 1_236_046_960_307_666 + 49 * 400_000);
+    assert_eq!(
+        last.decode_time(f.base_decode_time(0)),
+        1_236_046_960_307_666 + 49 * 400_000
+    );
     assert!(f.samples[0].is_sync);
     assert!(f.encryption.is_none());
     // Its trun data offset is 61 bytes short (the tfrf size): repaired to the mdat start,
@@ -89,9 +123,17 @@ fn shaka_clear_video_uses_sdtp_for_sync() {
     assert_eq!(f.samples.len(), 48);
     assert!(f.has_sdtp);
     assert!(f.tfxd.is_none() && f.tfdt.is_none());
-    assert_eq!(f.base_decode_time(1234), 1234, "no tfxd/tfdt: the manifest time is the base");
+    assert_eq!(
+        f.base_decode_time(1234),
+        1234,
+        "no tfxd/tfdt: the manifest time is the base"
+    );
     assert!(f.samples[0].is_sync);
-    assert_eq!(f.samples.iter().filter(|s| s.is_sync).count(), 1, "only the IDR is sync");
+    assert_eq!(
+        f.samples.iter().filter(|s| s.is_sync).count(),
+        1,
+        "only the IDR is sync"
+    );
     // Composition offsets are present (B-frames) and every sample starts with a NAL length.
     assert!(f.samples.iter().any(|s| s.composition_offset != 0));
     for s in &f.samples {
@@ -113,9 +155,16 @@ fn shaka_playready_video_has_piff_subsamples() {
     for s in &f.samples {
         let c = s.encryption.as_ref().expect("per-sample encryption");
         assert_eq!(c.iv.as_slice().len(), 8);
-        let covered: u64 =
-            c.subsamples.iter().map(|ss| u64::from(ss.clear_bytes) + u64::from(ss.encrypted_bytes)).sum();
-        assert_eq!(covered, s.data.len() as u64, "subsamples cover the sample exactly");
+        let covered: u64 = c
+            .subsamples
+            .iter()
+            .map(|ss| u64::from(ss.clear_bytes) + u64::from(ss.encrypted_bytes))
+            .sum();
+        assert_eq!(
+            covered,
+            s.data.len() as u64,
+            "subsamples cover the sample exactly"
+        );
     }
 }
 
@@ -126,7 +175,10 @@ fn shaka_playready_audio_is_whole_sample_encrypted() {
     let enc = f.encryption.as_ref().expect("encryption");
     assert_eq!(enc.flags, 0);
     assert_eq!(enc.iv_size, Some(8));
-    assert!(f.samples.iter().all(|s| s.encryption.as_ref().is_some_and(|c| c.subsamples.is_empty())));
+    assert!(f.samples.iter().all(|s| s
+        .encryption
+        .as_ref()
+        .is_some_and(|c| c.subsamples.is_empty())));
     assert!(f.samples.iter().all(|s| s.is_sync));
 }
 
@@ -141,7 +193,13 @@ fn small_ism_fragments_give_the_known_frame_counts() {
             let f = parse_fragment(Bytes::from(std::fs::read(path).expect("read")))
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let tfxd = f.tfxd.expect("tfxd");
-            assert!(tfxd.start.abs_diff(expected_start) <= 1, "{}: tfxd {} vs {}", path.display(), tfxd.start, expected_start);
+            assert!(
+                tfxd.start.abs_diff(expected_start) <= 1,
+                "{}: tfxd {} vs {}",
+                path.display(),
+                tfxd.start,
+                expected_start
+            );
             expected_start = tfxd.start + tfxd.duration;
             frames += f.samples.len();
             assert!(f.samples[0].is_sync);
@@ -158,13 +216,27 @@ fn small_ism_fragments_give_the_known_frame_counts() {
 
 #[test]
 fn fragment_info_without_mdat_is_a_typed_error() {
-    let err = parse_fragment(load("media/small.ism/QualityLevels(200000)/FragmentInfo(video=0)")).unwrap_err();
-    assert_eq!(err, BoxError::Missing { parent: BoxType::Fragment, offset: 0, missing: BoxType::fourcc(b"mdat") });
+    let err = parse_fragment(load(
+        "media/small.ism/QualityLevels(200000)/FragmentInfo(video=0)",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        BoxError::Missing {
+            parent: BoxType::Fragment,
+            offset: 0,
+            missing: BoxType::fourcc(b"mdat")
+        }
+    );
 }
 
 #[test]
 fn every_encrypted_fixture_parses_with_iv_info() {
-    for ism in ["small-piff-ctr.ism", "small-piff-cbc.ism", "small-bento-cenc.ism"] {
+    for ism in [
+        "small-piff-ctr.ism",
+        "small-piff-cbc.ism",
+        "small-bento-cenc.ism",
+    ] {
         for (level, files) in fragment_files(ism) {
             let mut frames = 0;
             for path in &files {
@@ -172,7 +244,10 @@ fn every_encrypted_fixture_parses_with_iv_info() {
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 frames += f.samples.len();
                 let enc = f.encryption.as_ref().expect("encrypted");
-                assert!(enc.overrides.is_none(), "the encrypter wrote no override fields");
+                assert!(
+                    enc.overrides.is_none(),
+                    "the encrypter wrote no override fields"
+                );
                 if ism == "small-bento-cenc.ism" {
                     assert_eq!(enc.kind, EncryptionBoxKind::Cenc);
                     assert!(enc.also_piff_uuid);
@@ -237,7 +312,10 @@ fn synthetic_fragment_parses() {
 #[test]
 fn trun_data_beyond_mdat_is_rejected() {
     let err = parse_fragment(Bytes::from(synthetic(&[3, 6], 8))).unwrap_err();
-    assert!(matches!(err, BoxError::DataOutOfRange { sample: 1, .. }), "{err}");
+    assert!(
+        matches!(err, BoxError::DataOutOfRange { sample: 1, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -249,7 +327,10 @@ fn truncated_fragment_is_rejected_with_the_box_name() {
         assert!(msg.contains("at byte"), "cut {cut}: {msg}");
     }
     let err = parse_fragment(Bytes::from(data[..data.len() - 1].to_vec())).unwrap_err();
-    assert!(matches!(err, BoxError::SizeBeyondParent { box_type, .. } if box_type == BoxType::fourcc(b"mdat")), "{err}");
+    assert!(
+        matches!(err, BoxError::SizeBeyondParent { box_type, .. } if box_type == BoxType::fourcc(b"mdat")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -276,12 +357,20 @@ fn zero_and_tiny_sizes_are_rejected() {
     data[32..36].copy_from_slice(&0u32.to_be_bytes());
     assert_eq!(
         parse_fragment(Bytes::from(data.clone())).unwrap_err(),
-        BoxError::ZeroSize { box_type: BoxType::fourcc(b"tfhd"), offset: 32 }
+        BoxError::ZeroSize {
+            box_type: BoxType::fourcc(b"tfhd"),
+            offset: 32
+        }
     );
     data[32..36].copy_from_slice(&5u32.to_be_bytes());
     assert_eq!(
         parse_fragment(Bytes::from(data)).unwrap_err(),
-        BoxError::SizeTooSmall { box_type: BoxType::fourcc(b"tfhd"), offset: 32, size: 5, header_len: 8 }
+        BoxError::SizeTooSmall {
+            box_type: BoxType::fourcc(b"tfhd"),
+            offset: 32,
+            size: 5,
+            header_len: 8
+        }
     );
 }
 
@@ -314,10 +403,20 @@ fn largesize_boxes_are_read_and_checked() {
     // A largesize below 16 is too small; one above the limit is refused.
     let mut tiny = large.clone();
     tiny[mdat_at + 8..mdat_at + 16].copy_from_slice(&9u64.to_be_bytes());
-    assert!(matches!(parse_fragment(Bytes::from(tiny)).unwrap_err(), BoxError::SizeTooSmall { size: 9, header_len: 16, .. }));
+    assert!(matches!(
+        parse_fragment(Bytes::from(tiny)).unwrap_err(),
+        BoxError::SizeTooSmall {
+            size: 9,
+            header_len: 16,
+            ..
+        }
+    ));
     let mut huge = large;
     huge[mdat_at + 8..mdat_at + 16].copy_from_slice(&u64::MAX.to_be_bytes());
-    assert!(matches!(parse_fragment(Bytes::from(huge)).unwrap_err(), BoxError::TooLarge { .. }));
+    assert!(matches!(
+        parse_fragment(Bytes::from(huge)).unwrap_err(),
+        BoxError::TooLarge { .. }
+    ));
 }
 
 #[test]
@@ -325,9 +424,62 @@ fn huge_sample_count_is_refused_without_allocating() {
     let mut data = synthetic(&[3], 3);
     // trun payload starts at 8+16+8+20 = 52 (+8 header): version/flags then sample_count.
     data[52 + 12..52 + 16].copy_from_slice(&u32::MAX.to_be_bytes());
-    assert!(matches!(parse_fragment(Bytes::from(data.clone())).unwrap_err(), BoxError::TooMany { what: "sample", .. }));
+    assert!(matches!(
+        parse_fragment(Bytes::from(data.clone())).unwrap_err(),
+        BoxError::TooMany { what: "sample", .. }
+    ));
     data[52 + 12..52 + 16].copy_from_slice(&900_000u32.to_be_bytes());
-    assert!(matches!(parse_fragment(Bytes::from(data)).unwrap_err(), BoxError::Truncated { .. }));
+    assert!(matches!(
+        parse_fragment(Bytes::from(data)).unwrap_err(),
+        BoxError::Truncated { .. }
+    ));
+}
+
+/// A trun with no per-sample fields: `count` samples that all take the tfhd defaults.
+fn defaults_only(count: u32, default_size: Option<u32>, mdat_len: usize) -> Vec<u8> {
+    let mfhd = bx(b"mfhd", &full(0, 0, &1u32.to_be_bytes()));
+    let mut t = vec![0, 0, 0, 1, 0, 0, 0, 10];
+    let mut flags = 0x08;
+    if let Some(size) = default_size {
+        t.extend_from_slice(&size.to_be_bytes());
+        flags |= 0x10;
+    }
+    let tfhd = bx(b"tfhd", &full(0, flags, &t));
+    let moof_len = 8 + mfhd.len() + 8 + tfhd.len() + 8 + 12;
+    let mut r = count.to_be_bytes().to_vec();
+    r.extend_from_slice(&((moof_len + 8) as i32).to_be_bytes());
+    let trun = bx(b"trun", &full(0, 0x1, &r));
+    let moof = bx(
+        b"moof",
+        &[mfhd, bx(b"traf", &[tfhd, trun].concat())].concat(),
+    );
+    [moof, bx(b"mdat", &vec![7; mdat_len])].concat()
+}
+
+#[test]
+fn sample_counts_not_backed_by_bytes_are_bounded() {
+    let f = parse_fragment(Bytes::from(defaults_only(4, Some(2), 8))).expect("defaults only");
+    assert_eq!(f.samples.len(), 4);
+    assert_eq!(f.samples[3].decode_offset, 30);
+    assert_eq!(&f.samples[3].data[..], &[7, 7]);
+    let err = parse_fragment(Bytes::from(defaults_only(1_000_000, Some(0), 0))).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BoxError::TooMany {
+                what: "empty sample",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = parse_fragment(Bytes::from(defaults_only(1_000_000, Some(1), 100))).unwrap_err();
+    assert!(
+        matches!(err, BoxError::DataOutOfRange { sample: 100, .. }),
+        "{err}"
+    );
+    let err = parse_fragment(Bytes::from(defaults_only(2, None, 8))).unwrap_err();
+    assert!(err.to_string().contains("no size in trun or tfhd"), "{err}");
 }
 
 #[test]
@@ -345,7 +497,10 @@ fn unknown_boxes_are_skipped_and_kept() {
 #[test]
 fn errors_name_uuid_boxes() {
     let t = BoxType::Uuid(boxes::UUID_PIFF_SENC);
-    assert_eq!(t.to_string(), "PIFF senc uuid a2394f52-5a9b-4f14-a244-6c427c648df4");
+    assert_eq!(
+        t.to_string(),
+        "PIFF senc uuid a2394f52-5a9b-4f14-a244-6c427c648df4"
+    );
 }
 
 fn all_fixture_fragments() -> Vec<Vec<u8>> {
@@ -390,4 +545,17 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn tfxd_wins_over_tfdt_for_the_base_decode_time() {
+    let mut f = parse_file("peer-manifests/dashjs_mss_moof_tfdt.mp4");
+    let tfdt = f.tfdt.expect("tfdt");
+    f.tfxd = Some(Tfxd {
+        start: 42,
+        duration: 1,
+    });
+    assert_eq!(f.base_decode_time(7), 42);
+    f.tfxd = None;
+    assert_eq!(f.base_decode_time(7), tfdt);
 }

@@ -36,7 +36,10 @@ pub struct Tfhd {
 pub(crate) fn parse(mut r: Reader<'_>) -> Result<Tfhd, BoxError> {
     let (version, flags) = r.full_box()?;
     r.check_version(version, 0)?;
-    let mut t = Tfhd { track_id: r.u32()?, ..Tfhd::default() };
+    let mut t = Tfhd {
+        track_id: r.u32()?,
+        ..Tfhd::default()
+    };
     if flags & BASE_DATA_OFFSET_PRESENT != 0 {
         t.base_data_offset = Some(r.u64()?);
     }

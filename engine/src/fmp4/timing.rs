@@ -59,7 +59,11 @@ pub(crate) fn parse_tfrf(mut r: Reader<'_>) -> Result<Vec<TfrfEntry>, BoxError> 
 pub(crate) fn parse_tfdt(mut r: Reader<'_>) -> Result<u64, BoxError> {
     let (version, _flags) = r.full_box()?;
     r.check_version(version, 1)?;
-    let t = if version == 1 { r.u64()? } else { u64::from(r.u32()?) };
+    let t = if version == 1 {
+        r.u64()?
+    } else {
+        u64::from(r.u32()?)
+    };
     r.finish()?;
     Ok(t)
 }

@@ -2,7 +2,9 @@
 
 use bytes::Bytes;
 
-use super::boxes::{BoxHeader, BoxType, Children, UnknownBox, UUID_PIFF_SENC, UUID_TFRF, UUID_TFXD};
+use super::boxes::{
+    BoxHeader, BoxType, Children, UnknownBox, UUID_PIFF_SENC, UUID_TFRF, UUID_TFXD,
+};
 use super::error::BoxError;
 use super::limits::{MAX_TRUNS_PER_TRAF, MAX_UNKNOWN_KEPT};
 use super::reader::Reader;
@@ -24,9 +26,18 @@ pub(crate) struct Traf {
     pub(crate) encryption: Option<SampleEncryption>,
 }
 
-fn once<T>(slot: &mut Option<T>, value: T, header: &BoxHeader, parent: BoxType) -> Result<(), BoxError> {
+fn once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    header: &BoxHeader,
+    parent: BoxType,
+) -> Result<(), BoxError> {
     if slot.is_some() {
-        return Err(BoxError::Duplicate { box_type: header.box_type, offset: header.offset, parent });
+        return Err(BoxError::Duplicate {
+            box_type: header.box_type,
+            offset: header.offset,
+            parent,
+        });
     }
     *slot = Some(value);
     Ok(())
@@ -71,7 +82,12 @@ pub(crate) fn parse(
                 b"sdtp" => once(&mut out.sdtp, sdtp::parse(r)?, &h, parent)?,
                 b"tfdt" => once(&mut out.tfdt, parse_tfdt(r)?, &h, parent)?,
                 b"senc" => {
-                    let s = senc::parse_senc(h, body, slice_payload(file, &h), EncryptionBoxKind::Cenc)?;
+                    let s = senc::parse_senc(
+                        h,
+                        body,
+                        slice_payload(file, &h),
+                        EncryptionBoxKind::Cenc,
+                    )?;
                     once(&mut cenc_senc, s, &h, parent)?;
                 }
                 b"saiz" => once(&mut saiz, senc::parse_saiz(r)?, &h, parent)?,
@@ -82,7 +98,12 @@ pub(crate) fn parse(
                 UUID_TFXD => once(&mut tfxd, timing::parse_tfxd(r)?, &h, parent)?,
                 UUID_TFRF => once(&mut tfrf, timing::parse_tfrf(r)?, &h, parent)?,
                 UUID_PIFF_SENC => {
-                    let s = senc::parse_senc(h, body, slice_payload(file, &h), EncryptionBoxKind::PiffUuid)?;
+                    let s = senc::parse_senc(
+                        h,
+                        body,
+                        slice_payload(file, &h),
+                        EncryptionBoxKind::PiffUuid,
+                    )?;
                     once(&mut piff_senc, s, &h, parent)?;
                 }
                 _ => remember(unknown, h, parent),
@@ -90,7 +111,11 @@ pub(crate) fn parse(
             BoxType::Fragment => remember(unknown, h, parent),
         }
     }
-    out.tfhd = tfhd.ok_or(BoxError::Missing { parent, offset: traf.offset, missing: BoxType::fourcc(b"tfhd") })?;
+    out.tfhd = tfhd.ok_or(BoxError::Missing {
+        parent,
+        offset: traf.offset,
+        missing: BoxType::fourcc(b"tfhd"),
+    })?;
     out.tfxd = tfxd;
     out.tfrf = tfrf.unwrap_or_default();
     // Bento4 writes a CENC senc (described by saiz/saio) and a PIFF uuid copy of it; the
@@ -122,6 +147,11 @@ fn slice_payload(file: &Bytes, h: &BoxHeader) -> Bytes {
 /// Records an unknown box for diagnostics (up to a limit).
 pub(crate) fn remember(unknown: &mut Vec<UnknownBox>, h: BoxHeader, parent: BoxType) {
     if unknown.len() < MAX_UNKNOWN_KEPT {
-        unknown.push(UnknownBox { box_type: h.box_type, parent, offset: h.offset, size: h.size });
+        unknown.push(UnknownBox {
+            box_type: h.box_type,
+            parent,
+            offset: h.offset,
+            size: h.size,
+        });
     }
 }

@@ -33,8 +33,18 @@ pub struct Trun {
     pub data_offset: Option<i32>,
     /// Flags of the first sample, overriding the defaults for it alone.
     pub first_sample_flags: Option<u32>,
-    /// One entry per sample.
+    /// Declared number of samples.
+    pub sample_count: u32,
+    /// One entry per sample, or empty when the trun has no per-sample fields (every
+    /// sample then takes the `tfhd` defaults).
     pub entries: Vec<TrunEntry>,
+}
+
+impl Trun {
+    /// Entry `i` (all fields absent when the trun has no per-sample fields).
+    pub fn entry(&self, i: usize) -> TrunEntry {
+        self.entries.get(i).copied().unwrap_or_default()
+    }
 }
 
 /// Parses a `trun` payload. The declared sample count must match the bytes exactly.
@@ -52,12 +62,25 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
             limit: u64::from(MAX_SAMPLES_PER_TRUN),
         });
     }
-    let data_offset = if flags & DATA_OFFSET_PRESENT != 0 { Some(r.i32()?) } else { None };
-    let first_sample_flags = if flags & FIRST_SAMPLE_FLAGS_PRESENT != 0 { Some(r.u32()?) } else { None };
-    let per_sample = [SAMPLE_DURATION_PRESENT, SAMPLE_SIZE_PRESENT, SAMPLE_FLAGS_PRESENT, SAMPLE_CTO_PRESENT]
-        .iter()
-        .filter(|&&f| flags & f != 0)
-        .count()
+    let data_offset = if flags & DATA_OFFSET_PRESENT != 0 {
+        Some(r.i32()?)
+    } else {
+        None
+    };
+    let first_sample_flags = if flags & FIRST_SAMPLE_FLAGS_PRESENT != 0 {
+        Some(r.u32()?)
+    } else {
+        None
+    };
+    let per_sample = [
+        SAMPLE_DURATION_PRESENT,
+        SAMPLE_SIZE_PRESENT,
+        SAMPLE_FLAGS_PRESENT,
+        SAMPLE_CTO_PRESENT,
+    ]
+    .iter()
+    .filter(|&&f| flags & f != 0)
+    .count()
         * 4;
     let needed = u64::from(count) * per_sample as u64;
     if needed != r.remaining() as u64 {
@@ -76,9 +99,10 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
             }
         });
     }
-    // With no per-sample fields the count is not backed by bytes: cap the pre-allocation.
-    let mut entries = Vec::with_capacity((count as usize).min(MAX_PREALLOC));
-    for _ in 0..count {
+    // With no per-sample fields the count is not backed by bytes: nothing is stored.
+    let stored = if per_sample == 0 { 0 } else { count };
+    let mut entries = Vec::with_capacity((stored as usize).min(MAX_PREALLOC));
+    for _ in 0..stored {
         let mut e = TrunEntry::default();
         if flags & SAMPLE_DURATION_PRESENT != 0 {
             e.duration = Some(r.u32()?);
@@ -91,11 +115,20 @@ pub(crate) fn parse(mut r: Reader<'_>) -> Result<Trun, BoxError> {
         }
         if flags & SAMPLE_CTO_PRESENT != 0 {
             let raw = r.u32()?;
-            e.composition_offset =
-                Some(if version == 0 { i64::from(raw) } else { i64::from(raw as i32) });
+            e.composition_offset = Some(if version == 0 {
+                i64::from(raw)
+            } else {
+                i64::from(raw as i32)
+            });
         }
         entries.push(e);
     }
     r.finish()?;
-    Ok(Trun { offset: header.offset, data_offset, first_sample_flags, entries })
+    Ok(Trun {
+        offset: header.offset,
+        data_offset,
+        first_sample_flags,
+        sample_count: count,
+        entries,
+    })
 }

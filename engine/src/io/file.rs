@@ -30,9 +30,12 @@ impl ByteSource for FileSource {
             if meta.len() > limits.max_body_bytes {
                 return Err(FetchError::TooLarge { url: path.to_string(), limit: limits.max_body_bytes });
             }
+            // "First byte" = the file was found; the read that follows is the transfer,
+            // so estimators see a (very high) throughput rather than none at all.
+            let ttfb = start.elapsed();
             let body = tokio::fs::read(path).await.map_err(err)?;
-            let elapsed = start.elapsed();
-            Ok(Fetched { body: Bytes::from(body), ttfb: elapsed, elapsed, attempts: 1 })
+            let elapsed = start.elapsed().max(ttfb + std::time::Duration::from_micros(1));
+            Ok(Fetched { body: Bytes::from(body), ttfb, elapsed, attempts: 1 })
         })
     }
 }

@@ -113,40 +113,19 @@ impl Scheduler {
         self.started_at.get_or_insert(now);
         match event {
             Event::Downloaded { request, bytes, ttfb, elapsed } => {
-                if request.epoch != self.epoch {
-                    return;
+                let Some(media_duration) = self.complete(request) else { return };
+                if let Some(track) = self.tracks.get_mut(request.track) {
+                    track.last_level = Some(request.level);
                 }
-                let Some(track) = self.tracks.get_mut(request.track) else { return };
-                if track.in_flight != Some((request.chunk, request.level)) {
-                    return;
-                }
-                track.in_flight = None;
-                let media_duration = track.plan.chunks.get(request.chunk).map_or(Duration::ZERO, |c| c.duration);
-                if let Some(c) = track.plan.chunks.get(request.chunk) {
-                    track.buffered_end = track.buffered_end.max(c.end());
-                }
-                track.next_chunk = track.next_chunk.max(request.chunk + 1);
-                track.last_level = Some(request.level);
                 if Some(request.track) == self.video {
                     let report = DownloadReport { level: request.level, bytes, ttfb, duration: elapsed, media_duration, abandoned: false };
                     let ctx = view!(self).context(request.chunk, now);
                     self.selector.on_download(&ctx, &report);
                 }
             }
+            // Skip the fragment: playback continues after the gap.
             Event::Failed { request } => {
-                if request.epoch != self.epoch {
-                    return;
-                }
-                let Some(track) = self.tracks.get_mut(request.track) else { return };
-                if track.in_flight != Some((request.chunk, request.level)) {
-                    return;
-                }
-                track.in_flight = None;
-                // Skip the fragment: playback continues after the gap.
-                if let Some(c) = track.plan.chunks.get(request.chunk) {
-                    track.buffered_end = track.buffered_end.max(c.end());
-                }
-                track.next_chunk = track.next_chunk.max(request.chunk + 1);
+                self.complete(request);
             }
             Event::Position(p) => self.position = p,
             Event::Playing(p) => self.playing = p,
@@ -166,6 +145,24 @@ impl Scheduler {
             Event::Decode(d) => self.decode = Some(d),
             Event::Viewport(v) => self.viewport = Some(v),
         }
+    }
+
+    /// Marks `request` done (downloaded, or skipped after failing): the track's buffer
+    /// now reaches the fragment's end. Returns the fragment's duration, or `None` for a
+    /// stale or unknown request.
+    fn complete(&mut self, request: FetchRequest) -> Option<Duration> {
+        if request.epoch != self.epoch {
+            return None;
+        }
+        let track = self.tracks.get_mut(request.track)?;
+        if track.in_flight != Some((request.chunk, request.level)) {
+            return None;
+        }
+        track.in_flight = None;
+        track.next_chunk = track.next_chunk.max(request.chunk + 1);
+        let chunk = track.plan.chunks.get(request.chunk)?;
+        track.buffered_end = track.buffered_end.max(chunk.end());
+        Some(chunk.duration)
     }
 
     /// What to do now: fragments to fetch (at most one in flight per track, audio and

@@ -3,6 +3,7 @@
 //! and the pacer; this file only moves data between them.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use smoothplay_heuristics::{selector_with_buffer, BandwidthEstimator, DecodeCapacity, DownloadReport, EwmaEstimator};
@@ -14,6 +15,9 @@ use crate::io::{FetchError, Fetched, Limits};
 use crate::playout::{Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
+use crate::drm::{KeyProvider, StaticKeys};
+
+use super::protection::{self, ProtectionInfo};
 use super::stats::{FragmentStats, PlaybackStats, SkippedFragment};
 use super::worker::{Job, Output, Worker};
 use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
@@ -44,7 +48,29 @@ pub(super) async fn drive(
     mut commands: Option<mpsc::UnboundedReceiver<Command>>,
     on_event: &mut (dyn FnMut(PlayerEvent) + Send),
 ) -> Result<PlaybackStats, Error> {
-    let Session { location, source, manifest, selection, config, hook, opened_at } = session;
+    let Session { location, source, manifest, selection, config, hook: user_hook, keys, selector: custom_selector, opened_at } = session;
+    // Decryption runs before any user hook; a missing or wrong key stops here, before
+    // anything is rendered.
+    let key_uses = Arc::new(Mutex::new(Vec::new()));
+    let hook = match ProtectionInfo::from_manifest(&manifest) {
+        None => user_hook,
+        Some(info) => {
+            let keys: Arc<dyn KeyProvider> = keys.unwrap_or_else(|| Arc::new(StaticKeys::new()));
+            protection::preflight(&manifest, &info, keys.as_ref())?;
+            let others: Vec<&String> = info.system_ids.iter().filter(|s| !s.to_ascii_uppercase().contains("9A04F079")).collect();
+            if !others.is_empty() {
+                on_event(PlayerEvent::Unsupported(format!("protection systems other than PlayReady listed (ignored, keys come from the user): {others:?}")));
+            }
+            let decrypt = protection::decrypt_hook(info, keys, key_uses.clone());
+            Some(match user_hook {
+                None => decrypt,
+                Some(user) => Arc::new(move |f: &mut crate::fmp4::Fragment, l: &super::LevelConfig| {
+                    decrypt(f, l)?;
+                    user(f, l)
+                }) as super::FragmentHook,
+            })
+        }
+    };
     let clock = SystemClock;
     let t0 = clock.now();
     let mut stats = PlaybackStats { algorithm: config.algorithm.clone(), ..Default::default() };
@@ -55,8 +81,12 @@ pub(super) async fn drive(
 
     let plans = selection.tracks.iter().map(|t| t.plan.clone()).collect::<Vec<_>>();
     let ladder = ladder_for(&plans);
-    let selector = selector_with_buffer(&config.algorithm, &ladder, config.schedule.forward_buffer)
-        .ok_or_else(|| Error::UnknownAlgorithm { name: config.algorithm.clone() })?;
+    let selector = match custom_selector {
+        Some(s) => s,
+        None => selector_with_buffer(&config.algorithm, &ladder, config.schedule.forward_buffer)
+            .ok_or_else(|| Error::UnknownAlgorithm { name: config.algorithm.clone() })?,
+    };
+    stats.algorithm = selector.name().to_string();
     let mut sched = Scheduler::new(plans, config.schedule.clone(), selector);
     let mut estimator = EwmaEstimator::sabre_default(ladder.fragment_duration);
 
@@ -133,11 +163,12 @@ pub(super) async fn drive(
 
         // 2. Playout.
         let has_video = video_track.is_some();
-        let all_eos = tracks.iter().all(|t| t.eos);
         match state {
             State::Buffering { stall_since } => {
                 let enough = sched.all_fetched() || sched.min_buffer_ahead() >= config.start_buffer;
-                let first_ready = !has_video || !video_q.is_empty() || all_eos;
+                // Wait for the first picture, unless video has ended (or never had any):
+                // audio must not wait on a video track whose every fragment failed.
+                let first_ready = video_track.and_then(|v| tracks.get(v)).is_none_or(|v| v.eos) || !video_q.is_empty();
                 if (enough || config.untimed) && first_ready {
                     state = State::Playing;
                     playback.start(now);
@@ -342,6 +373,7 @@ pub(super) async fn drive(
         stats.video.mean_decode_ms = Some(ms(decode_total.1) / decode_total.0 as f64);
     }
     stats.wall_ms = ms(clock.now() - t0);
+    stats.decryption = key_uses.lock().unwrap_or_else(|p| p.into_inner()).clone();
     on_event(PlayerEvent::Ended);
     Ok(stats)
 }
@@ -449,6 +481,9 @@ fn handle_output(
                 decode_window.pop_front();
                 *dropped_in_window = 0;
             }
+        }
+        Output::Abort { epoch, chunk, url, error } if epoch == current => {
+            return Err(Error::Decryption { url, fragment: chunk, reason: error });
         }
         Output::FragmentFailed { epoch, chunk, url, error } if epoch == current => {
             skip(stats, on_event, kind, chunk, url, error);

@@ -36,6 +36,25 @@ pub enum Error {
         /// The name given.
         name: String,
     },
+    /// Decryption cannot start (no key for any KID, a bad key file, a license failure).
+    #[error("{0}")]
+    Drm(#[from] crate::drm::DrmError),
+    /// A key given for a KID does not match the PlayReady header's CHECKSUM.
+    #[error("the key given for KID {kid} does not match the CHECKSUM in the manifest's PlayReady header: wrong key")]
+    WrongKey {
+        /// The KID, both byte orders.
+        kid: String,
+    },
+    /// A fragment could not be decrypted; playback stopped so that nothing wrong is shown.
+    #[error("{url} (fragment {fragment}): {reason}")]
+    Decryption {
+        /// The fragment URL.
+        url: String,
+        /// Fragment index.
+        fragment: usize,
+        /// What went wrong.
+        reason: String,
+    },
     /// A sink failed (disk full, window closed...).
     #[error("output failed: {0}")]
     Sink(#[from] SinkError),

@@ -15,6 +15,7 @@ mod config;
 mod driver;
 mod error;
 mod events;
+mod protection;
 mod sink;
 mod stats;
 mod tracks;
@@ -25,6 +26,8 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::drm::KeyProvider;
+use smoothplay_heuristics::QualitySelector;
 use crate::io::{source_for, ByteSource, Limits, Location};
 use crate::manifest::Manifest;
 
@@ -34,7 +37,8 @@ pub use events::{Command, PlayerEvent, Status};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
 pub use stats::{AudioStats, FragmentStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
 pub use tracks::{select_tracks, LevelConfig, SelectedTrack, TrackSelection};
-pub use worker::FragmentHook;
+pub use protection::{KeyUse, ProtectionInfo};
+pub use worker::{FragmentHook, HookError};
 
 /// Largest manifest accepted (a long DVR window of 2 s fragments is a few MB).
 const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
@@ -48,6 +52,8 @@ pub struct Session {
     selection: TrackSelection,
     config: PlayerConfig,
     hook: Option<FragmentHook>,
+    keys: Option<Arc<dyn KeyProvider>>,
+    selector: Option<Box<dyn QualitySelector>>,
     opened_at: Instant,
 }
 
@@ -77,7 +83,7 @@ impl Session {
         if smoothplay_heuristics::selector_by_name(&config.algorithm, &ladder).is_none() {
             return Err(Error::UnknownAlgorithm { name: config.algorithm.clone() });
         }
-        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, opened_at })
+        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, keys: None, selector: None, opened_at })
     }
 
     /// The parsed manifest.
@@ -95,9 +101,27 @@ impl Session {
         &self.selection
     }
 
-    /// Runs `hook` on every parsed fragment before decoding (decryption plugs in here).
+    /// Runs `hook` on every parsed fragment before decoding (after decryption).
     pub fn set_fragment_hook(&mut self, hook: FragmentHook) {
         self.hook = Some(hook);
+    }
+
+    /// What the manifest's `<Protection>` says (KIDs, LA_URL, SystemIDs); `None` when clear.
+    pub fn protection(&self) -> Option<ProtectionInfo> {
+        ProtectionInfo::from_manifest(&self.manifest)
+    }
+
+    /// Uses this quality selector instead of the one named by `config.algorithm` (an
+    /// embedding app's own ABR, or a research variant). It sees the video ladder of
+    /// [`Session::selection`]'s video track, levels ascending by bitrate.
+    pub fn set_selector(&mut self, selector: Box<dyn QualitySelector>) {
+        self.selector = Some(selector);
+    }
+
+    /// Content keys for a protected presentation (user keys, a key file, a ClearKey
+    /// license, or the embedding application's own DRM service).
+    pub fn set_keys(&mut self, keys: Arc<dyn KeyProvider>) {
+        self.keys = Some(keys);
     }
 
     /// Plays to the end (or until [`Command::Stop`]), sending frames and audio to the

@@ -19,6 +19,8 @@ pub struct PlaybackStats {
     pub unsupported_streams: Vec<String>,
     /// The quality-selection algorithm.
     pub algorithm: String,
+    /// Content keys used per track (protected presentations).
+    pub decryption: Vec<super::protection::KeyUse>,
 }
 
 /// Video counters.

@@ -20,7 +20,16 @@ use crate::time::MediaTime;
 use super::tracks::LevelConfig;
 
 /// Hook run on every parsed fragment before decoding (decryption plugs in here).
-pub type FragmentHook = Arc<dyn Fn(&mut Fragment, &LevelConfig) -> Result<(), String> + Send + Sync>;
+pub type FragmentHook = Arc<dyn Fn(&mut Fragment, &LevelConfig) -> Result<(), HookError> + Send + Sync>;
+
+/// A [`FragmentHook`] failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookError {
+    /// Skip this fragment and go on (like a download failure).
+    Skip(String),
+    /// Stop playback (a missing or wrong content key: nothing later can be right either).
+    Fatal(String),
+}
 
 /// Work for a decode worker.
 pub(crate) enum Job {
@@ -40,6 +49,7 @@ pub(crate) enum Job {
 }
 
 /// What a worker produces, tagged with the seek generation it belongs to.
+#[allow(clippy::large_enum_variant)] // frames are moved once; boxing them would add an allocation each
 pub(crate) enum Output {
     Video { epoch: u64, frame: VideoFrame },
     Audio { epoch: u64, block: AudioBlock },
@@ -49,6 +59,8 @@ pub(crate) enum Output {
     FragmentFailed { epoch: u64, chunk: usize, url: String, error: String },
     /// The decoder could not even be created.
     Fatal { error: String },
+    /// Playback must stop (a fragment hook said so).
+    Abort { epoch: u64, chunk: usize, url: String, error: String },
     EndOfStream { epoch: u64 },
 }
 
@@ -83,6 +95,8 @@ impl Worker {
     }
 }
 
+/// One decoder per worker; only one variant exists per thread, so size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Decoder {
     Video { dec: H264Decoder, level: Option<usize> },
     Audio { dec: Option<AacDecoder>, level: Option<usize> },
@@ -134,7 +148,8 @@ fn run(
                 let started = Instant::now();
                 match decode_fragment(&mut decoder, &level, body, manifest_start, timescale, epoch, &out, hook.as_ref()) {
                     Ok(frames) => out.blocking_send(Output::FragmentDone { epoch, frames, decode_time: started.elapsed() }),
-                    Err(error) => out.blocking_send(Output::FragmentFailed { epoch, chunk, url, error }),
+                    Err(HookError::Skip(error)) => out.blocking_send(Output::FragmentFailed { epoch, chunk, url, error }),
+                    Err(HookError::Fatal(error)) => out.blocking_send(Output::Abort { epoch, chunk, url, error }),
                 }
             }
             Job::EndOfStream { epoch } => {
@@ -169,40 +184,45 @@ fn decode_fragment(
     epoch: u64,
     out: &mpsc::Sender<Output>,
     hook: Option<&FragmentHook>,
-) -> Result<u64, String> {
-    let mut fragment = parse_fragment(body).map_err(|e| e.to_string())?;
+) -> Result<u64, HookError> {
+    let skip = |e: String| HookError::Skip(e);
+    let mut fragment = parse_fragment(body).map_err(|e| skip(e.to_string()))?;
+    let encrypted = fragment.encryption.is_some();
     if let Some(hook) = hook {
         hook(&mut fragment, level)?;
     }
+    // A decode error right after decryption means the plaintext is wrong (a wrong key the
+    // structural check could not see): stop rather than show garbage.
+    let skip = |e: String| if encrypted { HookError::Fatal(format!("{e} (after decryption: wrong key?)")) } else { HookError::Skip(e) };
     let base = fragment.base_decode_time(manifest_start);
     let mut produced = 0u64;
     match decoder {
         Decoder::Video { dec, level: current } => {
             if *current != Some(level.manifest_index) {
                 // New level (or first fragment): its SPS/PPS go in front of the next sample.
-                dec.configure(&level.config, level.nal_length_size).map_err(|e| e.to_string())?;
+                dec.configure(&level.config, level.nal_length_size).map_err(|e| skip(e.to_string()))?;
                 *current = Some(level.manifest_index);
             }
             for s in &fragment.samples {
                 let pts = s.presentation_time(base);
-                let frames = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| e.to_string())?;
+                let frames = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| skip(e.to_string()))?;
                 for frame in frames {
                     produced += 1;
-                    out.blocking_send(Output::Video { epoch, frame }).map_err(|_| "driver gone".to_string())?;
+                    out.blocking_send(Output::Video { epoch, frame }).map_err(|_| skip("driver gone".into()))?;
                 }
             }
         }
         Decoder::Audio { dec, level: current } => {
             if dec.is_none() || *current != Some(level.manifest_index) {
-                *dec = Some(AacDecoder::new(&level.config).map_err(|e| e.to_string())?);
+                *dec = Some(AacDecoder::new(&level.config).map_err(|e| skip(e.to_string()))?);
                 *current = Some(level.manifest_index);
             }
-            let Some(dec) = dec.as_mut() else { return Err("no audio decoder".into()) };
+            let Some(dec) = dec.as_mut() else { return Err(skip("no audio decoder".into())) };
             for s in &fragment.samples {
                 let pts = s.presentation_time(base);
-                let block = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| e.to_string())?;
+                let block = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| skip(e.to_string()))?;
                 produced += 1;
-                out.blocking_send(Output::Audio { epoch, block }).map_err(|_| "driver gone".to_string())?;
+                out.blocking_send(Output::Audio { epoch, block }).map_err(|_| skip("driver gone".into()))?;
             }
         }
     }

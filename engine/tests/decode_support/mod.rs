@@ -10,9 +10,13 @@ use smoothplay_engine::decode::annexb::{self, NAL_PPS, NAL_SPS};
 
 /// True when ffmpeg and ffprobe run; otherwise prints a loud skip message.
 pub fn ffmpeg_available(test: &str) -> bool {
-    let ok = ["ffmpeg", "ffprobe"]
-        .iter()
-        .all(|t| Command::new(t).arg("-version").output().map(|o| o.status.success()).unwrap_or(false));
+    let ok = ["ffmpeg", "ffprobe"].iter().all(|t| {
+        Command::new(t)
+            .arg("-version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    });
     if !ok {
         eprintln!("\n!!!!!!!! SKIPPING {test}: ffmpeg/ffprobe not found on PATH (apt-get install ffmpeg) !!!!!!!!\n");
     }
@@ -25,7 +29,11 @@ pub struct TempDir(pub PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!("smoothplay-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let p = std::env::temp_dir().join(format!(
+            "smoothplay-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         std::fs::create_dir_all(&p).expect("create temp dir");
         TempDir(p)
     }
@@ -42,8 +50,15 @@ impl Drop for TempDir {
 
 /// Runs a tool, panicking with its stderr on failure; returns stdout.
 pub fn run(tool: &str, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
-    assert!(out.status.success(), "{tool} {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -58,7 +73,16 @@ pub fn ffmpeg(args: &[&str]) -> Vec<u8> {
 pub fn encode_video(out: &Path, size: &str, frames: u32, x264: &[&str]) {
     let src = format!("testsrc2=size={size}:rate=25,format=yuv420p");
     let n = frames.to_string();
-    let mut args = vec!["-f", "lavfi", "-i", &src, "-frames:v", &n, "-c:v", "libx264"];
+    let mut args = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-frames:v",
+        &n,
+        "-c:v",
+        "libx264",
+    ];
     args.extend_from_slice(x264);
     let o = out.to_str().expect("utf-8 path");
     args.push(o);
@@ -113,7 +137,10 @@ impl Elementary {
         if !current.is_empty() {
             aus.push(current);
         }
-        Elementary { codec_private_data: cpd, access_units: aus }
+        Elementary {
+            codec_private_data: cpd,
+            access_units: aus,
+        }
     }
 
     /// Every access unit as a length-prefixed sample.
@@ -132,15 +159,38 @@ impl Elementary {
 pub fn packet_pts(file: &Path) -> Vec<i64> {
     let out = run(
         "ffprobe",
-        &["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0", file.to_str().unwrap()],
+        &[
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts",
+            "-of",
+            "csv=p=0",
+            file.to_str().unwrap(),
+        ],
     );
-    String::from_utf8(out).unwrap().lines().filter(|l| !l.trim().is_empty()).map(|l| l.trim().parse().unwrap()).collect()
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.trim().parse().unwrap())
+        .collect()
 }
 
 /// ffmpeg's decode of `input` as packed yuv420p pictures of `w`x`h`.
 pub fn reference_pictures(dir: &TempDir, input: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
     let raw = dir.path("ref.yuv");
-    ffmpeg(&["-i", input.to_str().unwrap(), "-f", "rawvideo", "-pix_fmt", "yuv420p", raw.to_str().unwrap()]);
+    ffmpeg(&[
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        raw.to_str().unwrap(),
+    ]);
     let bytes = std::fs::read(&raw).unwrap();
     let frame = w * h + 2 * (w / 2) * (h / 2);
     assert_eq!(bytes.len() % frame, 0, "reference decode is whole pictures");
@@ -150,14 +200,105 @@ pub fn reference_pictures(dir: &TempDir, input: &Path, w: usize, h: usize) -> Ve
 /// PSNR in dB between two 8-bit pictures (infinity when identical).
 pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     assert_eq!(a.len(), b.len());
-    let mse: f64 = a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.len() as f64;
-    if mse == 0.0 { f64::INFINITY } else { 10.0 * (255.0f64 * 255.0 / mse).log10() }
+    let mse: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
 }
 
 /// SNR in dB of `test` against `reference`.
 pub fn snr(reference: &[f32], test: &[f32]) -> f64 {
     assert_eq!(reference.len(), test.len());
     let signal: f64 = reference.iter().map(|&x| f64::from(x).powi(2)).sum();
-    let noise: f64 = reference.iter().zip(test).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum();
-    if noise == 0.0 { f64::INFINITY } else { 10.0 * (signal / noise).log10() }
+    let noise: f64 = reference
+        .iter()
+        .zip(test)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    if noise == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (signal / noise).log10()
+    }
+}
+
+// --- A minimal test-only fragment reader (independent of engine::fmp4) ---------------
+
+pub fn be32(b: &[u8], at: usize) -> usize {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+}
+
+/// Child boxes of `data` as (type, body).
+pub fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 8 <= data.len() {
+        let size = be32(data, pos);
+        assert!(
+            size >= 8 && pos + size <= data.len(),
+            "box size {size} at {pos}"
+        );
+        out.push((
+            [data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]],
+            &data[pos + 8..pos + size],
+        ));
+        pos += size;
+    }
+    out
+}
+
+/// Sample payloads of one single-track fragment, in decode order.
+pub fn fragment_samples(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let top = boxes(bytes);
+    let moof = top.iter().find(|(t, _)| t == b"moof").expect("moof").1;
+    let mdat = top.iter().find(|(t, _)| t == b"mdat").expect("mdat").1;
+    let traf = boxes(moof)
+        .into_iter()
+        .find(|(t, _)| t == b"traf")
+        .expect("traf")
+        .1;
+    let children = boxes(traf);
+    let tfhd = children.iter().find(|(t, _)| t == b"tfhd").expect("tfhd").1;
+    let tf_flags = be32(tfhd, 0) & 0xff_ffff;
+    let mut p = 8;
+    for (flag, len) in [(0x1, 8), (0x2, 4), (0x8, 4)] {
+        if tf_flags & flag != 0 {
+            p += len;
+        }
+    }
+    let default_size = (tf_flags & 0x10 != 0).then(|| be32(tfhd, p));
+    let trun = children.iter().find(|(t, _)| t == b"trun").expect("trun").1;
+    let flags = be32(trun, 0) & 0xff_ffff;
+    let count = be32(trun, 4);
+    let mut p = 8 + if flags & 0x1 != 0 { 4 } else { 0 } + if flags & 0x4 != 0 { 4 } else { 0 };
+    let mut sizes = Vec::new();
+    for _ in 0..count {
+        if flags & 0x100 != 0 {
+            p += 4;
+        }
+        let size = if flags & 0x200 != 0 {
+            p += 4;
+            be32(trun, p - 4)
+        } else {
+            default_size.expect("sample size")
+        };
+        sizes.push(size);
+        p += if flags & 0x400 != 0 { 4 } else { 0 } + if flags & 0x800 != 0 { 4 } else { 0 };
+    }
+    let mut at = 0;
+    sizes
+        .into_iter()
+        .map(|s| {
+            let v = mdat[at..at + s].to_vec();
+            at += s;
+            v
+        })
+        .collect()
 }

@@ -60,6 +60,9 @@ impl QualitySelector for Bba {
     fn name(&self) -> &str {
         "bba"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
     fn choose(&mut self, ctx: &Context) -> Decision {
         let q = self.decide(ctx.ladder, ctx.buffer.level.as_secs_f64());
         Decision::now(q)
@@ -71,5 +74,27 @@ impl QualitySelector for Bba {
     }
     fn reset(&mut self) {
         self.last = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::test_util::{ctx, envivio, report};
+
+    // Max buffer 60 s -> reservoir 5 s, cushion 10 s; rate map f(B) = 300 + 4000 (B - 5) / 10.
+    #[test]
+    fn rate_map_by_hand() {
+        let l = envivio();
+        let mut b = Bba::new(&l, Duration::from_secs(60));
+        assert_eq!(b.choose(&ctx(&l, 1, 3.0)).level, 0, "below reservoir");
+        assert_eq!(b.choose(&ctx(&l, 1, 16.0)).level, 5, "above reservoir + cushion");
+        // B = 10: f = 2300 >= Rate+ (750 from level 0) -> highest level below 2300: 1850.
+        assert_eq!(b.choose(&ctx(&l, 1, 10.0)).level, 3);
+        b.on_download(&ctx(&l, 2, 10.0), &report(3, 7400.0, 0.0, 2.0));
+        // B = 9: f = 1900, between Rate- (1200) and Rate+ (2850): stay at 3.
+        assert_eq!(b.choose(&ctx(&l, 2, 9.0)).level, 3);
+        // B = 7: f = 1100 <= Rate- (1200) -> lowest level above 1100: 1200 (level 2).
+        assert_eq!(b.choose(&ctx(&l, 2, 7.0)).level, 2);
     }
 }

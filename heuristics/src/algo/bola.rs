@@ -155,3 +155,37 @@ impl QualitySelector for Bola {
         self.last_seek_index = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::test_util::{ctx, envivio, report};
+
+    // Hand computation (see the module docs): fragment 20 of 48 -> buffer cap
+    // min(60, max(min(20, 28) / 2, 3) x 4) = 40 s; V = (40 - 4) / (ln(4300/300) + 5) = 4.698.
+    // Level thresholds V (gp + (S_m v_{m-1} - S_{m-1} v_m) / (S_m - S_{m-1})):
+    // 20.62, 24.12, 26.25, 28.28, 30.27 s.
+    #[test]
+    fn buffer_thresholds_by_hand() {
+        let l = envivio();
+        for (buffer, want) in [(0.0, 0), (20.0, 0), (21.0, 1), (25.0, 2), (27.0, 3), (29.0, 4), (31.0, 5)] {
+            let mut b = Bola::new(&l, Duration::from_secs(60));
+            // 10 Mbit/s: the throughput guard allows any level.
+            b.on_download(&ctx(&l, 0, 0.0), &report(0, 10_000.0, 0.0, 1.0));
+            assert_eq!(b.choose(&ctx(&l, 20, buffer)).level, want, "buffer {buffer}");
+        }
+    }
+
+    #[test]
+    fn first_fragment_is_lowest_and_up_switch_is_guarded() {
+        let l = envivio();
+        let mut b = Bola::new(&l, Duration::from_secs(60));
+        assert_eq!(b.choose(&ctx(&l, 0, 0.0)).level, 0);
+        // 1000 kbit/s: the throughput rule sustains 750 (level 1). Buffer 31 s asks for 5, but
+        // from last level 0 BOLA-U allows only one above the throughput level: 2.
+        b.on_download(&ctx(&l, 0, 0.0), &report(0, 4000.0, 0.0, 4.0));
+        assert_eq!(b.choose(&ctx(&l, 20, 31.0)).level, 2);
+        // Now last = 2 > throughput level 1: stays at 2.
+        assert_eq!(b.choose(&ctx(&l, 21, 31.0)).level, 2);
+    }
+}

@@ -245,3 +245,36 @@ impl QualitySelector for BolaE {
         self.last_quality = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::test_util::{ctx, envivio, report};
+
+    // Hand computation: utilities ln(S/300) + 1; buffer = max(10 + 2 x 6, 60) = 60 s;
+    // gp = (v_top - 1) / (60/10 - 1) = 0.5325; V = 10 / gp = 18.78 s.
+    // Minimum buffer for 1850 kbps (level 3): max over lower levels of
+    // V (gp + (S_3 v_i - S_i v_3) / (S_3 - S_i)) = 39.80 s.
+    #[test]
+    fn startup_sets_placeholder_by_hand() {
+        let l = envivio();
+        let mut b = BolaE::new(&l, Duration::from_secs(60));
+        assert_eq!(b.choose(&ctx(&l, 0, 0.0)).level, 0, "no estimate yet");
+        // 2000 kbit/s, no latency: the throughput rule (no safety factor) picks 1850 (level 3).
+        b.on_download(&ctx(&l, 1, 4.0), &report(0, 8000.0, 0.0, 4.0));
+        assert_eq!(b.choose(&ctx(&l, 1, 4.0)).level, 3);
+        assert!((b.placeholder_s() - (39.8049 - 4.0)).abs() < 1e-3, "{}", b.placeholder_s());
+    }
+
+    #[test]
+    fn insufficient_buffer_rule_caps_steady_choice() {
+        let l = envivio();
+        let mut b = BolaE::new(&l, Duration::from_secs(60));
+        b.on_download(&ctx(&l, 1, 4.0), &report(0, 8000.0, 0.0, 4.0));
+        b.choose(&ctx(&l, 1, 4.0));
+        // Steady, buffer 4 s with the 35.8 s placeholder: BOLA alone would keep level 3, but
+        // the next fragment must fit in 0.9 x 4 s x 2000 kbit/s = 7200 kbit; 1850 x 4 = 7400
+        // does not, 1200 x 4 = 4800 does -> level 2.
+        assert_eq!(b.choose(&ctx(&l, 2, 4.0)).level, 2);
+    }
+}

@@ -56,6 +56,9 @@ impl QualitySelector for Classic {
     fn name(&self) -> &str {
         "classic"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
         let ladder = ctx.ladder;
@@ -106,5 +109,38 @@ impl QualitySelector for Classic {
         self.late = false;
         self.fast_streak = 0;
         self.last_tput_bps = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::test_util::{ctx, envivio, report};
+
+    #[test]
+    fn steps_up_after_fast_fragments_and_down_after_a_late_one() {
+        let l = envivio();
+        let mut c = Classic::new(&l);
+        assert_eq!(c.choose(&ctx(&l, 0, 0.0)).level, 0);
+        // Two fragments of 300 kbps x 4 s = 1200 kbit in 0.4 s (3000 kbit/s): fast.
+        c.on_download(&ctx(&l, 1, 4.0), &report(0, 1200.0, 0.0, 0.4));
+        assert_eq!(c.choose(&ctx(&l, 1, 12.0)).level, 0, "one fast fragment is not enough");
+        c.on_download(&ctx(&l, 2, 12.0), &report(0, 1200.0, 0.0, 0.4));
+        // 0.8 x 3000 = 2400 >= 750 and buffer 12 >= 10: one step up.
+        assert_eq!(c.choose(&ctx(&l, 2, 12.0)).level, 1);
+        // A fragment that took 5 s > 4 s: next one step down.
+        c.on_download(&ctx(&l, 3, 12.0), &report(1, 3000.0, 0.0, 5.0));
+        assert_eq!(c.choose(&ctx(&l, 3, 11.0)).level, 0);
+    }
+
+    #[test]
+    fn panic_drop_on_low_buffer() {
+        let l = envivio();
+        let mut c = Classic::new(&l);
+        c.level = 5;
+        // Late fragment at 500 kbit/s with 3 s of buffer (< 8 s): drop to what 0.8 x 500 = 400
+        // sustains: level 0.
+        c.on_download(&ctx(&l, 5, 3.0), &report(5, 17200.0, 0.0, 34.4));
+        assert_eq!(c.choose(&ctx(&l, 6, 3.0)).level, 0);
     }
 }

@@ -135,3 +135,41 @@ impl QualitySelector for DynamicDash {
         self.is_bola = false;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::test_util::{ctx, envivio, report};
+
+    #[test]
+    fn dynamic_switches_to_bola_above_10_s() {
+        let l = envivio();
+        let mut d = Dynamic::new(&l, Duration::from_secs(60));
+        // 10 Mbit/s measured: throughput rule picks 4300 (0.9 x 10000 > 4300).
+        d.on_download(&ctx(&l, 0, 0.0), &report(0, 10_000.0, 0.0, 1.0));
+        // Buffer 5 s: throughput rule, but its insufficient-buffer rule allows
+        // 0.9 x 5 x 10000 = 45000 kbit -> level 5.
+        assert_eq!(d.choose(&ctx(&l, 20, 5.0)).level, 5);
+        // Buffer 25 s (> 10): BOLA says 2 < throughput 5, so DYNAMIC stays with throughput.
+        assert_eq!(d.choose(&ctx(&l, 20, 25.0)).level, 5);
+        // (Same fragment index so BOLA's V is the hand-computed one of bola.rs.)
+        // Buffer 31 s: BOLA says 5 >= throughput 5 -> BOLA from now on.
+        assert_eq!(d.choose(&ctx(&l, 20, 31.0)).level, 5);
+        assert!(d.is_bola);
+    }
+
+    #[test]
+    fn dynamicdash_hysteresis() {
+        let l = envivio();
+        let mut d = DynamicDash::new(&l, Duration::from_secs(60));
+        d.on_download(&ctx(&l, 0, 0.0), &report(0, 8000.0, 0.0, 4.0));
+        d.choose(&ctx(&l, 1, 8.0));
+        assert!(!d.is_bola, "8 s is below the 10 s high threshold");
+        d.choose(&ctx(&l, 2, 11.0));
+        assert!(d.is_bola);
+        d.choose(&ctx(&l, 3, 6.0));
+        assert!(d.is_bola, "6 s is above the 5 s low threshold");
+        d.choose(&ctx(&l, 4, 4.0));
+        assert!(!d.is_bola);
+    }
+}

@@ -10,6 +10,8 @@ pub mod mpc;
 pub mod plan;
 pub mod smoothplay;
 pub mod throughput;
+#[cfg(test)]
+pub(crate) mod test_util;
 
 use crate::selector::QualitySelector;
 use crate::types::Ladder;

@@ -119,25 +119,28 @@ impl PlanSearch {
 
     fn dfs(&mut self, k: usize, buf: f64, last: usize, acc: f64, first: usize) {
         self.nodes += 1;
-        if k == self.h {
-            let v = acc + self.terminal_per_s * buf;
-            if v > self.best {
-                self.best = v;
-                self.best_first = first;
-            }
-            return;
-        }
-        if acc + self.ub_suffix[k] <= self.best {
-            return;
-        }
         let base = k * self.levels;
+        let last_rate = self.rate[last];
+        // Children from the highest level down; each is bounded before descending.
         for q in (0..=self.cap_level).rev() {
             let t = self.dl[base + q];
             let rebuf = (t - buf).max(0.0);
-            let next_buf = ((buf - t).max(0.0) + self.d).min(self.cap);
-            let r = self.rate[q] - (self.rate[q] - self.rate[last]).abs() - self.penalty * rebuf;
+            let r = self.rate[q] - (self.rate[q] - last_rate).abs() - self.penalty * rebuf;
+            let v = acc + r;
             let f = if k == 0 { q } else { first };
-            self.dfs(k + 1, next_buf, q, acc + r, f);
+            let next_buf = ((buf - t).max(0.0) + self.d).min(self.cap);
+            if k + 1 == self.h {
+                let total = v + self.terminal_per_s * next_buf;
+                if total > self.best {
+                    self.best = total;
+                    self.best_first = f;
+                }
+                continue;
+            }
+            if v + self.ub_suffix[k + 1] <= self.best {
+                continue;
+            }
+            self.dfs(k + 1, next_buf, q, v, f);
         }
     }
 }

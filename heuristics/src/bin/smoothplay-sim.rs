@@ -15,12 +15,13 @@ const USAGE: &str = "usage: smoothplay-sim --video FILE --traces PATH... --algo 
   [--buffer SECONDS (60)] [--throughput-scale F (1.0)] [--no-abandon] [--live JOIN_FRAGMENTS]
   [--every N (use every Nth trace of the sorted listing)] [--threads N (all cores)]
   [--plot DIR] [--plot-sessions N (3)]
-videos: Sabre movie JSON, or a Smooth Streaming presentation folder (Manifest + fragments)
+videos: Sabre movie JSON, a Smooth Streaming presentation folder (Manifest + fragments),
+  or an http:// manifest URL (fragment sizes by HEAD)
 traces: files or folders; '<ms> <kbps> <latency_ms>' text or Sabre network JSON
 algorithms: throughput bba bola bolae dynamic dynamicdash robustmpc classic smoothplay optimal all";
 
 struct Args {
-    video: PathBuf,
+    video: String,
     traces: Vec<PathBuf>,
     algos: Vec<String>,
     csv: Option<PathBuf>,
@@ -48,7 +49,7 @@ fn parse() -> Result<Args, String> {
     }
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--video" => video = Some(PathBuf::from(val::<String>(&a, it.next())?)),
+            "--video" => video = Some(val::<String>(&a, it.next())?),
             "--traces" => {
                 while let Some(p) = it.peek() {
                     if p.starts_with("--") {
@@ -97,7 +98,7 @@ fn parse() -> Result<Args, String> {
 
 fn run() -> Result<(), String> {
     let args = parse().map_err(|e| if e.is_empty() { USAGE.to_string() } else { format!("{e}\n{USAGE}") })?;
-    let video = Video::load(&args.video).map_err(|e| format!("{}: {e}", args.video.display()))?;
+    let video = Video::load_location(&args.video).map_err(|e| format!("{}: {e}", args.video))?;
     let mut files = Vec::new();
     for p in &args.traces {
         files.extend(Trace::list(p).map_err(|e| format!("{}: {e}", p.display()))?);
@@ -109,6 +110,7 @@ fn run() -> Result<(), String> {
     let mut cfg = args.cfg.clone();
     cfg.record_samples = args.plot.is_some();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    #[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; MSRV is 1.85
     let progress = |done: usize, total: usize| {
         if total >= 50 && (done % (total / 50).max(1) == 0 || done == total) {
             let filled = done * 40 / total;

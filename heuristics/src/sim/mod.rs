@@ -3,6 +3,7 @@
 //! [`trace`] loads networks, [`video`] and [`smooth`] load videos, [`network`] replays a
 //! trace, [`session`] plays one session, [`qoe`] scores it.
 
+pub mod http;
 pub mod network;
 pub mod oracle;
 pub mod plot;

@@ -36,6 +36,9 @@ pub struct Progress {
     pub ttfb_ms: f64,
 }
 
+/// Abandonment callback: sees each progress step, returns a level to abandon to.
+pub type ProgressCheck<'c> = &'c mut dyn FnMut(&Progress) -> Option<usize>;
+
 /// A cyclic trace replayed in virtual time.
 #[derive(Debug, Clone)]
 pub struct NetworkModel<'a> {
@@ -208,7 +211,7 @@ impl<'a> NetworkModel<'a> {
     pub fn download(
         &mut self,
         size_bits: f64,
-        check: Option<&mut dyn FnMut(&Progress) -> Option<usize>>,
+        check: Option<ProgressCheck<'_>>,
     ) -> Transfer {
         if !(size_bits > 0.0) {
             return Transfer { downloaded_bits: 0.0, time_ms: 0.0, ttfb_ms: 0.0, abandoned_to: None };

@@ -9,6 +9,12 @@
 //! [`TIME_BIN_MS`] wide and at most [`BEAM`] states survive per fragment, so the plan is
 //! near-optimal rather than provably optimal; because it is replayed in the same simulator,
 //! its reported QoE is one that is actually achievable (a lower bound on the true optimum).
+//!
+//! The first fragment is fetched at the lowest level, as every online rule here does (Sabre's
+//! `get_first_quality`). QoE_lin does not charge startup time, so an oracle free to pick the
+//! first level buys "free" network time with a long first download (on fcc it then starts
+//! with a 4300 kbps fragment on a 900 kbps link); [`optimal_plan_with_first`] with `None`
+//! gives that unconstrained variant.
 
 use super::network::NetworkModel;
 use super::qoe::LIN_REBUF_PENALTY;
@@ -17,7 +23,7 @@ use super::trace::Trace;
 use super::video::Video;
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadReport};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Width of the DP's time bins, ms.
 pub const TIME_BIN_MS: f64 = 100.0;
@@ -42,6 +48,9 @@ impl QualitySelector for FixedPlan<'_> {
     fn name(&self) -> &str {
         "optimal"
     }
+    fn watches_progress(&self) -> bool {
+        false
+    }
     fn choose(&mut self, ctx: &Context) -> Decision {
         Decision::now(self.plan.get(ctx.fragment_index).copied().unwrap_or(0))
     }
@@ -54,8 +63,14 @@ fn download_ms(trace: &Trace, scale: f64, prefix: &[f64], cycle_ms: f64, t_ms: f
     net.download(bits, None).time_ms
 }
 
-/// The oracle's plan (level per fragment) for `video` over `trace` (live mode is ignored).
+/// The oracle's plan (level per fragment) for `video` over `trace`, first fragment at the
+/// lowest level (live mode is ignored).
 pub fn optimal_plan(video: &Video, trace: &Trace, cfg: &SimConfig) -> Vec<usize> {
+    optimal_plan_with_first(video, trace, cfg, Some(0))
+}
+
+/// The oracle's plan with the first fragment's level fixed (`Some`) or free (`None`).
+pub fn optimal_plan_with_first(video: &Video, trace: &Trace, cfg: &SimConfig, first_level: Option<usize>) -> Vec<usize> {
     let n = video.fragments();
     let levels = video.ladder.len();
     if n == 0 || levels == 0 {
@@ -76,6 +91,7 @@ pub fn optimal_plan(video: &Video, trace: &Trace, cfg: &SimConfig) -> Vec<usize>
     // layers[i] = surviving states after fragment i.
     let mut layers: Vec<Vec<State>> = Vec::with_capacity(n);
     let first: Vec<State> = (0..levels)
+        .filter(|q| first_level.is_none_or(|f| f.min(levels - 1) == *q))
         .map(|q| {
             let t = download_ms(trace, scale, &prefix, cycle, 0.0, video.size_bits(0, q));
             State { t_ms: t, buffer_ms: d, level: q, score: 0.0, parent: usize::MAX }
@@ -83,7 +99,7 @@ pub fn optimal_plan(video: &Video, trace: &Trace, cfg: &SimConfig) -> Vec<usize>
         .collect();
     layers.push(first);
     for i in 1..n {
-        let mut best: HashMap<(usize, i64), State> = HashMap::new();
+        let mut best: BTreeMap<(usize, i64), State> = BTreeMap::new();
         let Some(prev_layer) = layers.last() else { break };
         for (pi, s) in prev_layer.iter().enumerate() {
             let wait = (s.buffer_ms + d - max_ms).max(0.0);
@@ -111,6 +127,7 @@ pub fn optimal_plan(video: &Video, trace: &Trace, cfg: &SimConfig) -> Vec<usize>
             }
         }
         let mut layer: Vec<State> = best.into_values().collect();
+        // Stable sort of a BTreeMap walk: deterministic tie-breaking.
         layer.sort_by(|a, b| b.score.total_cmp(&a.score));
         layer.truncate(BEAM);
         layers.push(layer);

@@ -76,10 +76,9 @@ pub fn session_svg(r: &SessionResult) -> String {
     let mut b = String::new();
     polyline(&mut b, &buf, x_max, 0.0, buf_max, COLORS[1], false);
     out.push_str(&b.replace("stroke-width", "stroke-dasharray=\"4 2\" stroke-width"));
-    let _ = write!(
+    let _ = writeln!(
         out,
-        r#"<text x="{}" y="{}" fill="{}">bitrate (max {kbps_max:.0} kbps)</text><text x="{}" y="{}" fill="{}">buffer (max {buf_max:.1} s)</text></svg>
-"#,
+        r#"<text x="{}" y="{}" fill="{}">bitrate (max {kbps_max:.0} kbps)</text><text x="{}" y="{}" fill="{}">buffer (max {buf_max:.1} s)</text></svg>"#,
         W - M - 200.0,
         M + 10.0,
         COLORS[0],
@@ -104,7 +103,7 @@ pub fn qoe_cdf_svg(results: &[SessionResult]) -> String {
         v
     };
     let all: Vec<f64> = results.iter().map(|r| r.metrics.qoe_lin_per_chunk).collect();
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min).max(-3.0).min(0.0);
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min).clamp(-3.0, 0.0);
     let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(lo + 1e-3);
     let mut out = String::new();
     frame(&mut out, "CDF of QoE_lin per chunk", &format!("QoE_lin per chunk ({lo:.2} .. {hi:.2})"), "fraction of sessions", 1.0, 1.0);

@@ -142,8 +142,17 @@ impl PlayBuffer {
     }
 }
 
+/// Milliseconds (f64) to a Duration, saturating; cheaper than `from_secs_f64` in the
+/// progress loop.
 fn secs(ms: f64) -> Duration {
-    Duration::from_secs_f64((ms / 1000.0).max(0.0))
+    if ms > 0.0 {
+        let ns = ms * 1e6;
+        if ns < u64::MAX as f64 {
+            return Duration::from_nanos(ns as u64);
+        }
+        return Duration::MAX;
+    }
+    Duration::ZERO
 }
 
 /// Runs one session of `video` over `trace` with `selector`.
@@ -218,7 +227,8 @@ pub fn simulate(video: &Video, trace: &Trace, selector: &mut dyn QualitySelector
         let size = video.size_bits(next, q);
         let bl0 = buf.level_ms(d);
         let t0 = net.now_ms();
-        let allow_abandon = cfg.abandonment && !starting && attempts < MAX_ATTEMPTS_PER_FRAGMENT;
+        let allow_abandon =
+            cfg.abandonment && !starting && attempts < MAX_ATTEMPTS_PER_FRAGMENT && selector.watches_progress();
         let transfer = if allow_abandon {
             let played0 = buf.played_ms;
             let frag = next;

@@ -90,17 +90,15 @@ pub fn parse_video_stream(xml: &str) -> Result<VideoStream, VideoError> {
     for (name, attrs) in tags(xml) {
         match name.as_str() {
             "SmoothStreamingMedia" => timescale = num(&attrs, "TimeScale")?.unwrap_or(timescale),
-            "StreamIndex" if found.is_none() => {
-                if attrs.get("Type").is_some_and(|t| t.eq_ignore_ascii_case("video")) {
-                    in_video = true;
-                    found = Some(VideoStream {
-                        levels: Vec::new(),
-                        starts: Vec::new(),
-                        durations: Vec::new(),
-                        timescale: num(&attrs, "TimeScale")?.unwrap_or(timescale),
-                        url_template: attrs.get("Url").cloned().unwrap_or_default(),
-                    });
-                }
+            "StreamIndex" if found.is_none() && attrs.get("Type").is_some_and(|t| t.eq_ignore_ascii_case("video")) => {
+                in_video = true;
+                found = Some(VideoStream {
+                    levels: Vec::new(),
+                    starts: Vec::new(),
+                    durations: Vec::new(),
+                    timescale: num(&attrs, "TimeScale")?.unwrap_or(timescale),
+                    url_template: attrs.get("Url").cloned().unwrap_or_default(),
+                });
             }
             "/StreamIndex" => in_video = false,
             "QualityLevel" if in_video => {

@@ -6,8 +6,10 @@
 use serde::Deserialize;
 use std::path::Path;
 
-/// Upper bound on periods per trace (a 1 ms-step trace of ~28 hours).
-pub const MAX_PERIODS: usize = 100_000_000 / 1000;
+/// Upper bound on periods per trace.
+pub const MAX_PERIODS: usize = 100_000;
+/// Largest trace file read, bytes.
+pub const MAX_TRACE_BYTES: u64 = 16 << 20;
 
 /// One period of a trace.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -102,6 +104,9 @@ impl Trace {
             let [d, b, l] = nums[..] else {
                 return Err(TraceError::Line(i + 1, line.to_string()));
             };
+            if periods.len() == MAX_PERIODS {
+                return Err(TraceError::Unusable(format!("more than {MAX_PERIODS} periods")));
+            }
             periods.push(Period { duration_ms: d, bandwidth_kbps: b, latency_ms: l });
         }
         Self::new(name, periods)
@@ -115,6 +120,10 @@ impl Trace {
 
     /// Loads a file: `.json` as Sabre JSON, anything else as text.
     pub fn load(path: &Path) -> Result<Self, TraceError> {
+        let len = std::fs::metadata(path).map_err(TraceError::Io)?.len();
+        if len > MAX_TRACE_BYTES {
+            return Err(TraceError::Unusable(format!("{} is {len} bytes (max {MAX_TRACE_BYTES})", path.display())));
+        }
         let text = std::fs::read_to_string(path).map_err(TraceError::Io)?;
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if path.extension().is_some_and(|e| e == "json") {

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 /// Upper bounds on what a video description may declare.
 pub const MAX_LEVELS: usize = 64;
+/// Largest movie JSON read, bytes.
+pub const MAX_MOVIE_BYTES: u64 = 64 << 20;
 /// Upper bound on fragments per video.
 pub const MAX_FRAGMENTS: usize = 1_000_000;
 
@@ -95,10 +97,24 @@ impl Video {
         Self::new(levels, Duration::from_secs_f64(m.segment_duration_ms / 1000.0), m.segment_sizes_bits)
     }
 
+    /// Loads a video named by a string: `http://...` is a Smooth Streaming manifest URL
+    /// (fragment sizes by HTTP HEAD), anything else a path for [`Video::load`].
+    pub fn load_location(location: &str) -> Result<Self, VideoError> {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            super::http::load_presentation_http(location)
+        } else {
+            Self::load(Path::new(location))
+        }
+    }
+
     /// Loads a video: a `.json` file as Sabre movie JSON, otherwise a Smooth Streaming
     /// presentation (a folder holding `Manifest`, or the manifest file itself).
     pub fn load(path: &Path) -> Result<Self, VideoError> {
         if path.extension().is_some_and(|e| e == "json") {
+            let len = std::fs::metadata(path).map_err(|e| VideoError::Io(path.display().to_string(), e))?.len();
+            if len > MAX_MOVIE_BYTES {
+                return Err(VideoError::Invalid(format!("{} is {len} bytes (max {MAX_MOVIE_BYTES})", path.display())));
+            }
             let text = std::fs::read_to_string(path).map_err(|e| VideoError::Io(path.display().to_string(), e))?;
             Self::parse_sabre_json(&text)
         } else {
