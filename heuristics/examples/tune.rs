@@ -1,50 +1,103 @@
 //! Parameter exploration for the smoothplay selector (development aid, not a benchmark):
-//! `cargo run --release --example tune -- VIDEO TRACE_DIR EVERY key=value...`
-//! prints mean QoE_lin per chunk, rebuffering and switches for one parameter set.
+//! `cargo run --release --example tune -- VIDEO TRACE_DIR[,TRACE_DIR...] EVERY key=value...`
+//! prints, per trace set, mean QoE_lin per chunk, rebuffering and switches on the tune half
+//! (even index of the sorted listing), the held-out half (odd index) and the full set, so
+//! parameters can be chosen on one half and checked on the other. `EVERY` > 1 keeps every
+//! EVERY-th trace of each half. `show=N` prints the level sequence of the N-th trace.
 
 use smoothplay_heuristics::algo::smoothplay::{Smoothplay, SmoothplayParams};
+use smoothplay_heuristics::sim::oracle::run_optimal;
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
 use std::path::Path;
 
+fn set_param(p: &mut SmoothplayParams, k: &str, f: f64) {
+    match k {
+        "horizon" => p.horizon = f as usize,
+        "regime_max" => p.regime_max = f as usize,
+        "regime_ratio" => p.regime_ratio = f,
+        "regime_confirm" => p.regime_confirm = f as usize,
+        "rebuffer_penalty" => p.rebuffer_penalty = f,
+        "buffer_value_per_s" => p.buffer_value_per_s = f,
+        "buffer_credit_frac" => p.buffer_credit_frac = f,
+        "low_buffer_frac" => p.low_buffer_frac = f,
+        "low_buffer_safety" => p.low_buffer_safety = f,
+        "switch_margin" => p.switch_margin = f,
+        "abandonment" => p.abandonment = f != 0.0,
+        "first_level" => p.first_level = f as usize,
+        _ => panic!("unknown key {k}"),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(video), Some(dir), Some(every)) = (args.first(), args.get(1), args.get(2)) else {
-        eprintln!("usage: tune VIDEO TRACE_DIR EVERY key=value...");
+    let (Some(video), Some(dirs), Some(every)) = (args.first(), args.get(1), args.get(2)) else {
+        eprintln!("usage: tune VIDEO TRACE_DIR[,TRACE_DIR...] EVERY key=value...");
         std::process::exit(2);
     };
     let video = Video::load(Path::new(video)).expect("video");
     let every: usize = every.parse().unwrap_or(1).max(1);
-    let files = Trace::list(Path::new(dir)).expect("traces");
-    let traces: Vec<Trace> = files.iter().step_by(every).map(|f| Trace::load(f).expect("trace")).collect();
     let mut p = SmoothplayParams::default();
+    let mut show = None;
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f: f64 = v.parse().expect("number");
-        match k {
-            "horizon" => p.horizon = f as usize,
-            "regime_max" => p.regime_max = f as usize,
-            "regime_ratio" => p.regime_ratio = f,
-            "regime_confirm" => p.regime_confirm = f as usize,
-            "rebuffer_penalty" => p.rebuffer_penalty = f,
-            "buffer_value_per_s" => p.buffer_value_per_s = f,
-            "buffer_credit_frac" => p.buffer_credit_frac = f,
-            "low_buffer_frac" => p.low_buffer_frac = f,
-            "low_buffer_safety" => p.low_buffer_safety = f,
-            "switch_margin" => p.switch_margin = f,
-            "abandonment" => p.abandonment = f != 0.0,
-            "first_level" => p.first_level = f as usize,
-            _ => panic!("unknown key {k}"),
+        if k == "show" {
+            show = Some(f as usize);
+        } else {
+            set_param(&mut p, k, f);
         }
     }
     let cfg = SimConfig::validation();
-    let (mut q, mut r, mut s) = (0.0, 0.0, 0.0);
-    for t in &traces {
-        let mut sel = Smoothplay::with_params(&video.ladder, p.clone());
-        let m = simulate(&video, t, &mut sel, &cfg).metrics;
-        q += m.qoe_lin_per_chunk;
-        r += m.rebuffer_s;
-        s += m.switches as f64;
+    for dir in dirs.split(',') {
+        let files = Trace::list(Path::new(dir)).expect("traces");
+        // (index in the sorted listing, trace): every EVERY-th of each half.
+        let traces: Vec<(usize, Trace)> = files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (i / 2) % every == 0)
+            .map(|(i, f)| (i, Trace::load(f).expect("trace")))
+            .collect();
+        if let Some(n) = show {
+            if let Some((_, t)) = traces.get(n) {
+                let mut sel = Smoothplay::with_params(&video.ladder, p.clone());
+                let r = simulate(&video, t, &mut sel, &cfg);
+                let o = run_optimal(&video, t, &cfg);
+                println!("{} smoothplay {:.3} rebuf {:.2} {:?}", t.name, r.metrics.qoe_lin_per_chunk, r.metrics.rebuffer_s, r.levels);
+                println!("{} optimal    {:.3} rebuf {:.2} {:?}", t.name, o.metrics.qoe_lin_per_chunk, o.metrics.rebuffer_s, o.levels);
+            }
+            continue;
+        }
+        let threads = 2;
+        let results: Vec<(usize, f64, f64, f64)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|k| {
+                    let (traces, video, cfg, p) = (&traces, &video, &cfg, &p);
+                    s.spawn(move || {
+                        traces
+                            .iter()
+                            .skip(k)
+                            .step_by(threads)
+                            .map(|(i, t)| {
+                                let mut sel = Smoothplay::with_params(&video.ladder, p.clone());
+                                let m = simulate(video, t, &mut sel, cfg).metrics;
+                                (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+        });
+        let name = Path::new(dir).file_name().map_or(dir.to_string(), |n| n.to_string_lossy().into_owned());
+        let mut line = format!("{name:6}");
+        for (label, keep) in [("tune", 0usize), ("held", 1), ("full", 2)] {
+            let sel: Vec<_> = results.iter().filter(|r| keep == 2 || r.0 % 2 == keep).collect();
+            let n = sel.len().max(1) as f64;
+            let q = sel.iter().map(|r| r.1).sum::<f64>() / n;
+            let rb = sel.iter().map(|r| r.2).sum::<f64>() / n;
+            let sw = sel.iter().map(|r| r.3).sum::<f64>() / n;
+            line += &format!(" | {label} {q:.4} rb {rb:.3} sw {sw:.2}");
+        }
+        println!("{line}  {:?}", &args[3..]);
     }
-    let n = traces.len() as f64;
-    println!("qoe/chunk {:.4} rebuf_s {:.3} switches {:.2}  {:?}", q / n, r / n, s / n, &args[3..]);
 }
