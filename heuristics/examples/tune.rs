@@ -7,7 +7,9 @@
 
 use smoothplay_heuristics::algo::smoothplay::{Smoothplay, SmoothplayParams};
 use smoothplay_heuristics::sim::oracle::run_optimal;
+use smoothplay_heuristics::selector::QualitySelector;
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
+use smoothplay_heuristics::types::{Context, Decision, DownloadProgress, DownloadReport};
 use std::path::Path;
 
 fn set_param(p: &mut SmoothplayParams, k: &str, f: f64) {
@@ -28,6 +30,58 @@ fn set_param(p: &mut SmoothplayParams, k: &str, f: f64) {
     }
 }
 
+/// Diagnostic: smoothplay told the true mean throughput of the next `window_s` seconds of
+/// the trace before each decision (what a perfect forecast of that kind would buy).
+struct Clairvoyant<'a> {
+    inner: Smoothplay,
+    trace: &'a Trace,
+    scale: f64,
+    window_s: f64,
+}
+
+impl Clairvoyant<'_> {
+    fn mean_kbps(&self, from_s: f64) -> f64 {
+        let cycle: f64 = self.trace.periods.iter().map(|p| p.duration_ms).sum();
+        let (from, end) = (from_s * 1000.0, from_s * 1000.0 + self.window_s * 1000.0);
+        // Periods repeat cyclically; walk them from the start of the current cycle.
+        let mut pos = (from / cycle).floor() * cycle;
+        let mut bits = 0.0;
+        for p in self.trace.periods.iter().cycle() {
+            if pos >= end {
+                break;
+            }
+            let overlap = (pos + p.duration_ms).min(end) - pos.max(from);
+            if overlap > 0.0 {
+                bits += overlap * p.bandwidth_kbps;
+            }
+            pos += p.duration_ms;
+        }
+        bits / (end - from) * self.scale
+    }
+}
+
+impl QualitySelector for Clairvoyant<'_> {
+    fn name(&self) -> &str {
+        "clairvoyant"
+    }
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        let kbps = self.mean_kbps(ctx.now.as_secs_f64());
+        if ctx.fragment_index > 0 {
+            self.inner.set_throughput_hint(Some(kbps * 1000.0));
+        }
+        self.inner.choose(ctx)
+    }
+    fn on_download(&mut self, ctx: &Context, r: &DownloadReport) {
+        self.inner.on_download(ctx, r)
+    }
+    fn should_abandon(&mut self, ctx: &Context, p: &DownloadProgress) -> Option<usize> {
+        self.inner.should_abandon(ctx, p)
+    }
+    fn watches_progress(&self) -> bool {
+        self.inner.watches_progress()
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(video), Some(dirs), Some(every)) = (args.first(), args.get(1), args.get(2)) else {
@@ -38,10 +92,16 @@ fn main() {
     let every: usize = every.parse().unwrap_or(1).max(1);
     let mut p = SmoothplayParams::default();
     let mut show = None;
+    let mut detail = false;
+    let mut clairvoyant_s = None;
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f: f64 = v.parse().expect("number");
-        if k == "show" {
+        if k == "clairvoyant" {
+            clairvoyant_s = Some(f);
+        } else if k == "detail" {
+            detail = f != 0.0;
+        } else if k == "show" {
             show = Some(f as usize);
         } else {
             set_param(&mut p, k, f);
@@ -57,6 +117,30 @@ fn main() {
             .filter(|(i, _)| (i / 2) % every == 0)
             .map(|(i, f)| (i, Trace::load(f).expect("trace")))
             .collect();
+        if detail {
+            // Mean bitrate per fragment index, smoothplay vs the oracle (where the gap is).
+            let n = video.fragments();
+            let (mut a, mut o) = (vec![0.0; n], vec![0.0; n]);
+            let (mut swa, mut swo) = (vec![0.0; n], vec![0.0; n]);
+            for (_, t) in &traces {
+                let mut sel = Smoothplay::with_params(&video.ladder, p.clone());
+                let r = simulate(&video, t, &mut sel, &cfg);
+                let ro = run_optimal(&video, t, &cfg);
+                for i in 0..n {
+                    a[i] += video.kbps(r.levels[i]);
+                    o[i] += video.kbps(ro.levels[i]);
+                    if i > 0 {
+                        swa[i] += (video.kbps(r.levels[i]) - video.kbps(r.levels[i - 1])).abs();
+                        swo[i] += (video.kbps(ro.levels[i]) - video.kbps(ro.levels[i - 1])).abs();
+                    }
+                }
+            }
+            let m = traces.len() as f64;
+            for i in 0..n {
+                println!("{i:2} kbps {:7.0} {:7.0}  switch {:6.0} {:6.0}", a[i] / m, o[i] / m, swa[i] / m, swo[i] / m);
+            }
+            continue;
+        }
         if let Some(n) = show {
             if let Some((_, t)) = traces.get(n) {
                 let mut sel = Smoothplay::with_params(&video.ladder, p.clone());
@@ -78,8 +162,14 @@ fn main() {
                             .skip(k)
                             .step_by(threads)
                             .map(|(i, t)| {
-                                let mut sel = Smoothplay::with_params(&video.ladder, p.clone());
-                                let m = simulate(video, t, &mut sel, cfg).metrics;
+                                let sel = Smoothplay::with_params(&video.ladder, p.clone());
+                                let m = match clairvoyant_s {
+                                    Some(w) => {
+                                        let mut c = Clairvoyant { inner: sel, trace: t, scale: cfg.throughput_scale, window_s: w };
+                                        simulate(video, t, &mut c, cfg).metrics
+                                    }
+                                    None => simulate(video, t, &mut { sel }, cfg).metrics,
+                                };
                                 (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
                             })
                             .collect::<Vec<_>>()
