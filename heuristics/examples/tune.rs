@@ -3,7 +3,13 @@
 //! prints, per trace set, mean QoE_lin per chunk, rebuffering and switches on the tune half
 //! (even index of the sorted listing), the held-out half (odd index) and the full set, so
 //! parameters can be chosen on one half and checked on the other. `EVERY` > 1 keeps every
-//! EVERY-th trace of each half. `show=N` prints the level sequence of the N-th trace.
+//! EVERY-th trace of each half. Keys are `SmoothplayParams` fields, plus:
+//! - `show=N`: level sequence of the N-th trace, smoothplay and the oracle;
+//! - `detail=1`: mean bitrate and switching per fragment index, smoothplay vs the oracle;
+//! - `clairvoyant=W`: forecast = the true mean throughput of the next W s of the trace
+//!   (how much of the gap to the oracle is forecast error);
+//! - `ewma_hint=HL [combine=0|1|2|3]`: forecast = EWMA of transfer throughput with half-life
+//!   HL s of transfer time (alone, mean, min or max with the regime estimate).
 
 use smoothplay_heuristics::algo::smoothplay::{Smoothplay, SmoothplayParams};
 use smoothplay_heuristics::sim::oracle::run_optimal;
@@ -82,6 +88,49 @@ impl QualitySelector for Clairvoyant<'_> {
     }
 }
 
+/// Experiment: smoothplay planning on a time-weighted EWMA of transfer throughput
+/// (half-life in seconds of transfer time) instead of the regime estimate.
+struct EwmaHint {
+    inner: Smoothplay,
+    half_life_s: f64,
+    est: Option<f64>,
+    /// 0: EWMA alone, 1: mean with the regime estimate, 2: min, 3: max.
+    combine: u8,
+}
+
+impl QualitySelector for EwmaHint {
+    fn name(&self) -> &str {
+        "ewmahint"
+    }
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        self.inner.set_throughput_hint(None);
+        let regime = self.inner.prediction_bps();
+        let hint = match (regime, self.est, self.combine) {
+            (Some(r), Some(e), 1) => Some(0.5 * (r + e)),
+            (Some(r), Some(e), 2) => Some(r.min(e)),
+            (Some(r), Some(e), 3) => Some(r.max(e)),
+            (_, e, _) => e,
+        };
+        self.inner.set_throughput_hint(hint);
+        self.inner.choose(ctx)
+    }
+    fn on_download(&mut self, ctx: &Context, r: &DownloadReport) {
+        if !r.abandoned {
+            if let Some(rate) = r.throughput_bps() {
+                let a = 0.5f64.powf(r.transfer_time().as_secs_f64() / self.half_life_s);
+                self.est = Some(self.est.map_or(rate, |e| a * e + (1.0 - a) * rate));
+            }
+        }
+        self.inner.on_download(ctx, r)
+    }
+    fn should_abandon(&mut self, ctx: &Context, p: &DownloadProgress) -> Option<usize> {
+        self.inner.should_abandon(ctx, p)
+    }
+    fn watches_progress(&self) -> bool {
+        self.inner.watches_progress()
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(video), Some(dirs), Some(every)) = (args.first(), args.get(1), args.get(2)) else {
@@ -94,10 +143,16 @@ fn main() {
     let mut show = None;
     let mut detail = false;
     let mut clairvoyant_s = None;
+    let mut ewma_hl = None;
+    let mut combine = 0u8;
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f: f64 = v.parse().expect("number");
-        if k == "clairvoyant" {
+        if k == "combine" {
+            combine = f as u8;
+        } else if k == "ewma_hint" {
+            ewma_hl = Some(f);
+        } else if k == "clairvoyant" {
             clairvoyant_s = Some(f);
         } else if k == "detail" {
             detail = f != 0.0;
@@ -168,7 +223,13 @@ fn main() {
                                         let mut c = Clairvoyant { inner: sel, trace: t, scale: cfg.throughput_scale, window_s: w };
                                         simulate(video, t, &mut c, cfg).metrics
                                     }
-                                    None => simulate(video, t, &mut { sel }, cfg).metrics,
+                                    None => match ewma_hl {
+                                        Some(hl) => {
+                                            let mut e = EwmaHint { inner: sel, half_life_s: hl, est: None, combine };
+                                            simulate(video, t, &mut e, cfg).metrics
+                                        }
+                                        None => simulate(video, t, &mut { sel }, cfg).metrics,
+                                    },
                                 };
                                 (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
                             })
