@@ -102,6 +102,7 @@ pub struct Smoothplay {
     rates: Vec<f64>,
     dl: Vec<f64>,
     prefix: Vec<(f64, f64)>,
+    hint_bps: Option<f64>,
 }
 
 impl Smoothplay {
@@ -120,13 +121,22 @@ impl Smoothplay {
             rates: Vec::new(),
             dl: Vec::new(),
             prefix: Vec::new(),
+            hint_bps: None,
             p,
         }
     }
 
     /// The regime throughput, bit/s (`None` before the first download).
     pub fn prediction_bps(&self) -> Option<f64> {
-        self.regime.estimate_bps()
+        self.hint_bps.or_else(|| self.regime.estimate_bps())
+    }
+
+    /// Replaces the measured throughput forecast with `bps` for the following decisions
+    /// (`None` goes back to measuring). For players that learn the coming throughput from
+    /// elsewhere (a server hint), and for measuring how much of the gap to the oracle is the
+    /// forecast: with a perfect forecast only the planning remains.
+    pub fn set_throughput_hint(&mut self, bps: Option<f64>) {
+        self.hint_bps = bps.filter(|b| b.is_finite() && *b > 0.0);
     }
 
     /// Most buffer the player can hold now, seconds: its maximum, or less near a live edge.
@@ -375,6 +385,30 @@ mod tests {
         c.decode = None;
         c.viewport = Some(Viewport { width: 640, height: 360 });
         assert!(s.choose(&c).level <= 2);
+    }
+
+    #[test]
+    fn throughput_hint_replaces_the_measurement() {
+        let l = envivio();
+        let mut s = Smoothplay::new(&l);
+        assert_eq!(s.prediction_bps(), None, "nothing measured yet");
+        // Invalid hints are ignored.
+        s.set_throughput_hint(Some(f64::NAN));
+        s.set_throughput_hint(Some(0.0));
+        assert_eq!(s.prediction_bps(), None);
+        // 50 Mbit/s with 40 s buffered (above the 20 s low-buffer mark, no discount): a 4300 kbps
+        // fragment (17.2 Mbit) takes 0.34 s, so staying at the top beats every lower plan.
+        s.set_throughput_hint(Some(50e6));
+        assert_eq!(s.prediction_bps(), Some(50e6));
+        let mut c = ctx(&l, 20, 40.0);
+        c.last_level = Some(5);
+        assert_eq!(s.choose(&c).level, 5);
+        // Back to measuring: 6 downloads at 2000 kbit/s.
+        s.set_throughput_hint(None);
+        for i in 0..6 {
+            s.on_download(&ctx(&l, i, 20.0), &report(3, 8000.0, 0.0, 4.0));
+        }
+        assert!((s.prediction_bps().unwrap() - 2e6).abs() < 1.0);
     }
 
     #[test]
