@@ -66,11 +66,21 @@ fn clock(d: Duration) -> String {
     format!("{:02}:{:04.1}", (s / 60.0) as u64, s % 60.0)
 }
 
+fn rate(bps: f64) -> String {
+    if bps >= 1e9 {
+        format!("{:.1} Gbit/s", bps / 1e9)
+    } else if bps >= 1e6 {
+        format!("{:.1} Mbit/s", bps / 1e6)
+    } else {
+        format!("{:.0} kbit/s", bps / 1e3)
+    }
+}
+
 /// `▶ 00:05.2 / 00:20.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 0`
 pub fn format_status(s: &Status) -> String {
     let total = s.duration.map(clock).unwrap_or_else(|| "--:--".into());
     let level = s.video_bitrate.map(|b| format!("{} kbit/s", b / 1000)).unwrap_or_else(|| "-".into());
-    let bw = s.bandwidth_bps.map(|b| format!("{:.1} Mbit/s", b / 1e6)).unwrap_or_else(|| "-".into());
+    let bw = s.bandwidth_bps.map(rate).unwrap_or_else(|| "-".into());
     format!(
         "{} {} / {}  video {}  buffer {:.1} s  bandwidth {}  dropped {}",
         if s.paused { "⏸" } else { "▶" },
@@ -99,5 +109,7 @@ mod tests {
             paused: false,
         };
         assert_eq!(format_status(&s), "▶ 01:05.2 / 02:00.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 3");
+        assert_eq!(rate(3.5e9), "3.5 Gbit/s");
+        assert_eq!(rate(640_000.0), "640 kbit/s");
     }
 }
