@@ -167,3 +167,52 @@ fn copy_video_only(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A PlayReady header listing two KIDs (a decoy first) with keys for both: the fragments do
+/// not say which applies, so the engine must pick the key that yields valid media.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_kids_choose_the_key_that_yields_valid_media() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    const DECOY: &str = "ffeeddccbbaa99887766554433221100";
+    let guid = |cenc: &str| {
+        let b = hex16(cenc);
+        let swapped = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]];
+        b64.encode(swapped)
+    };
+    let xml = format!(
+        "<WRMHEADER xmlns=\"http://schemas.microsoft.com/DRM/2007/03/PlayReadyHeader\" version=\"4.3.0.0\"><DATA><PROTECTINFO><KIDS>\
+         <KID ALGID=\"AESCBC\" VALUE=\"{}\"></KID><KID ALGID=\"AESCBC\" VALUE=\"{}\"></KID></KIDS></PROTECTINFO></DATA></WRMHEADER>",
+        guid(DECOY),
+        guid(KID)
+    );
+    let record: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut pro = Vec::new();
+    pro.extend_from_slice(&((10 + record.len()) as u32).to_le_bytes());
+    pro.extend_from_slice(&1u16.to_le_bytes()); // one record
+    pro.extend_from_slice(&1u16.to_le_bytes()); // type 1: WRMHEADER
+    pro.extend_from_slice(&(record.len() as u16).to_le_bytes());
+    pro.extend_from_slice(&record);
+
+    let dir = std::env::temp_dir().join(format!("smoothplay-2kids-{}", std::process::id()));
+    copy_video_only(&fixture_media("small-piff-cbc.ism"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("Manifest")).unwrap();
+    let start = manifest.find("<ProtectionHeader").unwrap();
+    let body_start = start + manifest[start..].find('>').unwrap() + 1;
+    let body_end = body_start + manifest[body_start..].find('<').unwrap();
+    std::fs::write(dir.join("Manifest"), format!("{}{}{}", &manifest[..body_start], b64.encode(&pro), &manifest[body_end..])).unwrap();
+
+    let mut session = Session::open(dir.to_str().unwrap(), common::untimed(LevelPin::Min)).await.unwrap();
+    assert_eq!(session.protection().unwrap().kids, vec![Kid(hex16(DECOY)), Kid(hex16(KID))]);
+    let mut k = StaticKeys::new();
+    k.insert_pair(&format!("{DECOY}:000102030405060708090a0b0c0d0e0f")).unwrap();
+    k.insert_pair(&format!("{KID}:{KEY}")).unwrap();
+    session.set_keys(Arc::new(k));
+    let mut video = RecordingVideo::default();
+    let stats = session.play(&mut video, &mut RecordingAudio::default(), None, &mut |_| {}).await.unwrap();
+    assert_eq!(stats.decryption.len(), 1);
+    assert_eq!(stats.decryption[0].kid, KID, "the real KID was chosen: {:?}", stats.decryption);
+    assert!(stats.decryption[0].how.contains("Validated"), "{:?}", stats.decryption);
+    let (clear, _) = clear_reference(LevelPin::Min).await;
+    assert_eq!(video.frames.lock().unwrap().iter().map(|f| f.md5.clone()).collect::<Vec<_>>(), clear);
+}
