@@ -74,6 +74,11 @@ pub(super) async fn drive(
     let clock = SystemClock;
     let t0 = clock.now();
     let mut stats = PlaybackStats { algorithm: config.algorithm.clone(), ..Default::default() };
+    if manifest.is_live {
+        let note = "live presentation: live-edge tracking is not implemented yet; playing the fragments the manifest lists now".to_string();
+        stats.unsupported_streams.push(note.clone());
+        on_event(PlayerEvent::Unsupported(note));
+    }
     for u in &selection.unsupported {
         stats.unsupported_streams.push(u.clone());
         on_event(PlayerEvent::Unsupported(u.clone()));
