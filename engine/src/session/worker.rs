@@ -53,7 +53,8 @@ pub(crate) enum Job {
 pub(crate) enum Output {
     Video { epoch: u64, frame: VideoFrame },
     Audio { epoch: u64, block: AudioBlock },
-    /// A fragment was decoded: its cost, for CPU-aware quality selection.
+    /// A fragment was decoded: its cost (parse, decrypt, decode; not the time spent
+    /// waiting for playout to take frames), for CPU-aware quality selection.
     FragmentDone { epoch: u64, frames: u64, decode_time: Duration },
     /// A fragment could not be parsed, decrypted or decoded; it is skipped.
     FragmentFailed { epoch: u64, chunk: usize, url: String, error: String },
@@ -145,9 +146,13 @@ fn run(
         }
         let ok = match job {
             Job::Fragment { epoch, chunk, url, level, body, manifest_start } => {
+                let mut sender = Sender { out: &out, epoch, waiting: Duration::ZERO };
                 let started = Instant::now();
-                match decode_fragment(&mut decoder, &level, body, manifest_start, timescale, epoch, &out, hook.as_ref()) {
-                    Ok(frames) => out.blocking_send(Output::FragmentDone { epoch, frames, decode_time: started.elapsed() }),
+                match decode_fragment(&mut decoder, &level, body, manifest_start, timescale, &mut sender, hook.as_ref()) {
+                    Ok(frames) => {
+                        let decode_time = started.elapsed().saturating_sub(sender.waiting);
+                        out.blocking_send(Output::FragmentDone { epoch, frames, decode_time })
+                    }
                     Err(HookError::Skip(error)) => out.blocking_send(Output::FragmentFailed { epoch, chunk, url, error }),
                     Err(HookError::Fatal(error)) => out.blocking_send(Output::Abort { epoch, chunk, url, error }),
                 }
@@ -174,15 +179,30 @@ fn run(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Sends decoder output to playout, keeping apart the time spent blocked on a full
+/// channel (playout is ahead: that is not decoding cost).
+struct Sender<'a> {
+    out: &'a mpsc::Sender<Output>,
+    epoch: u64,
+    waiting: Duration,
+}
+
+impl Sender<'_> {
+    fn send(&mut self, make: impl FnOnce(u64) -> Output) -> Result<(), ()> {
+        let t = Instant::now();
+        let r = self.out.blocking_send(make(self.epoch)).map_err(|_| ());
+        self.waiting += t.elapsed();
+        r
+    }
+}
+
 fn decode_fragment(
     decoder: &mut Decoder,
     level: &LevelConfig,
     body: Bytes,
     manifest_start: u64,
     timescale: u64,
-    epoch: u64,
-    out: &mpsc::Sender<Output>,
+    out: &mut Sender<'_>,
     hook: Option<&FragmentHook>,
 ) -> Result<u64, HookError> {
     let skip = |e: String| HookError::Skip(e);
@@ -208,7 +228,7 @@ fn decode_fragment(
                 let frames = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| skip(e.to_string()))?;
                 for frame in frames {
                     produced += 1;
-                    out.blocking_send(Output::Video { epoch, frame }).map_err(|_| skip("driver gone".into()))?;
+                    out.send(|epoch| Output::Video { epoch, frame }).map_err(|_| skip("driver gone".into()))?;
                 }
             }
         }
@@ -222,7 +242,7 @@ fn decode_fragment(
                 let pts = s.presentation_time(base);
                 let block = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| skip(e.to_string()))?;
                 produced += 1;
-                out.blocking_send(Output::Audio { epoch, block }).map_err(|_| skip("driver gone".into()))?;
+                out.send(|epoch| Output::Audio { epoch, block }).map_err(|_| skip("driver gone".into()))?;
             }
         }
     }
