@@ -6,17 +6,18 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use smoothplay_heuristics::{selector_with_buffer, BandwidthEstimator, DecodeCapacity, DownloadReport, EwmaEstimator};
+use smoothplay_heuristics::{selector_with_buffer, BandwidthEstimator, DownloadReport, EwmaEstimator};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::decode::{AudioBlock, VideoFrame};
 use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
-use crate::playout::{Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
+use crate::playout::{trim_audio_before, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
 use crate::drm::{KeyProvider, StaticKeys};
 
+use super::decode_meter::DecodeMeter;
 use super::protection::{self, ProtectionInfo};
 use super::stats::{FragmentStats, PlaybackStats, SkippedFragment};
 use super::worker::{Job, Output, Worker};
@@ -135,9 +136,7 @@ pub(super) async fn drive(
     let mut untimed_position = start;
     let mut next_status = t0;
     let mut last_video_level: Option<usize> = None;
-    let mut decode_window: VecDeque<(u64, Duration)> = VecDeque::new();
-    let mut decode_total = (0u64, Duration::ZERO);
-    let mut dropped_in_window = 0u64;
+    let mut meter = DecodeMeter::default();
     let mut commands_open = commands.is_some();
 
     loop {
@@ -240,7 +239,7 @@ pub(super) async fn drive(
                     }
                     FrameDecision::DropLate => {
                         stats.video.frames_dropped += 1;
-                        dropped_in_window += 1;
+                        meter.dropped();
                         last_frame_duration = dur;
                         video_q.pop_front();
                     }
@@ -376,15 +375,15 @@ pub(super) async fn drive(
                 }
             }
             Some(out) = recv_opt(vrx), if video_room => {
-                handle_output(out, video_track.unwrap_or(0), &mut tracks, &sched, &mut stats, on_event, &mut video_q, &mut audio_q, seek_target, video_sink, &mut decode_window, &mut decode_total, &mut dropped_in_window, &selection)?;
+                handle_output(out, video_track.unwrap_or(0), &mut tracks, &sched, &mut stats, on_event, &mut video_q, &mut audio_q, seek_target, video_sink, &mut meter, &selection)?;
             }
             Some(out) = recv_opt(arx), if audio_room => {
                 let a = tracks.iter().position(|t| t.kind == TrackKind::Audio).unwrap_or(0);
-                handle_output(out, a, &mut tracks, &sched, &mut stats, on_event, &mut video_q, &mut audio_q, seek_target, video_sink, &mut decode_window, &mut decode_total, &mut dropped_in_window, &selection)?;
+                handle_output(out, a, &mut tracks, &sched, &mut stats, on_event, &mut video_q, &mut audio_q, seek_target, video_sink, &mut meter, &selection)?;
             }
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {}
         }
-        if let Some(d) = decode_capacity(&decode_window, dropped_in_window, last_video_level, last_frame_duration) {
+        if let Some(d) = meter.capacity(last_video_level.unwrap_or(0), last_frame_duration) {
             sched.on_event(Event::Decode(d), clock.now());
         }
     }
@@ -404,9 +403,7 @@ pub(super) async fn drive(
     }
     video_sink.finish()?;
     audio_sink.finish()?;
-    if decode_total.0 > 0 {
-        stats.video.mean_decode_ms = Some(ms(decode_total.1) / decode_total.0 as f64);
-    }
+    stats.video.mean_decode_ms = meter.mean_ms();
     stats.wall_ms = ms(clock.now() - t0);
     stats.decryption = key_uses.lock().unwrap_or_else(|p| p.into_inner()).clone();
     on_event(PlayerEvent::Ended);
@@ -455,19 +452,6 @@ fn skip(stats: &mut PlaybackStats, on_event: &mut (dyn FnMut(PlayerEvent) + Send
     stats.skipped_fragments.push(SkippedFragment { track, index, url, error });
 }
 
-/// Mean decode cost over the last few fragments, for CPU-aware selection.
-fn decode_capacity(window: &VecDeque<(u64, Duration)>, dropped: u64, level: Option<usize>, frame: Duration) -> Option<DecodeCapacity> {
-    let frames: u64 = window.iter().map(|w| w.0).sum();
-    let time: Duration = window.iter().map(|w| w.1).sum();
-    (frames > 0).then(|| DecodeCapacity {
-        decode_time_per_frame: time / frames as u32,
-        frame_duration: frame,
-        frames_decoded: frames,
-        frames_dropped: dropped,
-        level: level.unwrap_or(0),
-    })
-}
-
 #[allow(clippy::too_many_arguments)]
 fn handle_output(
     out: Output,
@@ -480,9 +464,7 @@ fn handle_output(
     audio_q: &mut VecDeque<AudioBlock>,
     seek_target: Option<Duration>,
     video_sink: &mut dyn VideoSink,
-    decode_window: &mut VecDeque<(u64, Duration)>,
-    decode_total: &mut (u64, Duration),
-    dropped_in_window: &mut u64,
+    meter: &mut DecodeMeter,
     selection: &super::TrackSelection,
 ) -> Result<(), Error> {
     let current = sched.epoch();
@@ -509,13 +491,7 @@ fn handle_output(
             audio_q.push_back(block);
         }
         Output::FragmentDone { epoch, frames, decode_time } if epoch == current && kind == TrackKind::Video => {
-            decode_window.push_back((frames, decode_time));
-            decode_total.0 += frames;
-            decode_total.1 += decode_time;
-            if decode_window.len() > 4 {
-                decode_window.pop_front();
-                *dropped_in_window = 0;
-            }
+            meter.fragment(frames, decode_time);
         }
         Output::Abort { epoch, chunk, url, error } if epoch == current => {
             return Err(Error::Decryption { url, fragment: chunk, reason: error });
@@ -540,21 +516,4 @@ fn handle_output(
         _ => {} // stale: from before a seek
     }
     Ok(())
-}
-
-/// Drops the samples of `block` before `t`; false when nothing is left.
-fn trim_audio_before(block: &mut AudioBlock, t: Duration) -> bool {
-    let start = block.pts.to_duration();
-    if start >= t {
-        return true;
-    }
-    let ch = usize::from(block.channels.max(1));
-    let skip_frames = ((t - start).as_secs_f64() * f64::from(block.sample_rate)).round() as usize;
-    let skip = skip_frames.saturating_mul(ch);
-    if skip >= block.samples.len() {
-        return false;
-    }
-    block.samples.drain(..skip);
-    block.pts = crate::time::MediaTime::from_duration(t, block.pts.timescale);
-    true
 }

@@ -12,6 +12,7 @@
 //! ```
 
 mod config;
+mod decode_meter;
 mod driver;
 mod error;
 mod events;
