@@ -144,3 +144,12 @@ mod tests {
         assert_eq!(pack_plane(&plane, 1, 2, 1), None);
     }
 }
+
+#[cfg(test)]
+impl VideoFrame {
+    /// A frame whose every sample is `fill` (tests of the writers).
+    pub(crate) fn flat(pts: MediaTime, width: u32, height: u32, fill: u8) -> Self {
+        let chroma = (width.div_ceil(2) * height.div_ceil(2)) as usize;
+        VideoFrame { pts, width, height, y: vec![fill; (width * height) as usize], u: vec![fill; chroma], v: vec![fill; chroma] }
+    }
+}

@@ -95,15 +95,7 @@ mod tests {
     use crate::time::MediaTime;
 
     fn frame(t: u64, w: u32, h: u32, fill: u8) -> VideoFrame {
-        let c = (w.div_ceil(2) * h.div_ceil(2)) as usize;
-        VideoFrame {
-            pts: MediaTime::new(t, 10_000_000),
-            width: w,
-            height: h,
-            y: vec![fill; (w * h) as usize],
-            u: vec![fill; c],
-            v: vec![fill; c],
-        }
+        VideoFrame::flat(MediaTime::new(t, 10_000_000), w, h, fill)
     }
 
     #[test]
