@@ -106,6 +106,15 @@ pub(crate) fn pack_plane(
 }
 
 #[cfg(test)]
+impl VideoFrame {
+    /// A frame whose every sample is `fill` (tests of the writers).
+    pub(crate) fn flat(pts: MediaTime, width: u32, height: u32, fill: u8) -> Self {
+        let chroma = (width.div_ceil(2) * height.div_ceil(2)) as usize;
+        VideoFrame { pts, width, height, y: vec![fill; (width * height) as usize], u: vec![fill; chroma], v: vec![fill; chroma] }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -142,14 +151,5 @@ mod tests {
         assert_eq!(pack_plane(&plane, 3, 2, 2), Some(vec![1, 2, 3, 4]));
         assert_eq!(pack_plane(&plane, 3, 2, 3), None);
         assert_eq!(pack_plane(&plane, 1, 2, 1), None);
-    }
-}
-
-#[cfg(test)]
-impl VideoFrame {
-    /// A frame whose every sample is `fill` (tests of the writers).
-    pub(crate) fn flat(pts: MediaTime, width: u32, height: u32, fill: u8) -> Self {
-        let chroma = (width.div_ceil(2) * height.div_ceil(2)) as usize;
-        VideoFrame { pts, width, height, y: vec![fill; (width * height) as usize], u: vec![fill; chroma], v: vec![fill; chroma] }
     }
 }
