@@ -336,8 +336,17 @@ pub fn simulate(
         }
         now_ms += delay_ms + sleep_ms;
         let previous = last_level.or(cfg.first_level).unwrap_or(level);
-        let reward = kbps(level) / 1e6 - cfg.rebuffer_penalty * rebuffer_ms / 1000.0 - (kbps(level) - kbps(previous)).abs() / 1e6;
-        chunks.push(ChunkLog { level, delay_ms, sleep_ms, buffer_s: buffer_ms / 1000.0, rebuffer_s: rebuffer_ms / 1000.0, reward });
+        let reward = kbps(level) / 1e6
+            - cfg.rebuffer_penalty * rebuffer_ms / 1000.0
+            - (kbps(level) - kbps(previous)).abs() / 1e6;
+        chunks.push(ChunkLog {
+            level,
+            delay_ms,
+            sleep_ms,
+            buffer_s: buffer_ms / 1000.0,
+            rebuffer_s: rebuffer_ms / 1000.0,
+            reward,
+        });
         last_level = Some(level);
         let report = DownloadReport {
             level,
@@ -422,7 +431,13 @@ impl PensieveMpc {
 
     /// A controller planning with `sizes` (`[chunk][level]` bytes, the table `mpc.py`
     /// hard-codes), `ladder` bitrates, `total_chunks` in the video, and the quirks chosen.
-    pub fn new(ladder: &Ladder, sizes: Vec<Vec<u64>>, total_chunks: usize, size_shift: usize, carry_errors: bool) -> Self {
+    pub fn new(
+        ladder: &Ladder,
+        sizes: Vec<Vec<u64>>,
+        total_chunks: usize,
+        size_shift: usize,
+        carry_errors: bool,
+    ) -> Self {
         PensieveMpc {
             sizes,
             kbps: ladder.levels.iter().map(|l| l.bitrate_bps as f64 / 1000.0).collect(),
@@ -584,18 +599,19 @@ mod tests {
         // 7 869.473 7 - 6 656.842 1 = 1 212.631 6 ms; buffer 0 + 4 000 ms;
         // reward 1.85 - 4.3 x 1.212 631 6 - |1850 - 300| / 1000 = -4.914 315 8.
         // QoE_lin = -0.15 - 4.914 315 8 = -5.064 315 8; per chunk / 2 = -2.532 157 9.
-        let s = simulate(&video3(), &constant_1000kbps(), &mut Script(vec![2, 0, 2]), &PensieveConfig::default()).unwrap();
+        let s =
+            simulate(&video3(), &constant_1000kbps(), &mut Script(vec![2, 0, 2]), &PensieveConfig::default()).unwrap();
         let levels: Vec<usize> = s.chunks.iter().map(|c| c.level).collect();
         assert_eq!(levels, [1, 0, 2]);
         let c = &s.chunks;
-        assert!(close(c[0].delay_ms, 3237.894_736_8), "{}", c[0].delay_ms);
+        assert!(close(c[0].delay_ms, 3_237.894_736_8), "{}", c[0].delay_ms);
         assert!(close(c[0].rebuffer_s, 3.237_894_736_8));
         assert!(close(c[0].reward, 0.75 - 4.3 * 3.237_894_736_8));
-        assert!(close(c[1].delay_ms, 1343.157_894_7), "{}", c[1].delay_ms);
+        assert!(close(c[1].delay_ms, 1_343.157_894_7), "{}", c[1].delay_ms);
         assert!(close(c[1].buffer_s, 6.656_842_105_3));
         assert_eq!(c[1].rebuffer_s, 0.0);
         assert!(close(c[1].reward, -0.15));
-        assert!(close(c[2].delay_ms, 7869.473_684_2));
+        assert!(close(c[2].delay_ms, 7_869.473_684_2));
         assert!(close(c[2].rebuffer_s, 1.212_631_578_9), "{}", c[2].rebuffer_s);
         assert!(close(c[2].buffer_s, 4.0));
         assert!(close(c[2].reward, 1.85 - 4.3 * 1.212_631_578_9 - 1.55));
@@ -651,7 +667,11 @@ mod tests {
         }
         let t = CookedTrace::from_trace(&Trace::new("alt", periods).unwrap()).unwrap();
         let s = simulate(&video3(), &t, &mut Script(vec![0, 2, 0]), &PensieveConfig::default()).unwrap();
-        assert!(close(s.chunks[1].delay_ms, (0.605_263_157_9 + 1.0 + 350_000.0 / 950_000.0) * 1000.0 + 80.0), "{}", s.chunks[1].delay_ms);
+        assert!(
+            close(s.chunks[1].delay_ms, (0.605_263_157_9 + 1.0 + 350_000.0 / 950_000.0) * 1000.0 + 80.0),
+            "{}",
+            s.chunks[1].delay_ms
+        );
     }
 
     #[test]
