@@ -185,11 +185,13 @@ impl<'a> TraceCursor<'a> {
         let mut sent = 0.0;
         let mut delay_s = 0.0;
         for _ in 0..MAX_INTERVALS_PER_STEP {
-            let rate = self.trace.mbps.get(self.ptr).copied().unwrap_or(0.0) * 1e6 / 8.0 * portion;
+            // Same operation order as fixed_env.py, so exact ties in the plans of controllers
+            // that read these delays break the same way.
+            let bytes_per_s = self.trace.mbps.get(self.ptr).copied().unwrap_or(0.0) * 1e6 / 8.0;
             let len = self.end_of_interval() - self.clock_s;
-            let payload = rate * len;
+            let payload = bytes_per_s * len * portion;
             if sent + payload > bytes {
-                let part = (bytes - sent) / rate;
+                let part = (bytes - sent) / bytes_per_s / portion;
                 self.clock_s += part;
                 return Ok(delay_s + part);
             }
