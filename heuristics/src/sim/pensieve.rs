@@ -430,6 +430,8 @@ impl PensieveMpc {
     pub const HORIZON: usize = 5;
     /// Samples in the harmonic mean and errors in the max.
     pub const WINDOW: usize = 5;
+    /// Most plans enumerated per decision (6^5 = 7 776 for Pensieve's ladder).
+    pub const MAX_PLANS: usize = 1_000_000;
 
     /// A controller planning with `sizes` (`[chunk][level]` bytes, the table `mpc.py`
     /// hard-codes), `ladder` bitrates, `total_chunks` in the video, and the quirks chosen.
@@ -489,11 +491,16 @@ impl QualitySelector for PensieveMpc {
         };
         let levels = self.kbps.len();
         let first = ctx.fragment_index;
-        let h = Self::HORIZON.min(self.total_chunks.saturating_sub(first));
+        let mut h = Self::HORIZON.min(self.total_chunks.saturating_sub(first));
         if h == 0 || levels == 0 {
             return crate::types::Decision::now(self.default_level);
         }
-        let plans = levels.pow(h as u32);
+        // The exhaustive search is for Pensieve's 6-level ladder; a long ladder shortens the
+        // horizon instead of enumerating (or overflowing) levels^5 plans.
+        while h > 1 && levels.checked_pow(h as u32).is_none_or(|p| p > Self::MAX_PLANS) {
+            h -= 1;
+        }
+        let plans = levels.checked_pow(h as u32).unwrap_or(levels);
         let mut best = (f64::NEG_INFINITY, self.default_level);
         let mut plan = vec![0usize; h];
         for code in 0..plans {
@@ -674,6 +681,45 @@ mod tests {
             "{}",
             s.chunks[1].delay_ms
         );
+    }
+
+    #[test]
+    fn pensieve_mpc_long_ladder_shortens_the_horizon() {
+        // 200 levels of 100..20 000 kbit/s: 200^3 plans exceed MAX_PLANS, so the horizon is 2.
+        let kbps: Vec<u64> = (1..=200).map(|k| k * 100).collect();
+        let mut ladder = Ladder::from_kbps(&kbps, Duration::from_secs(4));
+        ladder.fragment_count = Some(10);
+        // Sizes = bitrate x 4 s: B kbit/s is B x 500 bytes.
+        let sizes: Vec<Vec<u64>> = (0..11).map(|_| kbps.iter().map(|b| b * 500).collect()).collect();
+        let mut m = PensieveMpc::new(&ladder, sizes, 10, 0, false);
+        let c = Context {
+            ladder: &ladder,
+            fragment_index: 1,
+            buffer: BufferState { level: Duration::from_secs(10), target: Duration::ZERO, max: Duration::ZERO },
+            last_level: None,
+            live_edge_distance: None,
+            decode: None,
+            viewport: None,
+            playing: true,
+            now: Duration::ZERO,
+        };
+        // One sample of exactly 1 MB/s, no error. Over 2 steps from level 1 (200 kbit/s), any
+        // plan B1 <= B2 scores (B1 + B2 - (B1 - 200) - (B2 - B1)) / 1000 = (B1 + 200) / 1000
+        // while it does not stall; B kbit/s downloads in B / 2000 s, so with 10 s of buffer
+        // both steps fit iff 2 x B1 / 2000 <= 10 + 4, B1 <= 14 000 kbit/s (level 139);
+        // above, each kbit/s gains 0.001 and costs 4.3 x 2 / 2000 = 0.0043 of stall.
+        m.on_download(
+            &c,
+            &DownloadReport {
+                level: 1,
+                bytes: 1_000_000,
+                ttfb: Duration::ZERO,
+                duration: Duration::from_secs(1),
+                media_duration: Duration::from_secs(4),
+                abandoned: false,
+            },
+        );
+        assert_eq!(m.choose(&c).level, 139);
     }
 
     #[test]
