@@ -6,6 +6,7 @@
 pub mod http;
 pub mod network;
 pub mod oracle;
+pub mod pensieve;
 pub mod plot;
 pub mod qoe;
 pub mod session;
