@@ -49,8 +49,9 @@ fn sabre_and_pensieve_figures_within_5_percent() {
             failures.push(format!("{set} {algo}: {ours:.4} vs {published}"));
         }
     }
-    // RobustMPC on hsdpa was published from Pensieve's own simulator (no abandonment, 500 ms
-    // sleep steps, RTT per chunk); see README for why ours differs. It is reported, not gated.
+    // RobustMPC on hsdpa was published from Pensieve's own simulator and its mpc.py, whose
+    // size-indexing bug lowers it; tests/pensieve_validation.rs reproduces that figure within
+    // 0.3% and gates it there. Here it is reported, not gated.
     failures.retain(|f| !f.starts_with("hsdpa robustmpc"));
     assert!(failures.is_empty(), "{failures:?}");
 }
