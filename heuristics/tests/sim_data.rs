@@ -51,6 +51,7 @@ fn throughput_scale_slows_downloads() {
 }
 
 #[test]
+#[cfg(feature = "cli")] // the binary needs it (`required-features`)
 fn cli_writes_csv_and_summary() {
     let out = std::env::temp_dir().join(format!("smoothplay-sim-test-{}.csv", std::process::id()));
     let plot_dir = std::env::temp_dir().join(format!("smoothplay-sim-plot-{}", std::process::id()));

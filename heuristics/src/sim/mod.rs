@@ -1,12 +1,14 @@
 //! Trace-driven, virtual-time ABR simulator with the semantics of Sabre.
 //!
 //! [`trace`] loads networks, [`video`] and [`smooth`] load videos, [`network`] replays a
-//! trace, [`session`] plays one session, [`qoe`] scores it.
+//! trace, [`session`] plays one session, [`qoe`] scores it, [`sweep`] runs many (on all cores
+//! with the `parallel` feature) and `plot` (feature `plot`) draws them as SVG.
 
 pub mod http;
 pub mod network;
 pub mod oracle;
 pub mod pensieve;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod qoe;
 pub mod session;

@@ -1,4 +1,5 @@
-//! Many sessions at once: every algorithm on every trace, on all cores, plus summaries.
+//! Many sessions at once: every algorithm on every trace (on all cores with the `parallel`
+//! feature), plus summaries and CSV rows.
 
 use super::oracle;
 use super::session::{simulate, SessionResult, SimConfig};
@@ -7,7 +8,6 @@ use super::video::Video;
 use crate::selector::{selector_with_buffer, ALGORITHMS};
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Every name the simulator accepts: [`ALGORITHMS`] plus `optimal`.
@@ -25,8 +25,14 @@ pub fn run_named(name: &str, video: &Video, trace: &Trace, cfg: &SimConfig) -> O
     Some(simulate(video, trace, sel.as_mut(), cfg))
 }
 
-/// Runs every (trace, algorithm) pair on `threads` threads (0 = all cores); `progress(done,
-/// total)` is called after each session. Results come back in (trace, algorithm) order.
+/// Runs every (trace, algorithm) pair and returns the results in (trace, algorithm) order,
+/// skipping unknown algorithm names. `progress(done, total)` is called after each session,
+/// from whichever thread ran it.
+///
+/// With the `parallel` feature (part of the default `cli`) sessions run on rayon: on
+/// `threads` threads, or on the global pool (one thread per core) when `threads` is 0.
+/// Without it they run one after another on the calling thread and `threads` is ignored.
+/// Each session is independent and deterministic, so the results do not depend on either.
 pub fn sweep(
     video: &Video,
     traces: &[Trace],
@@ -35,30 +41,37 @@ pub fn sweep(
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<SessionResult> {
-    let jobs: Vec<(usize, usize)> =
-        (0..traces.len()).flat_map(|t| (0..algorithms.len()).map(move |a| (t, a))).collect();
+    let jobs: Vec<(&Trace, &str)> =
+        traces.iter().flat_map(|t| algorithms.iter().map(move |a| (t, a.as_str()))).collect();
     let total = jobs.len();
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let out: Mutex<Vec<Option<SessionResult>>> = Mutex::new(vec![None; total]);
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(total.max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(t, a)) = jobs.get(i) else { break };
-                let (Some(trace), Some(name)) = (traces.get(t), algorithms.get(a)) else { break };
-                let r = run_named(name, video, trace, cfg);
-                if let Ok(mut o) = out.lock() {
-                    if let Some(slot) = o.get_mut(i) {
-                        *slot = r;
-                    }
-                }
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            });
-        }
-    });
-    out.into_inner().unwrap_or_default().into_iter().flatten().collect()
+    let run = |&(trace, name): &(&Trace, &str)| {
+        let r = run_named(name, video, trace, cfg);
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        r
+    };
+    run_jobs(&jobs, threads, &run).into_iter().flatten().collect()
+}
+
+/// Maps `run` over `jobs` on rayon, keeping the order of `jobs`.
+#[cfg(feature = "parallel")]
+fn run_jobs<J: Sync, R: Send>(jobs: &[J], threads: usize, run: &(dyn Fn(&J) -> R + Sync)) -> Vec<R> {
+    use rayon::prelude::*;
+    let map = || jobs.par_iter().map(run).collect();
+    if threads == 0 {
+        return map();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(map),
+        // The OS refused the threads: the global pool still gets the work done.
+        Err(_) => map(),
+    }
+}
+
+/// Maps `run` over `jobs` on the calling thread (no `parallel` feature).
+#[cfg(not(feature = "parallel"))]
+fn run_jobs<J, R>(jobs: &[J], _threads: usize, run: &(dyn Fn(&J) -> R + Sync)) -> Vec<R> {
+    jobs.iter().map(run).collect()
 }
 
 /// Means and medians of one algorithm over its sessions.
@@ -223,5 +236,27 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].sessions, 2);
         assert!(csv_row(&r[0]).starts_with("constant-500kbps,throughput,"));
+    }
+
+    #[test]
+    fn sweep_results_and_progress_do_not_depend_on_threads() {
+        let v = Video::constant_bitrate(&[300, 750, 1200, 3000], Duration::from_secs(4), 20).unwrap();
+        let traces: Vec<Trace> = [400.0, 900.0, 2000.0, 5000.0].iter().map(|&k| Trace::constant(k, 80.0)).collect();
+        let algos: Vec<String> = ["bola", "robustmpc", "smoothplay", "optimal"].iter().map(|s| s.to_string()).collect();
+        let run = |threads: usize| {
+            let calls = AtomicUsize::new(0);
+            let last = AtomicUsize::new(0);
+            let r = sweep(&v, &traces, &algos, &SimConfig::default(), threads, &|done, total| {
+                assert_eq!(total, 16);
+                calls.fetch_add(1, Ordering::Relaxed);
+                last.fetch_max(done, Ordering::Relaxed);
+            });
+            assert_eq!((calls.into_inner(), last.into_inner()), (16, 16), "one progress call per session");
+            r
+        };
+        let one = run(1);
+        assert_eq!(one.len(), 16);
+        assert_eq!(one, run(3));
+        assert_eq!(one, run(0));
     }
 }
