@@ -60,11 +60,13 @@ fn steps(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// Empirical CDF of `values` (sorted here), as (value, fraction of values <= it), with each
-/// value clamped to at least `floor`.
+/// value clamped to at least `floor`; it starts from 0 at the smallest value so the curve
+/// rises from the axis.
 fn cdf_points(mut values: Vec<f64>, floor: f64) -> Vec<(f64, f64)> {
     values.sort_by(|a, b| a.total_cmp(b));
     let n = values.len() as f64;
-    values.iter().enumerate().map(|(k, &q)| (q.max(floor), (k + 1) as f64 / n)).collect()
+    let start = values.first().map(|&q| (q.max(floor), 0.0));
+    start.into_iter().chain(values.iter().enumerate().map(|(k, &q)| (q.max(floor), (k + 1) as f64 / n))).collect()
 }
 
 /// Bitrate (step line, left axis, kbit/s) and buffer (dashed, right axis, seconds) of one
@@ -191,11 +193,13 @@ mod tests {
     fn cdf_sorts_clamps_and_counts() {
         // Four sessions: the fraction at each sorted value is k/4; -7 is drawn at the floor.
         assert_eq!(cdf_points(vec![0.5, -7.0, 1.0, 0.25], -3.0), vec![
+            (-3.0, 0.0),
             (-3.0, 0.25),
             (0.25, 0.5),
             (0.5, 0.75),
             (1.0, 1.0)
         ]);
+        assert!(cdf_points(vec![], -3.0).is_empty());
     }
 
     /// The text content of every `<text>` element, trimmed.
