@@ -303,16 +303,7 @@ fn reset_after_a_seek_resumes_bit_exact_at_the_next_idr() {
         &input,
         "320x240",
         30,
-        &[
-            "-bf",
-            "0",
-            "-g",
-            "10",
-            "-keyint_min",
-            "10",
-            "-sc_threshold",
-            "0",
-        ],
+        CLOSED_GOP_10_NO_B,
     );
     let es = Elementary::parse(&std::fs::read(&input).unwrap());
     let samples = es.samples(4);
@@ -383,16 +374,7 @@ fn bad_samples_give_typed_errors_and_the_decoder_recovers() {
         &input,
         "320x240",
         30,
-        &[
-            "-bf",
-            "0",
-            "-g",
-            "10",
-            "-keyint_min",
-            "10",
-            "-sc_threshold",
-            "0",
-        ],
+        CLOSED_GOP_10_NO_B,
     );
     let es = Elementary::parse(&std::fs::read(&input).unwrap());
     let samples = es.samples(4);

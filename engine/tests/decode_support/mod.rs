@@ -48,6 +48,9 @@ impl Drop for TempDir {
     }
 }
 
+/// x264 options for baseline-like streams: no B-frames, an IDR every 10 frames, closed GOPs.
+pub const CLOSED_GOP_10_NO_B: &[&str] = &["-bf", "0", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0"];
+
 /// Runs a tool, panicking with its stderr on failure; returns stdout.
 pub fn run(tool: &str, args: &[&str]) -> Vec<u8> {
     let out = Command::new(tool)
