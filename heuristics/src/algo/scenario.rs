@@ -294,6 +294,9 @@ pub struct ScenarioParams {
     /// starting with it (hindsight optimization: each scenario gets its own continuation, as
     /// the closed-loop player would re-plan); `false`: one open-loop plan for all scenarios.
     pub recourse: bool,
+    /// In recourse mode, fragments every plan keeps at its first level before it may switch
+    /// (the player needs a few downloads to see a change; 1 = switch from the second).
+    pub commit: usize,
     /// Stall-aware abandonment (smoothplay's).
     pub abandonment: bool,
 }
@@ -313,6 +316,7 @@ impl Default for ScenarioParams {
             risk: 0.0,
             point: false,
             recourse: true,
+            commit: 1,
             abandonment: true,
         }
     }
@@ -494,7 +498,7 @@ impl ScenarioPlay {
             for b in (0..levels).filter(|&b| b != a) {
                 let rb = rates[b];
                 let sw = (rb - ra).abs();
-                for j in 1..h {
+                for j in self.p.commit.clamp(1, h)..h {
                     vals.clear();
                     for (s, path) in self.scen.iter().enumerate() {
                         let (mut t, mut buf, mut v) = prefix[s * (h + 1) + j];
