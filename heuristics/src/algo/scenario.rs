@@ -311,7 +311,7 @@ impl Default for ScenarioParams {
             buffer_value_per_s: 0.4,
             buffer_credit_frac: 1.0 / 3.0,
             low_buffer_frac: 1.0 / 3.0,
-            low_buffer_safety: 0.5,
+            low_buffer_safety: 1.0,
             switch_margin: 0.2,
             risk: 0.0,
             point: false,
@@ -625,6 +625,30 @@ mod tests {
         assert_eq!(out.iter().map(|e| e.1).collect::<Vec<_>>(), vec![1, 0]);
         assert_eq!(l.without_source(2).len(), 2);
         assert!(ScenarioLibrary::from_bytes(&b[..b.len() - 1]).is_none());
+    }
+
+    #[test]
+    fn mean_over_scenarios_picks_the_first_level() {
+        use crate::algo::test_util::{ctx, report};
+        // Two levels (1000, 2000 kbps), 4 s fragments, 2 fragments: at fragment 1 one is left
+        // (horizon 1, no buffer credit at the end). 5 s buffered, last level 1, no latency.
+        let mut l = Ladder::from_kbps(&[1000, 2000], std::time::Duration::from_secs(4));
+        l.fragment_count = Some(2);
+        let mut s = ScenarioPlay::with(&l, ScenarioParams::default(), Arc::new(ScenarioLibrary::default()));
+        s.on_download(&ctx(&l, 0, 0.0), &report(1, 8000.0, 0.0, 2.0));
+        let c = ctx(&l, 1, 5.0);
+        // Scenarios 4 and 1.5 Mbit/s. Level 1 (8 Mbit): 2 s -> 2; 5.33 s -> stall 0.33 s ->
+        // 2 - 4.3/3 = 0.567; mean 1.283. Level 0 (4 Mbit): 1 - |1 - 2| = 0 in both. -> 1.
+        s.set_scenarios(Some((4.0, vec![vec![4e6], vec![1.5e6]])));
+        assert_eq!(s.choose(&c).level, 1);
+        // 4 and 1 Mbit/s: level 1 takes 8 s in the second, stall 3 s: 2 - 12.9 = -10.9,
+        // mean -4.45 < 0 (level 0 takes 4 s < 5 s buffered) -> 0.
+        s.set_scenarios(Some((4.0, vec![vec![4e6], vec![1e6]])));
+        assert_eq!(s.choose(&c).level, 0);
+        // A path that drops after 1 s: 1 s at 4 Mbit/s (4 Mbit), then 1 Mbit/s: level 1 needs
+        // 1 + 4 = 5 s, no stall with 5 s buffered -> 2 beats level 0 (0).
+        s.set_scenarios(Some((1.0, vec![vec![4e6, 1e6]])));
+        assert_eq!(s.choose(&c).level, 1);
     }
 
     #[test]
