@@ -4,6 +4,8 @@
 //! index of each sorted listing) of every DIR: smoothplay plays each trace (throughput x0.95,
 //! 60 s buffer) and every EVERY-th decision becomes a sample (`sim::scenario_lib`).
 //!
+//! `scenario speed VIDEO TRACE [key=value...]`: on-CPU time per session (200 sessions).
+//!
 //! `scenario eval VIDEO DIR[,DIR...] [key=value...]` prints tune / held-out / full rows per
 //! set (mean QoE_lin per chunk, rebuffering s, switches per session). Keys: `ScenarioParams`
 //! fields (`k`, `horizon`, `risk`, `point`, `low_buffer_safety`, `switch_margin`, ...,
@@ -46,6 +48,7 @@ fn set_param(p: &mut ScenarioParams, k: &str, f: f64) {
         "point" => p.point = f != 0.0,
         "recourse" => p.recourse = f != 0.0,
         "commit" => p.commit = f as usize,
+        "mean_path" => p.mean_path = f != 0.0,
         "abandonment" => p.abandonment = f != 0.0,
         _ if k.starts_with('w') => p.weights[k[1..].parse::<usize>().expect("w index")] = f,
         _ => panic!("unknown key {k}"),
@@ -201,6 +204,28 @@ fn main() {
         return;
     }
     let mut p = ScenarioParams::default();
+    if cmd == "speed" {
+        // On-CPU time per session on TRACE (= DIRS here), key=value as for eval.
+        for kv in &args[3..] {
+            let (k, v) = kv.split_once('=').expect("key=value");
+            set_param(&mut p, k, v.parse().expect("number"));
+        }
+        let t = Trace::load(Path::new(dirs)).expect("trace");
+        let lib = ScenarioLibrary::shipped();
+        let cpu = || -> Option<u64> {
+            std::fs::read_to_string("/proc/thread-self/schedstat").ok()?.split_whitespace().next()?.parse().ok()
+        };
+        let n = 200;
+        let c0 = cpu();
+        for _ in 0..n {
+            let mut sel = ScenarioPlay::with(&video.ladder, p.clone(), lib.clone());
+            std::hint::black_box(simulate(&video, &t, &mut sel, &cfg));
+        }
+        if let (Some(a), Some(b)) = (c0, cpu()) {
+            println!("{:.1} us on-CPU per session {:?}", (b - a) as f64 / 1e3 / n as f64, &args[3..]);
+        }
+        return;
+    }
     let (mut mode, mut lib_every, mut w_level, mut leak) = (0u32, 3usize, 1.0f64, false);
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').expect("key=value");

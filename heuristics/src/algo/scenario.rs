@@ -297,6 +297,9 @@ pub struct ScenarioParams {
     /// In recourse mode, fragments every plan keeps at its first level before it may switch
     /// (the player needs a few downloads to see a change; 1 = switch from the second).
     pub commit: usize,
+    /// Collapse the scenarios into one path (per-bin harmonic mean of their rates) before
+    /// planning: a time-varying point forecast instead of planning per scenario.
+    pub mean_path: bool,
     /// Stall-aware abandonment (smoothplay's).
     pub abandonment: bool,
 }
@@ -317,6 +320,7 @@ impl Default for ScenarioParams {
             point: false,
             recourse: true,
             commit: 1,
+            mean_path: false,
             abandonment: true,
         }
     }
@@ -408,6 +412,14 @@ impl ScenarioPlay {
                 self.lib.nearest(&f, &self.p.weights, self.p.k.max(1), &mut self.nn);
                 for &(_, i) in &self.nn {
                     self.scen.push(self.lib.path(i).iter().map(|x| r * x.exp()).collect());
+                }
+                if self.p.mean_path {
+                    let n = self.scen.len() as f64;
+                    let m: Vec<f64> = (0..self.lib.bins)
+                        .map(|b| n / self.scen.iter().map(|p| 1.0 / p[b]).sum::<f64>())
+                        .collect();
+                    self.scen.clear();
+                    self.scen.push(m);
                 }
                 self.lib.bin_s
             }
