@@ -19,6 +19,7 @@
 //!   other windows of its recording overlap it, so the library holds its future;
 //! - `mode=2` DIAGNOSTIC (peeks at the future): one scenario = the session's exact future
 //!   throughput (0.5 s bins, 240 s), i.e. this planner with perfect information;
+//!   `window=W`: only the next W s are exact, the regime estimate holds after them;
 //! - `mode=5` DIAGNOSTIC (sees the true past of the link): scenarios = futures of the `k`
 //!   trace moments, from other recordings of the set, whose true past 32 s (8 bins of 4 s,
 //!   shape + `w_level` x log level) is nearest the session's true past 32 s (`PastMatch`);
@@ -60,6 +61,8 @@ struct Perfect<'a> {
     inner: ScenarioPlay,
     trace: &'a Trace,
     scale: f64,
+    /// Seconds of exact future; after that the (causal) regime estimate holds.
+    window_s: f64,
 }
 
 impl QualitySelector for Perfect<'_> {
@@ -68,7 +71,15 @@ impl QualitySelector for Perfect<'_> {
     }
     fn choose(&mut self, ctx: &Context) -> Decision {
         let now = ctx.now.as_secs_f64();
-        self.inner.set_scenarios(Some((0.5, vec![future_bps(self.trace, self.scale, now, 0.5, 480)])));
+        let mut path = future_bps(self.trace, self.scale, now, 0.5, 480);
+        let known = (self.window_s / 0.5).ceil() as usize;
+        if known < path.len() {
+            match self.inner.regime_bps() {
+                Some(r) => path[known..].iter_mut().for_each(|x| *x = r),
+                None => path.truncate(known.max(1)),
+            }
+        }
+        self.inner.set_scenarios(Some((0.5, vec![path])));
         self.inner.choose(ctx)
     }
     fn on_download(&mut self, ctx: &Context, r: &DownloadReport) {
@@ -226,7 +237,7 @@ fn main() {
         }
         return;
     }
-    let (mut mode, mut lib_every, mut w_level, mut leak) = (0u32, 3usize, 1.0f64, false);
+    let (mut mode, mut lib_every, mut w_level, mut leak, mut window_s) = (0u32, 3usize, 1.0f64, false, 240.0f64);
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f: f64 = v.parse().expect("number");
@@ -235,6 +246,7 @@ fn main() {
             "lib_every" => lib_every = f as usize,
             "w_level" => w_level = f,
             "leak" => leak = f != 0.0,
+            "window" => window_s = f,
             _ => set_param(&mut p, k, f),
         }
     }
@@ -316,7 +328,7 @@ fn main() {
                                     };
                                     simulate(video, t, &mut w, cfg).metrics
                                 } else if mode == 2 {
-                                    let mut w = Perfect { inner: sel, trace: t, scale: cfg.throughput_scale };
+                                    let mut w = Perfect { inner: sel, trace: t, scale: cfg.throughput_scale, window_s };
                                     simulate(video, t, &mut w, cfg).metrics
                                 } else {
                                     simulate(video, t, &mut { sel }, cfg).metrics

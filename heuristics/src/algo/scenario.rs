@@ -384,6 +384,11 @@ impl ScenarioPlay {
         }
     }
 
+    /// The regime throughput estimate, bit/s (`None` before the first download).
+    pub fn regime_bps(&self) -> Option<f64> {
+        self.hist.regime_bps()
+    }
+
     /// Replaces the scenarios of the next decisions by `paths` (bit/s per bin of `bin_s`
     /// seconds from now), `None` to go back to the library. Diagnostics only.
     pub fn set_scenarios(&mut self, paths: Option<(f64, Vec<Vec<f64>>)>) {
