@@ -17,9 +17,15 @@
 //!    standardized features), each path scaled by the session's current regime estimate.
 //! 4. *Planner*: smoothplay's "level a for j fragments, then b" plans, each simulated on every
 //!    scenario with exact fragment sizes, latency, buffer cap (idling when full) and the
-//!    scenario's time-varying throughput; objective = mean QoE_lin over the scenarios, minus
-//!    `risk` x (mean - mean of the worst quarter); buffer credit, hysteresis, low-buffer
-//!    discount and stall-aware abandonment as in smoothplay.
+//!    scenario's time-varying throughput. The value of a first level a is the mean over
+//!    scenarios of the best plan starting with a *for that scenario* (hindsight optimization,
+//!    [`ScenarioParams::recourse`]; one open-loop plan for all scenarios is far too cautious),
+//!    minus `risk` x (mean - mean of the worst quarter). Buffer credit, hysteresis and
+//!    stall-aware abandonment as in smoothplay; its low-buffer discount is available but off
+//!    by default (the scenarios' spread hedges).
+//!
+//! Result (README, "Scenario planning"): on the point-forecast plateau (fcc 1.1245 vs
+//! smoothplay 1.1277, hsdpa 1.0001 vs 0.9942 QoE_lin per chunk) at 12-21 ms CPU per session.
 //!
 //! [`ScenarioPlay::set_scenarios`] replaces the library by externally supplied paths (used by
 //! the perfect-information diagnostic in `examples/scenario.rs`; a player has no such paths).
