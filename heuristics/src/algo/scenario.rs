@@ -225,7 +225,7 @@ impl ScenarioLibrary {
     }
 
     /// File form: "SPS1", u32 samples, u8 features, u8 bins, f32 bin_s, then per sample NF
-    /// feature bytes and `bins` path bytes (quantized as [`FEAT_Q`] / [`PATH_Q`]).
+    /// feature bytes and `bins` path bytes (quantized as `FEAT_Q` / `PATH_Q`).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = MAGIC.to_vec();
         v.extend((self.len() as u32).to_le_bytes());
