@@ -57,6 +57,7 @@ pub const ALGORITHMS: &[&str] = &[
     "robustmpc",
     "classic",
     "smoothplay",
+    "scenario",
 ];
 
 /// The algorithm smoothplay uses when the user names none.

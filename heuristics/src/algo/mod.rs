@@ -8,6 +8,7 @@ pub mod classic;
 pub mod dynamic;
 pub mod mpc;
 pub mod plan;
+pub mod scenario;
 pub mod smoothplay;
 pub mod throughput;
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub(crate) fn build(name: &str, ladder: &Ladder, max_buffer: Duration) -> Option
         "robustmpc" => Box::new(mpc::RobustMpc::new(ladder)),
         "classic" => Box::new(classic::Classic::new(ladder)),
         "smoothplay" => Box::new(smoothplay::Smoothplay::new(ladder)),
+        "scenario" => Box::new(scenario::ScenarioPlay::new(ladder)),
         _ => return None,
     })
 }

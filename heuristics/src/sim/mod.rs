@@ -11,6 +11,7 @@ pub mod pensieve;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod qoe;
+pub mod scenario_lib;
 pub mod session;
 pub mod smooth;
 pub mod sweep;
