@@ -237,7 +237,7 @@ impl Smoothplay {
 /// Abandons when, at the throughput measured so far, the rest of the download outlasts the
 /// buffer (playback would stall) while the highest lower level that fits in the buffer
 /// (including a new request's latency) would finish sooner than the rest. Grace: 0.5 s.
-fn stall_abandon(ctx: &Context, p: &DownloadProgress, latency_s: f64) -> Option<usize> {
+pub(crate) fn stall_abandon(ctx: &Context, p: &DownloadProgress, latency_s: f64) -> Option<usize> {
     let elapsed = p.elapsed.as_secs_f64();
     let ttfb = p.ttfb?.as_secs_f64();
     let transfer = elapsed - ttfb;

@@ -1,0 +1,167 @@
+//! Trains and evaluates the `mdp` selector (development aid; regenerates the shipped model):
+//! `cargo run --release -p smoothplay-heuristics --example mdp -- VIDEO TRACE_DIR[,TRACE_DIR...] [key=value...]`
+//!
+//! 1. Training: replays every TUNE-half trace (even index of each set's sorted listing) with
+//!    the simulator, driven by `smoothplay` (key `teacher=mdp` then repeats with the first
+//!    model's policy), and records each session's sequence of per-download throughputs
+//!    (bytes over transfer time, abandoned downloads included: the selector sees the same).
+//!    The counts of one model are pooled over all sets given (no set label at run time).
+//! 2. Value iteration for the video's ladder (time printed), then simulation of every trace
+//!    of each set: tune / held-out / full rows (QoE_lin per chunk, rebuffering s, switches).
+//!
+//! Keys: `bins` (16), `last=0|1` (last-sample component, 0), `alpha` (EWMA weight, 0.3),
+//! `lo`/`hi` (grid centres, kbit/s: 150 / 8000), `prior` (4), `sigma` (0.5), `step` (buffer
+//! grid s, 0.5), `abandon=0|1` (1), `teacher=mdp` (second round), `write=PATH` (save model JSON).
+//! Labelled diagnostic (peeks at the future, not a player): `peek=1` fits the model on the
+//! evaluated traces themselves (all of them) to bound what a better model could give.
+
+use smoothplay_heuristics::algo::mdp::{Mdp, MdpModel, MdpParams, MdpTable};
+use smoothplay_heuristics::algo::smoothplay::Smoothplay;
+use smoothplay_heuristics::selector::QualitySelector;
+use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
+use smoothplay_heuristics::types::{Context, Decision, DownloadProgress, DownloadReport};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Wraps a selector and records its per-download throughput samples (kbit/s).
+struct Recorder<S> {
+    inner: S,
+    samples: Vec<f64>,
+}
+
+impl<S: QualitySelector> QualitySelector for Recorder<S> {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        self.inner.choose(ctx)
+    }
+    fn on_download(&mut self, ctx: &Context, r: &DownloadReport) {
+        if let Some(bps) = r.throughput_bps() {
+            self.samples.push(bps / 1000.0);
+        }
+        self.inner.on_download(ctx, r)
+    }
+    fn should_abandon(&mut self, ctx: &Context, p: &DownloadProgress) -> Option<usize> {
+        self.inner.should_abandon(ctx, p)
+    }
+    fn watches_progress(&self) -> bool {
+        self.inner.watches_progress()
+    }
+}
+
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = 2;
+    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads)
+            .map(|k| {
+                let f = &f;
+                s.spawn(move || items.iter().enumerate().skip(k).step_by(threads).map(|(i, t)| (i, f(t))).collect::<Vec<_>>())
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+    });
+    out.sort_by_key(|r| r.0);
+    out.into_iter().map(|r| r.1).collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(video), Some(dirs)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: mdp VIDEO TRACE_DIR[,TRACE_DIR...] key=value...");
+        std::process::exit(2);
+    };
+    let video = Video::load(Path::new(video)).expect("video");
+    let (mut bins, mut last, mut alpha, mut lo, mut hi, mut prior, mut sigma) = (16usize, false, 0.3, 150.0, 8000.0, 4.0, 0.5);
+    let mut params = MdpParams::default();
+    let (mut teacher_mdp, mut write, mut peek) = (false, None, false);
+    for kv in &args[2..] {
+        let (k, v) = kv.split_once('=').expect("key=value");
+        let f = || v.parse::<f64>().expect("number");
+        match k {
+            "bins" => bins = f() as usize,
+            "last" => last = f() != 0.0,
+            "alpha" => alpha = f(),
+            "lo" => lo = f(),
+            "hi" => hi = f(),
+            "prior" => prior = f(),
+            "sigma" => sigma = f(),
+            "step" => params.buffer_step_s = f(),
+            "abandon" => params.abandonment = f() != 0.0,
+            "teacher" => teacher_mdp = v == "mdp",
+            "write" => write = Some(v.to_string()),
+            "peek" => peek = f() != 0.0,
+            _ => panic!("unknown key {k}"),
+        }
+    }
+    let cfg = SimConfig::validation();
+    let sets: Vec<(String, Vec<(usize, Trace)>)> = dirs
+        .split(',')
+        .map(|dir| {
+            let files = Trace::list(Path::new(dir)).expect("traces");
+            let name = Path::new(dir).file_name().map_or(dir.to_string(), |n| n.to_string_lossy().into_owned());
+            (name, files.iter().enumerate().map(|(i, f)| (i, Trace::load(f).expect("trace"))).collect())
+        })
+        .collect();
+    let train: Vec<&Trace> =
+        sets.iter().flat_map(|(_, ts)| ts.iter().filter(|(i, _)| peek || i % 2 == 0).map(|(_, t)| t)).collect();
+    let fit = |teacher: Option<&Arc<MdpTable>>| {
+        let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
+        m.prior = prior;
+        m.kernel_sigma = sigma;
+        let seqs = par_map(&train, |t| match teacher {
+            None => {
+                let mut r = Recorder { inner: Smoothplay::new(&video.ladder), samples: Vec::new() };
+                simulate(&video, t, &mut r, &cfg);
+                r.samples
+            }
+            Some(tab) => {
+                let mut r = Recorder { inner: Mdp::with_table(&video.ladder, tab.clone(), params.abandonment), samples: Vec::new() };
+                simulate(&video, t, &mut r, &cfg);
+                r.samples
+            }
+        });
+        for s in &seqs {
+            m.add_session(s);
+        }
+        m
+    };
+    let t0 = Instant::now();
+    let mut model = fit(None);
+    let fit_s = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let mut table = Arc::new(MdpTable::build(&video.ladder, &model, cfg.max_buffer_s, &params));
+    let build_s = t0.elapsed().as_secs_f64();
+    if teacher_mdp {
+        model = fit(Some(&table));
+        table = Arc::new(MdpTable::build(&video.ladder, &model, cfg.max_buffer_s, &params));
+    }
+    println!(
+        "model: {} bins, last {}, alpha {alpha}, {} transitions; fit {fit_s:.2} s, value iteration {build_s:.2} s{}",
+        bins,
+        last,
+        model.counts.iter().map(|&c| c as u64).sum::<u64>(),
+        if peek { "  [PEEK: fitted on all traces, diagnostic]" } else { "" }
+    );
+    if let Some(path) = &write {
+        std::fs::write(path, serde_json::to_string(&model).expect("json")).expect("write model");
+    }
+    for (name, traces) in &sets {
+        let results = par_map(traces, |(i, t)| {
+            let mut sel = Mdp::with_table(&video.ladder, table.clone(), params.abandonment);
+            let m = simulate(&video, t, &mut sel, &cfg).metrics;
+            (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
+        });
+        let mut line = format!("{name:6}");
+        for (label, keep) in [("tune", 0usize), ("held", 1), ("full", 2)] {
+            let sel: Vec<_> = results.iter().filter(|r| keep == 2 || r.0 % 2 == keep).collect();
+            let n = sel.len().max(1) as f64;
+            let q = sel.iter().map(|r| r.1).sum::<f64>() / n;
+            let rb = sel.iter().map(|r| r.2).sum::<f64>() / n;
+            let sw = sel.iter().map(|r| r.3).sum::<f64>() / n;
+            line += &format!(" | {label} {q:.4} rb {rb:.3} sw {sw:.2}");
+        }
+        println!("{line}  {:?}", &args[2..]);
+    }
+}

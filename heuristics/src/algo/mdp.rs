@@ -1,0 +1,423 @@
+//! `mdp`: a stochastic-dynamic-programming quality selector (experimental).
+//!
+//! **Idea.** Every other planner in this crate plans on a point forecast of throughput. A
+//! policy that is optimal *in expectation* under a stochastic throughput model hedges on
+//! when the throughput changes: it builds buffer when a drop is likely and spends it when a
+//! rise is likely, in proportion to how likely. This selector is such a policy for a
+//! Markov model of per-download throughput (MDP-based ABR: Jarnikov & Ozcelebi 2011,
+//! "Client intelligence for adaptive streaming solutions"; Bokani et al. 2015; Garcia et al.
+//! 2015; Fugu, Yan et al. NSDI'20, does the same with a learned transmission-time
+//! distribution inside a stochastic MPC).
+//!
+//! 1. *Throughput model* ([`MdpModel`]): the throughput of each download (bytes over transfer
+//!    time) is binned on a log grid. The state is (bin of an EWMA of log throughput, bin of
+//!    the last sample); the distribution of the next sample's bin given the state is counted
+//!    from replayed sessions (example `mdp`, TUNE halves only), with back-off smoothing to
+//!    the EWMA bin alone and then to a log-normal kernel around it.
+//! 2. *Value iteration* ([`MdpTable`]): finite horizon over (fragment index, buffer on a grid,
+//!    previous level, throughput state), reward QoE_lin (bitrate - |switch| - 4.3 x
+//!    rebuffering, Mbit/s units), exact per-fragment sizes, one latency per request, buffer
+//!    capped the way the player caps it (it idles while buffer + fragment > maximum).
+//!    Terminal value 0. Computed once per ladder and maximum buffer (cached).
+//! 3. *Policy*: the selector tracks the same state from its own downloads and picks the level
+//!    maximising the interpolated Q-value minus the switch cost from its previous level.
+//!    Device caps ([`super::capacity`]) and smoothplay's stall-aware abandonment are kept.
+
+use super::capacity::{viewport_cap, DecodeCap};
+use crate::estimator::{BandwidthEstimator, EwmaEstimator};
+use crate::selector::QualitySelector;
+use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Markov model of per-download throughput on a log grid (see module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MdpModel {
+    /// Centre of the lowest bin, kbit/s.
+    pub lo_kbps: f64,
+    /// Centre of the highest bin, kbit/s.
+    pub hi_kbps: f64,
+    /// Bins of the grid (EWMA state and next sample).
+    pub bins: usize,
+    /// Bins of the last-sample component of the state (1 = not used; else equal to `bins`).
+    pub last_bins: usize,
+    /// EWMA weight of a new sample (in log throughput).
+    pub alpha: f64,
+    /// Pseudo-count weight of the backed-off distribution when smoothing.
+    pub prior: f64,
+    /// Standard deviation (natural log) of the kernel the smoothing ends in.
+    pub kernel_sigma: f64,
+    /// Transition counts `[ewma bin][last bin][next bin]`.
+    pub counts: Vec<u32>,
+}
+
+impl MdpModel {
+    /// An empty model (no counts) on the given grid.
+    pub fn empty(lo_kbps: f64, hi_kbps: f64, bins: usize, use_last: bool, alpha: f64) -> Self {
+        let bins = bins.max(2);
+        let last_bins = if use_last { bins } else { 1 };
+        MdpModel {
+            lo_kbps,
+            hi_kbps,
+            bins,
+            last_bins,
+            alpha,
+            prior: 4.0,
+            kernel_sigma: 0.5,
+            counts: vec![0; bins * last_bins * bins],
+        }
+    }
+
+    fn step(&self) -> f64 {
+        (self.hi_kbps / self.lo_kbps).ln() / (self.bins - 1) as f64
+    }
+
+    /// Continuous bin coordinate of log throughput `ln_kbps`, clamped to the grid.
+    pub fn coord(&self, ln_kbps: f64) -> f64 {
+        ((ln_kbps - self.lo_kbps.ln()) / self.step()).clamp(0.0, (self.bins - 1) as f64)
+    }
+
+    /// Log throughput (kbit/s) at the centre of bin `i`.
+    pub fn center_ln(&self, i: usize) -> f64 {
+        self.lo_kbps.ln() + i as f64 * self.step()
+    }
+
+    /// EWMA state after a sample (`None` = no sample yet).
+    pub fn update(&self, ewma_ln: Option<f64>, sample_ln: f64) -> f64 {
+        ewma_ln.map_or(sample_ln, |e| e + self.alpha * (sample_ln - e))
+    }
+
+    fn last_index(&self, coord: f64) -> usize {
+        if self.last_bins == 1 {
+            0
+        } else {
+            (coord.round() as usize).min(self.last_bins - 1)
+        }
+    }
+
+    /// Adds the transitions of one session's sequence of throughput samples (kbit/s).
+    pub fn add_session(&mut self, samples_kbps: &[f64]) {
+        let mut ewma: Option<f64> = None;
+        for w in 0..samples_kbps.len() {
+            let ln = samples_kbps[w].max(1e-3).ln();
+            let e = self.update(ewma, ln);
+            ewma = Some(e);
+            if let Some(&next) = samples_kbps.get(w + 1) {
+                let s = (self.coord(e).round() as usize).min(self.bins - 1);
+                let x = self.last_index(self.coord(ln));
+                let y = (self.coord(next.max(1e-3).ln()).round() as usize).min(self.bins - 1);
+                self.counts[(s * self.last_bins + x) * self.bins + y] += 1;
+            }
+        }
+    }
+
+    /// Smoothed transition probabilities `[ewma bin][last bin][next bin]`.
+    pub fn probabilities(&self) -> Vec<f64> {
+        let (g, gx) = (self.bins, self.last_bins);
+        let mut out = vec![0.0; g * gx * g];
+        for s in 0..g {
+            // Kernel around the EWMA bin.
+            let sig = (self.kernel_sigma / self.step()).max(1e-6);
+            let mut kern: Vec<f64> = (0..g).map(|y| (-0.5 * ((y as f64 - s as f64) / sig).powi(2)).exp()).collect();
+            let ks: f64 = kern.iter().sum();
+            kern.iter_mut().for_each(|k| *k /= ks);
+            // Back-off: EWMA bin alone.
+            let mut ps = vec![0.0; g];
+            let mut ns = 0.0;
+            for x in 0..gx {
+                for y in 0..g {
+                    let c = self.counts[(s * gx + x) * g + y] as f64;
+                    ps[y] += c;
+                    ns += c;
+                }
+            }
+            for y in 0..g {
+                ps[y] = (ps[y] + self.prior * kern[y]) / (ns + self.prior);
+            }
+            for x in 0..gx {
+                let row = &self.counts[(s * gx + x) * g..(s * gx + x + 1) * g];
+                let n: f64 = row.iter().map(|&c| c as f64).sum();
+                for y in 0..g {
+                    out[(s * gx + x) * g + y] = (row[y] as f64 + self.prior * ps[y]) / (n + self.prior);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Settings of the value iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MdpParams {
+    /// Buffer grid step, seconds.
+    pub buffer_step_s: f64,
+    /// Latency per request, seconds (the traces here: 80 ms).
+    pub latency_s: f64,
+    /// Rebuffering penalty per second (QoE_lin: 4.3).
+    pub rebuffer_penalty: f64,
+    /// Stall-aware abandonment (smoothplay's rule).
+    pub abandonment: bool,
+}
+
+impl Default for MdpParams {
+    fn default() -> Self {
+        MdpParams { buffer_step_s: 0.5, latency_s: 0.08, rebuffer_penalty: 4.3, abandonment: true }
+    }
+}
+
+/// Q-values of the finite-horizon MDP for one ladder (see module docs).
+#[derive(Debug, Clone)]
+pub struct MdpTable {
+    model: MdpModel,
+    stages: usize,
+    nb: usize,
+    db: f64,
+    levels: usize,
+    /// `[stage][buffer][action][ewma bin][last bin]`.
+    q: Vec<f32>,
+}
+
+/// Linear interpolation coordinate on a grid of `n` points: (lower index, weight of upper).
+fn lerp_at(c: f64, n: usize) -> (usize, f64) {
+    let c = c.clamp(0.0, (n - 1) as f64);
+    let i = (c.floor() as usize).min(n.saturating_sub(2));
+    (i, c - i as f64)
+}
+
+impl MdpTable {
+    /// Runs the value iteration for `ladder` (its fragment count, or 48 when unknown) and a
+    /// player holding at most `max_buffer_s`.
+    pub fn build(ladder: &Ladder, model: &MdpModel, max_buffer_s: f64, p: &MdpParams) -> Self {
+        let n = ladder.fragment_count.unwrap_or(48).max(1);
+        let lv = ladder.len().max(1);
+        let d = ladder.fragment_s();
+        let top = (max_buffer_s - d).max(d);
+        let nb = (top / p.buffer_step_s).ceil() as usize + 1;
+        let db = top / (nb - 1) as f64;
+        let (g, gx) = (model.bins, model.last_bins);
+        let probs = model.probabilities();
+        let rates: Vec<f64> = (0..lv).map(|q| ladder.bitrate_bps(q) as f64 / 1e6).collect();
+        let centers: Vec<f64> = (0..g).map(|i| model.center_ln(i).exp() * 1000.0).collect(); // bit/s
+        // Next EWMA coordinate for (s, y).
+        let next_s: Vec<(usize, f64)> = (0..g * g)
+            .map(|i| {
+                let (s, y) = (i / g, i % g);
+                lerp_at(model.coord(model.update(Some(model.center_ln(s)), model.center_ln(y))), g)
+            })
+            .collect();
+        let sg = g * gx;
+        let mut q = vec![0f32; n * nb * lv * sg];
+        // V_{k+1}[buffer][last level][s][x]
+        let mut v_next = vec![0f64; nb * lv * sg];
+        let mut v_cur = vec![0f64; nb * lv * sg];
+        let mut qk = vec![0f64; nb * lv * sg];
+        for k in (0..n).rev() {
+            let last_stage = k + 1 == n;
+            for a in 0..lv {
+                let bits = ladder.fragment_bytes(k, a) as f64 * 8.0;
+                let t: Vec<f64> = centers.iter().map(|c| p.latency_s + bits / c).collect();
+                for bi in 0..nb {
+                    let b = bi as f64 * db;
+                    // Per outcome y: (rebuffer, buffer interpolation).
+                    let out: Vec<(f64, usize, f64)> = t
+                        .iter()
+                        .map(|&t| {
+                            let reb = (t - b).max(0.0);
+                            let b2 = ((b - t).max(0.0) + d).min(top);
+                            let (i, w) = lerp_at(b2 / db, nb);
+                            (reb, i, w)
+                        })
+                        .collect();
+                    for s in 0..g {
+                        for x in 0..gx {
+                            let pr = &probs[(s * gx + x) * g..(s * gx + x + 1) * g];
+                            let mut acc = 0.0;
+                            for y in 0..g {
+                                let py = pr[y];
+                                if py < 1e-9 {
+                                    continue;
+                                }
+                                let (reb, i, w) = out[y];
+                                let mut val = -p.rebuffer_penalty * reb;
+                                if !last_stage {
+                                    let (si, sw) = next_s[s * g + y];
+                                    let xn = if gx == 1 { 0 } else { y };
+                                    let at = |bb: usize, ss: usize| v_next[((bb * lv + a) * g + ss) * gx + xn];
+                                    let lo = (1.0 - sw) * at(i, si) + sw * at(i, si + 1);
+                                    let hi = (1.0 - sw) * at(i + 1, si) + sw * at(i + 1, si + 1);
+                                    val += (1.0 - w) * lo + w * hi;
+                                }
+                                acc += py * val;
+                            }
+                            qk[((bi * lv + a) * g + s) * gx + x] = rates[a] + acc;
+                        }
+                    }
+                }
+            }
+            for bi in 0..nb {
+                for l in 0..lv {
+                    for sx in 0..sg {
+                        let mut best = f64::NEG_INFINITY;
+                        for a in 0..lv {
+                            let v = qk[(bi * lv + a) * sg + sx] - (rates[a] - rates[l]).abs();
+                            best = best.max(v);
+                        }
+                        v_cur[(bi * lv + l) * sg + sx] = best;
+                    }
+                }
+            }
+            for (dst, src) in q[k * nb * lv * sg..(k + 1) * nb * lv * sg].iter_mut().zip(&qk) {
+                *dst = *src as f32;
+            }
+            std::mem::swap(&mut v_next, &mut v_cur);
+        }
+        MdpTable { model: model.clone(), stages: n, nb, db, levels: lv, q }
+    }
+
+    /// Interpolated Q-value of `level` at fragment `k`, buffer `buffer_s`, EWMA log
+    /// throughput `ewma_ln` and last sample `last_ln` (kbit/s logs).
+    pub fn q_value(&self, k: usize, buffer_s: f64, level: usize, ewma_ln: f64, last_ln: f64) -> f64 {
+        let m = &self.model;
+        let (g, gx) = (m.bins, m.last_bins);
+        let k = k.min(self.stages - 1);
+        let (bi, bw) = lerp_at(buffer_s / self.db, self.nb);
+        let (si, sw) = lerp_at(m.coord(ewma_ln), g);
+        let (xi, xw) = if gx == 1 { (0, 0.0) } else { lerp_at(m.coord(last_ln), gx) };
+        let at = |b: usize, s: usize, x: usize| {
+            self.q[(((k * self.nb + b) * self.levels + level) * g + s) * gx + x] as f64
+        };
+        let mut v = 0.0;
+        for (b, wb) in [(bi, 1.0 - bw), (bi + 1, bw)] {
+            for (s, ws) in [(si, 1.0 - sw), (si + 1, sw)] {
+                if gx == 1 {
+                    v += wb * ws * at(b, s, 0);
+                } else {
+                    for (x, wx) in [(xi, 1.0 - xw), (xi + 1, xw)] {
+                        v += wb * ws * wx * at(b, s, x);
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// The throughput model the table was built from.
+    pub fn model(&self) -> &MdpModel {
+        &self.model
+    }
+}
+
+/// The shipped throughput model (see `mdp_model.json` and the example `mdp`).
+pub fn shipped_model() -> MdpModel {
+    serde_json::from_str(include_str!("mdp_model.json")).expect("shipped mdp model")
+}
+
+type Cache = Mutex<Vec<(Ladder, u64, Arc<MdpTable>)>>;
+
+/// The table for `ladder` and `max_buffer_s` with the shipped model and default settings,
+/// built on first use and cached for the process.
+pub fn shared_table(ladder: &Ladder, max_buffer_s: f64) -> Arc<MdpTable> {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    let key = max_buffer_s.to_bits();
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, t)) = c.iter().find(|(l, b, _)| l == ladder && *b == key) {
+        return t.clone();
+    }
+    let t = Arc::new(MdpTable::build(ladder, &shipped_model(), max_buffer_s, &MdpParams::default()));
+    if c.len() >= 8 {
+        c.remove(0);
+    }
+    c.push((ladder.clone(), key, t.clone()));
+    t
+}
+
+/// The MDP selector (see module docs).
+#[derive(Debug, Clone)]
+pub struct Mdp {
+    table: Arc<MdpTable>,
+    abandonment: bool,
+    ewma_ln: Option<f64>,
+    last_ln: f64,
+    last_level: Option<usize>,
+    latency: EwmaEstimator,
+    decode_cap: DecodeCap,
+}
+
+impl Mdp {
+    /// With the shipped model, for a player holding at most `max_buffer_s`.
+    pub fn new(ladder: &Ladder, max_buffer_s: f64) -> Self {
+        Self::with_table(ladder, shared_table(ladder, max_buffer_s), true)
+    }
+
+    /// With a given table.
+    pub fn with_table(ladder: &Ladder, table: Arc<MdpTable>, abandonment: bool) -> Self {
+        Mdp {
+            table,
+            abandonment,
+            ewma_ln: None,
+            last_ln: 0.0,
+            last_level: None,
+            latency: EwmaEstimator::sabre_default(ladder.fragment_duration),
+            decode_cap: DecodeCap::default(),
+        }
+    }
+}
+
+impl QualitySelector for Mdp {
+    fn name(&self) -> &str {
+        "mdp"
+    }
+
+    fn choose(&mut self, ctx: &Context) -> Decision {
+        let ladder = ctx.ladder;
+        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top()).min(self.table.levels - 1);
+        if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
+            cap = cap.min(c);
+        }
+        let Some(e) = self.ewma_ln else {
+            return Decision::now(0);
+        };
+        let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(ladder.top());
+        let b = ctx.buffer.level.as_secs_f64();
+        let rate = |q: usize| ladder.bitrate_bps(q) as f64 / 1e6;
+        let mut best = (f64::NEG_INFINITY, 0);
+        for a in 0..=cap {
+            let v = self.table.q_value(ctx.fragment_index, b, a, e, self.last_ln) - (rate(a) - rate(last)).abs();
+            if v > best.0 {
+                best = (v, a);
+            }
+        }
+        Decision::now(best.1)
+    }
+
+    fn on_download(&mut self, _ctx: &Context, report: &DownloadReport) {
+        self.latency.on_download(report);
+        if let Some(bps) = report.throughput_bps() {
+            let ln = (bps / 1000.0).max(1e-3).ln();
+            self.ewma_ln = Some(self.table.model.update(self.ewma_ln, ln));
+            self.last_ln = ln;
+        }
+        if !report.abandoned {
+            self.last_level = Some(report.level);
+        }
+    }
+
+    fn should_abandon(&mut self, ctx: &Context, progress: &DownloadProgress) -> Option<usize> {
+        if !self.abandonment {
+            return None;
+        }
+        super::smoothplay::stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
+    }
+
+    fn watches_progress(&self) -> bool {
+        self.abandonment
+    }
+
+    fn reset(&mut self) {
+        self.ewma_ln = None;
+        self.last_level = None;
+        self.latency.reset();
+        self.decode_cap.reset();
+    }
+}
