@@ -75,12 +75,16 @@ fn main() {
     let video = Video::load(Path::new(video)).expect("video");
     let (mut bins, mut last, mut alpha, mut lo, mut hi, mut prior, mut sigma) = (16usize, false, 0.3, 150.0, 8000.0, 4.0, 0.5);
     let mut params = MdpParams::default();
-    let (mut teacher_mdp, mut write, mut peek) = (false, None, false);
+    let (mut var_bins, mut var_hi, mut beta) = (0usize, 0.6, 0.2);
+    let (mut teacher_mdp, mut write, mut peek, mut detail) = (false, None, false, false);
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f = || v.parse::<f64>().expect("number");
         match k {
             "bins" => bins = f() as usize,
+            "var" => var_bins = f() as usize,
+            "var_hi" => var_hi = f(),
+            "beta" => beta = f(),
             "last" => last = f() != 0.0,
             "alpha" => alpha = f(),
             "lo" => lo = f(),
@@ -92,6 +96,7 @@ fn main() {
             "teacher" => teacher_mdp = v == "mdp",
             "write" => write = Some(v.to_string()),
             "peek" => peek = f() != 0.0,
+            "detail" => detail = f() != 0.0,
             _ => panic!("unknown key {k}"),
         }
     }
@@ -108,6 +113,9 @@ fn main() {
         sets.iter().flat_map(|(_, ts)| ts.iter().filter(|(i, _)| peek || i % 2 == 0).map(|(_, t)| t)).collect();
     let fit = |teacher: Option<&Arc<MdpTable>>| {
         let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
+        if var_bins > 1 {
+            m = m.with_variability(var_bins, var_hi, beta);
+        }
         m.prior = prior;
         m.kernel_sigma = sigma;
         let seqs = par_map(&train, |t| match teacher {
@@ -148,6 +156,27 @@ fn main() {
         std::fs::write(path, serde_json::to_string(&model).expect("json")).expect("write model");
     }
     for (name, traces) in &sets {
+        if detail {
+            // Mean bitrate and switching per fragment index: mdp, smoothplay, the oracle.
+            let rows = par_map(traces, |(_, t)| {
+                let mut sel = Mdp::with_table(&video.ladder, table.clone(), params.abandonment);
+                let a = simulate(&video, t, &mut sel, &cfg).levels;
+                let b = simulate(&video, t, &mut Smoothplay::new(&video.ladder), &cfg).levels;
+                let o = smoothplay_heuristics::sim::oracle::run_optimal(&video, t, &cfg).levels;
+                [a, b, o]
+            });
+            let n = video.fragments();
+            let m = rows.len() as f64;
+            println!("{name}: frag | kbps mdp smoothplay optimal | switch kbps mdp smoothplay optimal");
+            for i in 0..n {
+                let k = |j: usize| rows.iter().map(|r| video.kbps(r[j][i])).sum::<f64>() / m;
+                let sw = |j: usize| {
+                    if i == 0 { 0.0 } else { rows.iter().map(|r| (video.kbps(r[j][i]) - video.kbps(r[j][i - 1])).abs()).sum::<f64>() / m }
+                };
+                println!("{i:2} | {:6.0} {:6.0} {:6.0} | {:5.0} {:5.0} {:5.0}", k(0), k(1), k(2), sw(0), sw(1), sw(2));
+            }
+            continue;
+        }
         let results = par_map(traces, |(i, t)| {
             let mut sel = Mdp::with_table(&video.ladder, table.clone(), params.abandonment);
             let m = simulate(&video, t, &mut sel, &cfg).metrics;

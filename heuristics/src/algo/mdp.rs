@@ -39,8 +39,17 @@ pub struct MdpModel {
     pub hi_kbps: f64,
     /// Bins of the grid (EWMA state and next sample).
     pub bins: usize,
-    /// Bins of the last-sample component of the state (1 = not used; else equal to `bins`).
+    /// Bins of the second component of the state (1 = not used; equal to `bins` for the last sample).
     pub last_bins: usize,
+    /// Second component: 0 none, 1 last sample, 2 variability (EWMA of |sample - EWMA|, log).
+    #[serde(default)]
+    pub second: u8,
+    /// Variability grid: highest centre (natural log units; the lowest is 0).
+    #[serde(default)]
+    pub var_hi: f64,
+    /// EWMA weight of the variability.
+    #[serde(default)]
+    pub beta: f64,
     /// EWMA weight of a new sample (in log throughput).
     pub alpha: f64,
     /// Pseudo-count weight of the backed-off distribution when smoothing.
@@ -61,6 +70,9 @@ impl MdpModel {
             hi_kbps,
             bins,
             last_bins,
+            second: u8::from(use_last),
+            var_hi: 0.6,
+            beta: 0.2,
             alpha,
             prior: 4.0,
             kernel_sigma: 0.5,
@@ -87,24 +99,66 @@ impl MdpModel {
         ewma_ln.map_or(sample_ln, |e| e + self.alpha * (sample_ln - e))
     }
 
-    fn last_index(&self, coord: f64) -> usize {
+    /// Uses variability (EWMA of absolute log deviation) as the second component, `bins` points.
+    pub fn with_variability(mut self, bins: usize, var_hi: f64, beta: f64) -> Self {
+        self.second = 2;
+        self.last_bins = bins.max(2);
+        self.var_hi = var_hi;
+        self.beta = beta;
+        self.counts = vec![0; self.bins * self.last_bins * self.bins];
+        self
+    }
+
+    /// Second component after sample `y_ln`, given the EWMA before it (`None` = first sample).
+    pub fn update_second(&self, ewma_before: Option<f64>, x: f64, y_ln: f64) -> f64 {
+        match self.second {
+            1 => y_ln,
+            2 => match ewma_before {
+                None => 0.0,
+                Some(e) => x + self.beta * ((y_ln - e).abs() - x),
+            },
+            _ => 0.0,
+        }
+    }
+
+    /// Continuous coordinate of the second component.
+    pub fn second_coord(&self, x: f64) -> f64 {
+        match self.second {
+            1 => self.coord(x),
+            2 => (x / self.var_hi * (self.last_bins - 1) as f64).clamp(0.0, (self.last_bins - 1) as f64),
+            _ => 0.0,
+        }
+    }
+
+    /// Second component at the centre of its bin `i`.
+    pub fn second_center(&self, i: usize) -> f64 {
+        match self.second {
+            1 => self.center_ln(i),
+            2 => self.var_hi * i as f64 / (self.last_bins - 1) as f64,
+            _ => 0.0,
+        }
+    }
+
+    fn last_index(&self, x: f64) -> usize {
         if self.last_bins == 1 {
             0
         } else {
-            (coord.round() as usize).min(self.last_bins - 1)
+            (self.second_coord(x).round() as usize).min(self.last_bins - 1)
         }
     }
 
     /// Adds the transitions of one session's sequence of throughput samples (kbit/s).
     pub fn add_session(&mut self, samples_kbps: &[f64]) {
         let mut ewma: Option<f64> = None;
+        let mut second = 0.0;
         for w in 0..samples_kbps.len() {
             let ln = samples_kbps[w].max(1e-3).ln();
+            second = self.update_second(ewma, second, ln);
             let e = self.update(ewma, ln);
             ewma = Some(e);
             if let Some(&next) = samples_kbps.get(w + 1) {
                 let s = (self.coord(e).round() as usize).min(self.bins - 1);
-                let x = self.last_index(self.coord(ln));
+                let x = self.last_index(second);
                 let y = (self.coord(next.max(1e-3).ln()).round() as usize).min(self.bins - 1);
                 self.counts[(s * self.last_bins + x) * self.bins + y] += 1;
             }
@@ -206,6 +260,17 @@ impl MdpTable {
             })
             .collect();
         let sg = g * gx;
+        // Next second-component coordinate for (s, x, y).
+        let next_x: Vec<(usize, f64)> = (0..sg * g)
+            .map(|i| {
+                let (s, x, y) = (i / (gx * g), (i / g) % gx, i % g);
+                if gx == 1 {
+                    return (0, 0.0);
+                }
+                let v = model.update_second(Some(model.center_ln(s)), model.second_center(x), model.center_ln(y));
+                lerp_at(model.second_coord(v), gx)
+            })
+            .collect();
         let mut q = vec![0f32; n * nb * lv * sg];
         // V_{k+1}[buffer][last level][s][x]
         let mut v_next = vec![0f64; nb * lv * sg];
@@ -241,11 +306,21 @@ impl MdpTable {
                                 let mut val = -p.rebuffer_penalty * reb;
                                 if !last_stage {
                                     let (si, sw) = next_s[s * g + y];
-                                    let xn = if gx == 1 { 0 } else { y };
-                                    let at = |bb: usize, ss: usize| v_next[((bb * lv + a) * g + ss) * gx + xn];
-                                    let lo = (1.0 - sw) * at(i, si) + sw * at(i, si + 1);
-                                    let hi = (1.0 - sw) * at(i + 1, si) + sw * at(i + 1, si + 1);
-                                    val += (1.0 - w) * lo + w * hi;
+                                    if gx == 1 {
+                                        let at = |bb: usize, ss: usize| v_next[(bb * lv + a) * g + ss];
+                                        let lo = (1.0 - sw) * at(i, si) + sw * at(i, si + 1);
+                                        let hi = (1.0 - sw) * at(i + 1, si) + sw * at(i + 1, si + 1);
+                                        val += (1.0 - w) * lo + w * hi;
+                                    } else {
+                                        let (xi, xw) = next_x[(s * gx + x) * g + y];
+                                        let at = |bb: usize, ss: usize| {
+                                            let j = ((bb * lv + a) * g + ss) * gx + xi;
+                                            (1.0 - xw) * v_next[j] + xw * v_next[j + 1]
+                                        };
+                                        let lo = (1.0 - sw) * at(i, si) + sw * at(i, si + 1);
+                                        let hi = (1.0 - sw) * at(i + 1, si) + sw * at(i + 1, si + 1);
+                                        val += (1.0 - w) * lo + w * hi;
+                                    }
                                 }
                                 acc += py * val;
                             }
@@ -275,14 +350,14 @@ impl MdpTable {
     }
 
     /// Interpolated Q-value of `level` at fragment `k`, buffer `buffer_s`, EWMA log
-    /// throughput `ewma_ln` and last sample `last_ln` (kbit/s logs).
-    pub fn q_value(&self, k: usize, buffer_s: f64, level: usize, ewma_ln: f64, last_ln: f64) -> f64 {
+    /// throughput `ewma_ln` (kbit/s) and second state component `second` (see [`MdpModel`]).
+    pub fn q_value(&self, k: usize, buffer_s: f64, level: usize, ewma_ln: f64, second: f64) -> f64 {
         let m = &self.model;
         let (g, gx) = (m.bins, m.last_bins);
         let k = k.min(self.stages - 1);
         let (bi, bw) = lerp_at(buffer_s / self.db, self.nb);
         let (si, sw) = lerp_at(m.coord(ewma_ln), g);
-        let (xi, xw) = if gx == 1 { (0, 0.0) } else { lerp_at(m.coord(last_ln), gx) };
+        let (xi, xw) = if gx == 1 { (0, 0.0) } else { lerp_at(m.second_coord(second), gx) };
         let at = |b: usize, s: usize, x: usize| {
             self.q[(((k * self.nb + b) * self.levels + level) * g + s) * gx + x] as f64
         };
@@ -395,8 +470,8 @@ impl QualitySelector for Mdp {
         self.latency.on_download(report);
         if let Some(bps) = report.throughput_bps() {
             let ln = (bps / 1000.0).max(1e-3).ln();
+            self.last_ln = self.table.model.update_second(self.ewma_ln, self.last_ln, ln);
             self.ewma_ln = Some(self.table.model.update(self.ewma_ln, ln));
-            self.last_ln = ln;
         }
         if !report.abandoned {
             self.last_level = Some(report.level);
@@ -416,6 +491,7 @@ impl QualitySelector for Mdp {
 
     fn reset(&mut self) {
         self.ewma_ln = None;
+        self.last_ln = 0.0;
         self.last_level = None;
         self.latency.reset();
         self.decode_cap.reset();
