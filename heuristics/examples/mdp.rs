@@ -77,6 +77,7 @@ fn main() {
     let mut params = MdpParams::default();
     let (mut var_bins, mut var_hi, mut beta) = (0usize, 0.6, 0.2);
     let (mut teacher_mdp, mut write, mut peek, mut detail) = (false, None, false, false);
+    let (mut mix, mut forget) = (false, 1.0);
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f = || v.parse::<f64>().expect("number");
@@ -97,6 +98,8 @@ fn main() {
             "write" => write = Some(v.to_string()),
             "peek" => peek = f() != 0.0,
             "detail" => detail = f() != 0.0,
+            "mix" => mix = f() != 0.0,
+            "forget" => forget = f(),
             _ => panic!("unknown key {k}"),
         }
     }
@@ -109,23 +112,26 @@ fn main() {
             (name, files.iter().enumerate().map(|(i, f)| (i, Trace::load(f).expect("trace"))).collect())
         })
         .collect();
-    let train: Vec<&Trace> =
-        sets.iter().flat_map(|(_, ts)| ts.iter().filter(|(i, _)| peek || i % 2 == 0).map(|(_, t)| t)).collect();
-    let fit = |teacher: Option<&Arc<MdpTable>>| {
+    let groups: Vec<Vec<&Trace>> = {
+        let per_set: Vec<Vec<&Trace>> =
+            sets.iter().map(|(_, ts)| ts.iter().filter(|(i, _)| peek || i % 2 == 0).map(|(_, t)| t).collect()).collect();
+        if mix { per_set } else { vec![per_set.concat()] }
+    };
+    let fit = |train: &Vec<&Trace>, teacher: Option<&Vec<Arc<MdpTable>>>| {
         let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
         if var_bins > 1 {
             m = m.with_variability(var_bins, var_hi, beta);
         }
         m.prior = prior;
         m.kernel_sigma = sigma;
-        let seqs = par_map(&train, |t| match teacher {
+        let seqs = par_map(train, |t| match teacher {
             None => {
                 let mut r = Recorder { inner: Smoothplay::new(&video.ladder), samples: Vec::new() };
                 simulate(&video, t, &mut r, &cfg);
                 r.samples
             }
             Some(tab) => {
-                let mut r = Recorder { inner: Mdp::with_table(&video.ladder, tab.clone(), params.abandonment), samples: Vec::new() };
+                let mut r = Recorder { inner: Mdp::with_tables(&video.ladder, tab.clone(), params.abandonment), samples: Vec::new() };
                 simulate(&video, t, &mut r, &cfg);
                 r.samples
             }
@@ -136,30 +142,36 @@ fn main() {
         m
     };
     let t0 = Instant::now();
-    let mut model = fit(None);
+    let mut models: Vec<MdpModel> = groups.iter().map(|g| fit(g, None)).collect();
     let fit_s = t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
-    let mut table = Arc::new(MdpTable::build(&video.ladder, &model, cfg.max_buffer_s, &params));
+    let build = |models: &Vec<MdpModel>| -> Vec<Arc<MdpTable>> {
+        models.iter().map(|m| Arc::new(MdpTable::build(&video.ladder, m, cfg.max_buffer_s, &params))).collect()
+    };
+    let mut table = build(&models);
     let build_s = t0.elapsed().as_secs_f64();
     if teacher_mdp {
-        model = fit(Some(&table));
-        table = Arc::new(MdpTable::build(&video.ladder, &model, cfg.max_buffer_s, &params));
+        models = groups.iter().map(|g| fit(g, Some(&table))).collect();
+        table = build(&models);
     }
+    let model = &models[0];
     println!(
-        "model: {} bins, last {}, alpha {alpha}, {} transitions; fit {fit_s:.2} s, value iteration {build_s:.2} s{}",
+        "model x{}: {} bins, last {}, alpha {alpha}, {} transitions; fit {fit_s:.2} s, value iteration {build_s:.2} s{}",
+        models.len(),
         bins,
         last,
         model.counts.iter().map(|&c| c as u64).sum::<u64>(),
         if peek { "  [PEEK: fitted on all traces, diagnostic]" } else { "" }
     );
     if let Some(path) = &write {
-        std::fs::write(path, serde_json::to_string(&model).expect("json")).expect("write model");
+        std::fs::write(path, serde_json::to_string(&models).expect("json")).expect("write model");
     }
     for (name, traces) in &sets {
         if detail {
             // Mean bitrate and switching per fragment index: mdp, smoothplay, the oracle.
             let rows = par_map(traces, |(_, t)| {
-                let mut sel = Mdp::with_table(&video.ladder, table.clone(), params.abandonment);
+                let mut sel = Mdp::with_tables(&video.ladder, table.clone(), params.abandonment);
+                sel.forget = forget;
                 let a = simulate(&video, t, &mut sel, &cfg).levels;
                 let b = simulate(&video, t, &mut Smoothplay::new(&video.ladder), &cfg).levels;
                 let o = smoothplay_heuristics::sim::oracle::run_optimal(&video, t, &cfg).levels;
@@ -178,7 +190,8 @@ fn main() {
             continue;
         }
         let results = par_map(traces, |(i, t)| {
-            let mut sel = Mdp::with_table(&video.ladder, table.clone(), params.abandonment);
+            let mut sel = Mdp::with_tables(&video.ladder, table.clone(), params.abandonment);
+            sel.forget = forget;
             let m = simulate(&video, t, &mut sel, &cfg).metrics;
             (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
         });

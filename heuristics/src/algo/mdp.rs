@@ -229,6 +229,8 @@ pub struct MdpTable {
     levels: usize,
     /// `[stage][buffer][action][ewma bin][last bin]`.
     q: Vec<f32>,
+    /// Smoothed transition probabilities of the model (for the online model posterior).
+    probs: Vec<f64>,
 }
 
 /// Linear interpolation coordinate on a grid of `n` points: (lower index, weight of upper).
@@ -346,7 +348,7 @@ impl MdpTable {
             }
             std::mem::swap(&mut v_next, &mut v_cur);
         }
-        MdpTable { model: model.clone(), stages: n, nb, db, levels: lv, q }
+        MdpTable { model: model.clone(), stages: n, nb, db, levels: lv, q, probs }
     }
 
     /// Interpolated Q-value of `level` at fragment `k`, buffer `buffer_s`, EWMA log
@@ -376,22 +378,34 @@ impl MdpTable {
         v
     }
 
+    /// Probability the model gives the next sample `y_ln` in the state (`ewma_ln`, `second`)
+    /// (nearest bins).
+    pub fn transition_prob(&self, ewma_ln: f64, second: f64, y_ln: f64) -> f64 {
+        let m = &self.model;
+        let (g, gx) = (m.bins, m.last_bins);
+        let s = (m.coord(ewma_ln).round() as usize).min(g - 1);
+        let x = if gx == 1 { 0 } else { (m.second_coord(second).round() as usize).min(gx - 1) };
+        let y = (m.coord(y_ln).round() as usize).min(g - 1);
+        self.probs[(s * gx + x) * g + y]
+    }
+
     /// The throughput model the table was built from.
     pub fn model(&self) -> &MdpModel {
         &self.model
     }
 }
 
-/// The shipped throughput model (see `mdp_model.json` and the example `mdp`).
-pub fn shipped_model() -> MdpModel {
+/// The shipped throughput models (see `mdp_model.json` and the example `mdp`): one or more
+/// models; with several, the selector weighs them by their posterior given its own samples.
+pub fn shipped_models() -> Vec<MdpModel> {
     serde_json::from_str(include_str!("mdp_model.json")).expect("shipped mdp model")
 }
 
-type Cache = Mutex<Vec<(Ladder, u64, Arc<MdpTable>)>>;
+type Cache = Mutex<Vec<(Ladder, u64, Vec<Arc<MdpTable>>)>>;
 
-/// The table for `ladder` and `max_buffer_s` with the shipped model and default settings,
+/// The tables for `ladder` and `max_buffer_s` with the shipped models and default settings,
 /// built on first use and cached for the process.
-pub fn shared_table(ladder: &Ladder, max_buffer_s: f64) -> Arc<MdpTable> {
+pub fn shared_tables(ladder: &Ladder, max_buffer_s: f64) -> Vec<Arc<MdpTable>> {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
     let key = max_buffer_s.to_bits();
@@ -399,7 +413,10 @@ pub fn shared_table(ladder: &Ladder, max_buffer_s: f64) -> Arc<MdpTable> {
     if let Some((_, _, t)) = c.iter().find(|(l, b, _)| l == ladder && *b == key) {
         return t.clone();
     }
-    let t = Arc::new(MdpTable::build(ladder, &shipped_model(), max_buffer_s, &MdpParams::default()));
+    let t: Vec<Arc<MdpTable>> = shipped_models()
+        .iter()
+        .map(|m| Arc::new(MdpTable::build(ladder, m, max_buffer_s, &MdpParams::default())))
+        .collect();
     if c.len() >= 8 {
         c.remove(0);
     }
@@ -410,7 +427,10 @@ pub fn shared_table(ladder: &Ladder, max_buffer_s: f64) -> Arc<MdpTable> {
 /// The MDP selector (see module docs).
 #[derive(Debug, Clone)]
 pub struct Mdp {
-    table: Arc<MdpTable>,
+    tables: Vec<Arc<MdpTable>>,
+    loglik: Vec<f64>,
+    /// Per-sample decay of the models' log-likelihoods (1 = none).
+    pub forget: f64,
     abandonment: bool,
     ewma_ln: Option<f64>,
     last_ln: f64,
@@ -422,13 +442,17 @@ pub struct Mdp {
 impl Mdp {
     /// With the shipped model, for a player holding at most `max_buffer_s`.
     pub fn new(ladder: &Ladder, max_buffer_s: f64) -> Self {
-        Self::with_table(ladder, shared_table(ladder, max_buffer_s), true)
+        Self::with_tables(ladder, shared_tables(ladder, max_buffer_s), true)
     }
 
-    /// With a given table.
-    pub fn with_table(ladder: &Ladder, table: Arc<MdpTable>, abandonment: bool) -> Self {
+    /// With given tables (one per throughput model; their models must share the EWMA and
+    /// second-component definitions, which the state update takes from the first).
+    pub fn with_tables(ladder: &Ladder, tables: Vec<Arc<MdpTable>>, abandonment: bool) -> Self {
+        assert!(!tables.is_empty(), "mdp needs a table");
         Mdp {
-            table,
+            loglik: vec![0.0; tables.len()],
+            forget: 1.0,
+            tables,
             abandonment,
             ewma_ln: None,
             last_ln: 0.0,
@@ -446,7 +470,7 @@ impl QualitySelector for Mdp {
 
     fn choose(&mut self, ctx: &Context) -> Decision {
         let ladder = ctx.ladder;
-        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top()).min(self.table.levels - 1);
+        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top()).min(self.tables[0].levels - 1);
         if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
             cap = cap.min(c);
         }
@@ -456,9 +480,20 @@ impl QualitySelector for Mdp {
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(ladder.top());
         let b = ctx.buffer.level.as_secs_f64();
         let rate = |q: usize| ladder.bitrate_bps(q) as f64 / 1e6;
+        let top = self.loglik.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let w: Vec<f64> = self.loglik.iter().map(|l| (l - top).exp()).collect();
+        let wsum: f64 = w.iter().sum();
         let mut best = (f64::NEG_INFINITY, 0);
         for a in 0..=cap {
-            let v = self.table.q_value(ctx.fragment_index, b, a, e, self.last_ln) - (rate(a) - rate(last)).abs();
+            let q: f64 = self
+                .tables
+                .iter()
+                .zip(&w)
+                .filter(|(_, &w)| w > 1e-4 * wsum)
+                .map(|(t, &w)| w * t.q_value(ctx.fragment_index, b, a, e, self.last_ln))
+                .sum::<f64>()
+                / wsum;
+            let v = q - (rate(a) - rate(last)).abs();
             if v > best.0 {
                 best = (v, a);
             }
@@ -470,8 +505,14 @@ impl QualitySelector for Mdp {
         self.latency.on_download(report);
         if let Some(bps) = report.throughput_bps() {
             let ln = (bps / 1000.0).max(1e-3).ln();
-            self.last_ln = self.table.model.update_second(self.ewma_ln, self.last_ln, ln);
-            self.ewma_ln = Some(self.table.model.update(self.ewma_ln, ln));
+            if let (Some(e), true) = (self.ewma_ln, self.tables.len() > 1) {
+                for (l, t) in self.loglik.iter_mut().zip(&self.tables) {
+                    *l = self.forget * *l + t.transition_prob(e, self.last_ln, ln).max(1e-9).ln();
+                }
+            }
+            let m = &self.tables[0].model;
+            self.last_ln = m.update_second(self.ewma_ln, self.last_ln, ln);
+            self.ewma_ln = Some(m.update(self.ewma_ln, ln));
         }
         if !report.abandoned {
             self.last_level = Some(report.level);
@@ -492,6 +533,7 @@ impl QualitySelector for Mdp {
     fn reset(&mut self) {
         self.ewma_ln = None;
         self.last_ln = 0.0;
+        self.loglik.iter_mut().for_each(|l| *l = 0.0);
         self.last_level = None;
         self.latency.reset();
         self.decode_cap.reset();
