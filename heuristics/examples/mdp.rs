@@ -93,6 +93,7 @@ fn main() {
             "prior" => prior = f(),
             "sigma" => sigma = f(),
             "step" => params.buffer_step_s = f(),
+            "pen" => params.rebuffer_penalty = f(),
             "abandon" => params.abandonment = f() != 0.0,
             "teacher" => teacher_mdp = v == "mdp",
             "write" => write = Some(v.to_string()),
