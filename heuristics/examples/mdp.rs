@@ -27,7 +27,7 @@ use std::time::Instant;
 /// Wraps a selector and records its per-download throughput samples (kbit/s).
 struct Recorder<S> {
     inner: S,
-    samples: Vec<f64>,
+    samples: Vec<(f64, f64)>,
 }
 
 impl<S: QualitySelector> QualitySelector for Recorder<S> {
@@ -39,7 +39,7 @@ impl<S: QualitySelector> QualitySelector for Recorder<S> {
     }
     fn on_download(&mut self, ctx: &Context, r: &DownloadReport) {
         if let Some(bps) = r.throughput_bps() {
-            self.samples.push(bps / 1000.0);
+            self.samples.push((bps / 1000.0, r.bytes as f64 * 8.0));
         }
         self.inner.on_download(ctx, r)
     }
@@ -77,7 +77,9 @@ fn main() {
     let mut params = MdpParams::default();
     let (mut var_bins, mut var_hi, mut beta) = (0usize, 0.6, 0.2);
     let (mut teacher_mdp, mut write, mut peek, mut detail) = (false, None, false, false);
-    let (mut mix, mut forget) = (false, 1.0);
+    let (mut mix, mut forget, mut calib) = (false, 1.0, 0usize);
+    let (mut split, mut split_by, mut split2) = (1usize, 0u8, 1usize);
+    let mut dur_edges: Vec<f64> = Vec::new();
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f = || v.parse::<f64>().expect("number");
@@ -100,6 +102,11 @@ fn main() {
             "peek" => peek = f() != 0.0,
             "detail" => detail = f() != 0.0,
             "mix" => mix = f() != 0.0,
+            "split" => split = f() as usize,
+            "by" => split_by = f() as u8,
+            "split2" => split2 = f() as usize,
+            "calib" => calib = f() as usize,
+            "dur" => dur_edges = v.split(':').map(|e| e.parse().expect("edge")).collect(),
             "forget" => forget = f(),
             _ => panic!("unknown key {k}"),
         }
@@ -116,12 +123,34 @@ fn main() {
     let groups: Vec<Vec<&Trace>> = {
         let per_set: Vec<Vec<&Trace>> =
             sets.iter().map(|(_, ts)| ts.iter().filter(|(i, _)| peek || i % 2 == 0).map(|(_, t)| t).collect()).collect();
-        if mix { per_set } else { vec![per_set.concat()] }
+        let g = if mix { per_set } else { vec![per_set.concat()] };
+        // split=N: each group cut into N quantile groups of a per-trace statistic of the
+        // trace file (by=0: std of log bandwidth, by=1: mean of log bandwidth, time-weighted).
+        let stat = |t: &Trace, by: u8| {
+            let tot: f64 = t.periods.iter().map(|p| p.duration_ms).sum();
+            let mean = t.periods.iter().map(|p| p.duration_ms * p.bandwidth_kbps.max(1.0).ln()).sum::<f64>() / tot;
+            let var = t.periods.iter().map(|p| p.duration_ms * (p.bandwidth_kbps.max(1.0).ln() - mean).powi(2)).sum::<f64>() / tot;
+            if by == 1 { mean } else { var.sqrt() }
+        };
+        fn cut<'t>(g: Vec<Vec<&'t Trace>>, n: usize, by: u8, stat: &dyn Fn(&Trace, u8) -> f64) -> Vec<Vec<&'t Trace>> {
+            g.into_iter()
+                .flat_map(|mut ts| {
+                    ts.sort_by(|a, b| stat(a, by).total_cmp(&stat(b, by)));
+                    let len = ts.len();
+                    (0..n).map(move |k| ts[k * len / n..(k + 1) * len / n].to_vec()).collect::<Vec<_>>()
+                })
+                .collect()
+        }
+        // split2=M: then each of those cut into M by the other statistic.
+        cut(cut(g, split, split_by, &stat), split2, 1 - split_by.min(1), &stat)
     };
     let fit = |train: &Vec<&Trace>, teacher: Option<&Vec<Arc<MdpTable>>>| {
         let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
         if var_bins > 1 {
             m = m.with_variability(var_bins, var_hi, beta);
+        }
+        if !dur_edges.is_empty() {
+            m = m.with_duration_classes(dur_edges.clone());
         }
         m.prior = prior;
         m.kernel_sigma = sigma;
@@ -188,6 +217,42 @@ fn main() {
                 };
                 println!("{i:2} | {:6.0} {:6.0} {:6.0} | {:5.0} {:5.0} {:5.0}", k(0), k(1), k(2), sw(0), sw(1), sw(2));
             }
+            continue;
+        }
+        if calib > 0 {
+            // Model calibration: the value the policy expects at fragment `calib` against the
+            // QoE_lin the session then scores from that fragment on (Mbit/s units, sums).
+            let rows = par_map(traces, |(_, t)| {
+                struct Probe { inner: Mdp, at: usize, value: f64 }
+                impl QualitySelector for Probe {
+                    fn name(&self) -> &str { "probe" }
+                    fn choose(&mut self, ctx: &Context) -> Decision {
+                        let d = self.inner.choose(ctx);
+                        if ctx.fragment_index == self.at { self.value = self.inner.last_value; }
+                        d
+                    }
+                    fn on_download(&mut self, ctx: &Context, r: &DownloadReport) { self.inner.on_download(ctx, r) }
+                    fn should_abandon(&mut self, ctx: &Context, p: &DownloadProgress) -> Option<usize> { self.inner.should_abandon(ctx, p) }
+                    fn watches_progress(&self) -> bool { self.inner.watches_progress() }
+                }
+                let mut pr = Probe { inner: Mdp::with_tables(&video.ladder, table.clone(), params.abandonment), at: calib, value: 0.0 };
+                let mut c2 = cfg.clone();
+                c2.record_samples = true;
+                let r = simulate(&video, t, &mut pr, &c2);
+                // Realised from fragment `calib` on: bitrate - switches, minus 4.3 x the rebuffering
+                // of those fragments (approximated by the session's rebuffering after the probe).
+                let kb = |i: usize| video.kbps(r.levels[i]) / 1000.0;
+                let mut q = 0.0;
+                for i in calib..r.levels.len() {
+                    q += kb(i) - (kb(i) - kb(i - 1)).abs();
+                }
+                (pr.value, q, r.metrics.rebuffer_s)
+            });
+            let m = rows.len() as f64;
+            let v = rows.iter().map(|r| r.0).sum::<f64>() / m;
+            let q = rows.iter().map(|r| r.1).sum::<f64>() / m;
+            let rb = rows.iter().map(|r| r.2).sum::<f64>() / m;
+            println!("{name}: at fragment {calib}: expected {v:.3}, realised bitrate-switching {q:.3}, session rebuffering {rb:.3} s");
             continue;
         }
         let results = par_map(traces, |(i, t)| {

@@ -57,6 +57,7 @@ pub const ALGORITHMS: &[&str] = &[
     "robustmpc",
     "classic",
     "smoothplay",
+    "mdp",
 ];
 
 /// The algorithm smoothplay uses when the user names none.

@@ -56,7 +56,12 @@ pub struct MdpModel {
     pub prior: f64,
     /// Standard deviation (natural log) of the kernel the smoothing ends in.
     pub kernel_sigma: f64,
-    /// Transition counts `[ewma bin][last bin][next bin]`.
+    /// Edges (seconds) of the classes of predicted download time (fragment bits over the EWMA
+    /// throughput) the next sample is conditioned on: a short download samples less of the
+    /// link's variation than a long one. Empty: one class.
+    #[serde(default)]
+    pub dur_edges: Vec<f64>,
+    /// Transition counts `[ewma bin][second bin][duration class][next bin]`.
     pub counts: Vec<u32>,
 }
 
@@ -73,6 +78,7 @@ impl MdpModel {
             second: u8::from(use_last),
             var_hi: 0.6,
             beta: 0.2,
+            dur_edges: Vec::new(),
             alpha,
             prior: 4.0,
             kernel_sigma: 0.5,
@@ -105,8 +111,26 @@ impl MdpModel {
         self.last_bins = bins.max(2);
         self.var_hi = var_hi;
         self.beta = beta;
-        self.counts = vec![0; self.bins * self.last_bins * self.bins];
+        self.counts = vec![0; self.bins * self.last_bins * self.classes() * self.bins];
         self
+    }
+
+    /// Conditions the next sample on the predicted download time, classes split at `edges` (s).
+    pub fn with_duration_classes(mut self, edges: Vec<f64>) -> Self {
+        self.dur_edges = edges;
+        self.counts = vec![0; self.bins * self.last_bins * self.classes() * self.bins];
+        self
+    }
+
+    /// Number of predicted-download-time classes.
+    pub fn classes(&self) -> usize {
+        self.dur_edges.len() + 1
+    }
+
+    /// Class of a download of `bits` predicted at EWMA log throughput `ewma_ln` (kbit/s).
+    pub fn class_of(&self, bits: f64, ewma_ln: f64) -> usize {
+        let t = bits / (ewma_ln.exp() * 1000.0);
+        self.dur_edges.iter().filter(|&&e| e < t).count()
     }
 
     /// Second component after sample `y_ln`, given the EWMA before it (`None` = first sample).
@@ -147,52 +171,53 @@ impl MdpModel {
         }
     }
 
-    /// Adds the transitions of one session's sequence of throughput samples (kbit/s).
-    pub fn add_session(&mut self, samples_kbps: &[f64]) {
+    /// Adds the transitions of one session's sequence of downloads, each (throughput kbit/s,
+    /// bits received).
+    pub fn add_session(&mut self, samples: &[(f64, f64)]) {
         let mut ewma: Option<f64> = None;
         let mut second = 0.0;
-        for w in 0..samples_kbps.len() {
-            let ln = samples_kbps[w].max(1e-3).ln();
+        let nc = self.classes();
+        for w in 0..samples.len() {
+            let ln = samples[w].0.max(1e-3).ln();
             second = self.update_second(ewma, second, ln);
             let e = self.update(ewma, ln);
             ewma = Some(e);
-            if let Some(&next) = samples_kbps.get(w + 1) {
+            if let Some(&(next, bits)) = samples.get(w + 1) {
                 let s = (self.coord(e).round() as usize).min(self.bins - 1);
                 let x = self.last_index(second);
+                let c = self.class_of(bits, e);
                 let y = (self.coord(next.max(1e-3).ln()).round() as usize).min(self.bins - 1);
-                self.counts[(s * self.last_bins + x) * self.bins + y] += 1;
+                self.counts[((s * self.last_bins + x) * nc + c) * self.bins + y] += 1;
             }
         }
     }
 
-    /// Smoothed transition probabilities `[ewma bin][last bin][next bin]`.
+    /// Smoothed transition probabilities `[ewma bin][second bin][duration class][next bin]`:
+    /// each level backs off to the one above it with pseudo-count `prior` (kernel around the
+    /// EWMA bin -> EWMA bin alone -> with the second component -> with the duration class).
     pub fn probabilities(&self) -> Vec<f64> {
-        let (g, gx) = (self.bins, self.last_bins);
-        let mut out = vec![0.0; g * gx * g];
+        let (g, gx, nc) = (self.bins, self.last_bins, self.classes());
+        let mut out = vec![0.0; g * gx * nc * g];
+        let count = |s: usize, x: usize, c: usize, y: usize| self.counts[((s * gx + x) * nc + c) * g + y] as f64;
+        let smooth = |row: &[f64], base: &[f64]| -> Vec<f64> {
+            let n: f64 = row.iter().sum();
+            row.iter().zip(base).map(|(r, b)| (r + self.prior * b) / (n + self.prior)).collect()
+        };
         for s in 0..g {
-            // Kernel around the EWMA bin.
             let sig = (self.kernel_sigma / self.step()).max(1e-6);
             let mut kern: Vec<f64> = (0..g).map(|y| (-0.5 * ((y as f64 - s as f64) / sig).powi(2)).exp()).collect();
             let ks: f64 = kern.iter().sum();
             kern.iter_mut().for_each(|k| *k /= ks);
-            // Back-off: EWMA bin alone.
-            let mut ps = vec![0.0; g];
-            let mut ns = 0.0;
+            let row_s: Vec<f64> = (0..g).map(|y| (0..gx).flat_map(|x| (0..nc).map(move |c| (x, c))).map(|(x, c)| count(s, x, c, y)).sum()).collect();
+            let ps = smooth(&row_s, &kern);
             for x in 0..gx {
-                for y in 0..g {
-                    let c = self.counts[(s * gx + x) * g + y] as f64;
-                    ps[y] += c;
-                    ns += c;
-                }
-            }
-            for y in 0..g {
-                ps[y] = (ps[y] + self.prior * kern[y]) / (ns + self.prior);
-            }
-            for x in 0..gx {
-                let row = &self.counts[(s * gx + x) * g..(s * gx + x + 1) * g];
-                let n: f64 = row.iter().map(|&c| c as f64).sum();
-                for y in 0..g {
-                    out[(s * gx + x) * g + y] = (row[y] as f64 + self.prior * ps[y]) / (n + self.prior);
+                let row_x: Vec<f64> = (0..g).map(|y| (0..nc).map(|c| count(s, x, c, y)).sum()).collect();
+                let px = smooth(&row_x, &ps);
+                for c in 0..nc {
+                    let row_c: Vec<f64> = (0..g).map(|y| count(s, x, c, y)).collect();
+                    let pc = smooth(&row_c, &px);
+                    let at = ((s * gx + x) * nc + c) * g;
+                    out[at..at + g].copy_from_slice(&pc);
                 }
             }
         }
@@ -253,7 +278,7 @@ impl MdpTable {
         let top = (max_buffer_s - d).max(d);
         let nb = (top / p.buffer_step_s).ceil() as usize + 1;
         let db = top / (nb - 1) as f64;
-        let (g, gx) = (model.bins, model.last_bins);
+        let (g, gx, nc) = (model.bins, model.last_bins, model.classes());
         let probs = model.probabilities();
         let rates: Vec<f64> = (0..lv).map(|q| ladder.bitrate_bps(q) as f64 / 1e6).collect();
         let centers: Vec<f64> = (0..g).map(|i| model.center_ln(i).exp() * 1000.0).collect(); // bit/s
@@ -300,7 +325,9 @@ impl MdpTable {
                         .collect();
                     for s in 0..g {
                         for x in 0..gx {
-                            let pr = &probs[(s * gx + x) * g..(s * gx + x + 1) * g];
+                            let c = model.class_of(bits, model.center_ln(s));
+                            let at = ((s * gx + x) * nc + c) * g;
+                            let pr = &probs[at..at + g];
                             let mut acc = 0.0;
                             for y in 0..g {
                                 let py = pr[y];
@@ -381,15 +408,16 @@ impl MdpTable {
         v
     }
 
-    /// Probability the model gives the next sample `y_ln` in the state (`ewma_ln`, `second`)
-    /// (nearest bins).
-    pub fn transition_prob(&self, ewma_ln: f64, second: f64, y_ln: f64) -> f64 {
+    /// Probability the model gives the next sample `y_ln` of a download of `bits` in the
+    /// state (`ewma_ln`, `second`) (nearest bins).
+    pub fn transition_prob(&self, ewma_ln: f64, second: f64, bits: f64, y_ln: f64) -> f64 {
         let m = &self.model;
-        let (g, gx) = (m.bins, m.last_bins);
+        let (g, gx, nc) = (m.bins, m.last_bins, m.classes());
+        let c = m.class_of(bits, ewma_ln);
         let s = (m.coord(ewma_ln).round() as usize).min(g - 1);
         let x = if gx == 1 { 0 } else { (m.second_coord(second).round() as usize).min(gx - 1) };
         let y = (m.coord(y_ln).round() as usize).min(g - 1);
-        self.probs[(s * gx + x) * g + y]
+        self.probs[((s * gx + x) * nc + c) * g + y]
     }
 
     /// The throughput model the table was built from.
@@ -434,6 +462,9 @@ pub struct Mdp {
     loglik: Vec<f64>,
     /// Per-sample decay of the models' log-likelihoods (1 = none).
     pub forget: f64,
+    /// Expected QoE_lin to the end (Mbit/s units) of the last decision, by the model
+    /// (diagnostic: compare with what the session then scores).
+    pub last_value: f64,
     abandonment: bool,
     ewma_ln: Option<f64>,
     last_ln: f64,
@@ -455,6 +486,7 @@ impl Mdp {
         Mdp {
             loglik: vec![0.0; tables.len()],
             forget: 1.0,
+            last_value: 0.0,
             tables,
             abandonment,
             ewma_ln: None,
@@ -501,6 +533,7 @@ impl QualitySelector for Mdp {
                 best = (v, a);
             }
         }
+        self.last_value = best.0;
         Decision::now(best.1)
     }
 
@@ -510,7 +543,7 @@ impl QualitySelector for Mdp {
             let ln = (bps / 1000.0).max(1e-3).ln();
             if let (Some(e), true) = (self.ewma_ln, self.tables.len() > 1) {
                 for (l, t) in self.loglik.iter_mut().zip(&self.tables) {
-                    *l = self.forget * *l + t.transition_prob(e, self.last_ln, ln).max(1e-9).ln();
+                    *l = self.forget * *l + t.transition_prob(e, self.last_ln, report.bytes as f64 * 8.0, ln).max(1e-9).ln();
                 }
             }
             let m = &self.tables[0].model;
