@@ -30,7 +30,7 @@ struct Recorder<S> {
     samples: Vec<(f64, f64)>,
 }
 
-impl<S: QualitySelector> QualitySelector for Recorder<S> {
+impl<S: QualitySelector + ?Sized> QualitySelector for Recorder<Box<S>> {
     fn name(&self) -> &str {
         "recorder"
     }
@@ -79,6 +79,7 @@ fn main() {
     let (mut teacher_mdp, mut write, mut peek, mut detail) = (false, None, false, false);
     let (mut mix, mut forget, mut calib) = (false, 1.0, 0usize);
     let (mut split, mut split_by, mut split2) = (1usize, 0u8, 1usize);
+    let mut extra_teachers: Vec<String> = Vec::new();
     let mut dur_edges: Vec<f64> = Vec::new();
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
@@ -105,6 +106,7 @@ fn main() {
             "split" => split = f() as usize,
             "by" => split_by = f() as u8,
             "split2" => split2 = f() as usize,
+            "teachers" => extra_teachers = v.split(':').map(String::from).collect(),
             "calib" => calib = f() as usize,
             "dur" => dur_edges = v.split(':').map(|e| e.parse().expect("edge")).collect(),
             "forget" => forget = f(),
@@ -156,18 +158,31 @@ fn main() {
         m.kernel_sigma = sigma;
         let seqs = par_map(train, |t| match teacher {
             None => {
-                let mut r = Recorder { inner: Smoothplay::new(&video.ladder), samples: Vec::new() };
+                let mut r = Recorder { inner: Box::new(Smoothplay::new(&video.ladder)) as Box<dyn QualitySelector>, samples: Vec::new() };
                 simulate(&video, t, &mut r, &cfg);
                 r.samples
             }
             Some(tab) => {
-                let mut r = Recorder { inner: Mdp::with_tables(&video.ladder, tab.clone(), params.abandonment), samples: Vec::new() };
+                let mut r = Recorder { inner: Box::new(Mdp::with_tables(&video.ladder, tab.clone(), params.abandonment)) as Box<dyn QualitySelector>, samples: Vec::new() };
                 simulate(&video, t, &mut r, &cfg);
                 r.samples
             }
         });
         for s in &seqs {
             m.add_session(s);
+        }
+        // More sessions over the same tune traces, driven by other built-in rules
+        // (teachers=robustmpc:bola:...): other download sizes and timings.
+        for name in &extra_teachers {
+            let seqs = par_map(train, |t| {
+                let sel = smoothplay_heuristics::selector_by_name(name, &video.ladder).expect("teacher name");
+                let mut r = Recorder { inner: sel, samples: Vec::new() };
+                simulate(&video, t, &mut r, &cfg);
+                r.samples
+            });
+            for s in &seqs {
+                m.add_session(s);
+            }
         }
         m
     };
