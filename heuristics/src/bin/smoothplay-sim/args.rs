@@ -192,7 +192,7 @@ mod tests {
     fn all_expands_and_repeats_are_dropped() {
         let a = parse(&["--algo", "bola,all,optimal"]).expect("parse");
         let names = a.algorithms();
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 11); // 10 selectors (ALGORITHMS) + optimal
         assert_eq!(names.first().map(String::as_str), Some("bola"));
         assert_eq!(names.last().map(String::as_str), Some("optimal"));
     }
