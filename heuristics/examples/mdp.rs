@@ -81,6 +81,9 @@ fn main() {
     let (mut split, mut split_by, mut split2) = (1usize, 0u8, 1usize);
     let mut extra_teachers: Vec<String> = Vec::new();
     let mut dur_edges: Vec<f64> = Vec::new();
+    let mut ewma2 = 0.0;
+    let mut hybrid: Option<usize> = None;
+    let mut lbs = 0.5;
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f = || v.parse::<f64>().expect("number");
@@ -97,6 +100,7 @@ fn main() {
             "sigma" => sigma = f(),
             "step" => params.buffer_step_s = f(),
             "pen" => params.rebuffer_penalty = f(),
+            "tscale" => params.throughput_scale = f(),
             "abandon" => params.abandonment = f() != 0.0,
             "teacher" => teacher_mdp = v == "mdp",
             "write" => write = Some(v.to_string()),
@@ -106,6 +110,9 @@ fn main() {
             "split" => split = f() as usize,
             "by" => split_by = f() as u8,
             "split2" => split2 = f() as usize,
+            "ewma2" => ewma2 = f(),
+            "hybrid" => hybrid = Some(f() as usize),
+            "lbs" => lbs = f(),
             "teachers" => extra_teachers = v.split(':').map(String::from).collect(),
             "calib" => calib = f() as usize,
             "dur" => dur_edges = v.split(':').map(|e| e.parse().expect("edge")).collect(),
@@ -150,6 +157,9 @@ fn main() {
         let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
         if var_bins > 1 {
             m = m.with_variability(var_bins, var_hi, beta);
+        }
+        if ewma2 > 0.0 {
+            m = m.with_second_ewma(ewma2);
         }
         if !dur_edges.is_empty() {
             m = m.with_duration_classes(dur_edges.clone());
@@ -273,7 +283,15 @@ fn main() {
         let results = par_map(traces, |(i, t)| {
             let mut sel = Mdp::with_tables(&video.ladder, table.clone(), params.abandonment);
             sel.forget = forget;
-            let m = simulate(&video, t, &mut sel, &cfg).metrics;
+            let m = match hybrid {
+                // hybrid=H: smoothplay's planner (horizon H) with the MDP's terminal values.
+                Some(h) => {
+                    let p = smoothplay_heuristics::algo::smoothplay::SmoothplayParams { horizon: h, low_buffer_safety: lbs, ..Default::default() };
+                    let mut hy = smoothplay_heuristics::algo::mdphybrid::MdpHybrid::new(&video.ladder, p, sel);
+                    simulate(&video, t, &mut hy, &cfg).metrics
+                }
+                None => simulate(&video, t, &mut sel, &cfg).metrics,
+            };
             (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
         });
         let mut line = format!("{name:6}");

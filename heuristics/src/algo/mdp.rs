@@ -41,7 +41,8 @@ pub struct MdpModel {
     pub bins: usize,
     /// Bins of the second component of the state (1 = not used; equal to `bins` for the last sample).
     pub last_bins: usize,
-    /// Second component: 0 none, 1 last sample, 2 variability (EWMA of |sample - EWMA|, log).
+    /// Second component: 0 none, 1 last sample, 2 variability (EWMA of |sample - EWMA|, log),
+    /// 3 a second EWMA of log throughput with weight `beta` (on the main grid).
     #[serde(default)]
     pub second: u8,
     /// Variability grid: highest centre (natural log units; the lowest is 0).
@@ -115,6 +116,15 @@ impl MdpModel {
         self
     }
 
+    /// Uses a second EWMA of log throughput (weight `beta`) as the second component.
+    pub fn with_second_ewma(mut self, beta: f64) -> Self {
+        self.second = 3;
+        self.last_bins = self.bins;
+        self.beta = beta;
+        self.counts = vec![0; self.bins * self.last_bins * self.classes() * self.bins];
+        self
+    }
+
     /// Conditions the next sample on the predicted download time, classes split at `edges` (s).
     pub fn with_duration_classes(mut self, edges: Vec<f64>) -> Self {
         self.dur_edges = edges;
@@ -137,6 +147,10 @@ impl MdpModel {
     pub fn update_second(&self, ewma_before: Option<f64>, x: f64, y_ln: f64) -> f64 {
         match self.second {
             1 => y_ln,
+            3 => match ewma_before {
+                None => y_ln,
+                Some(_) => x + self.beta * (y_ln - x),
+            },
             2 => match ewma_before {
                 None => 0.0,
                 Some(e) => x + self.beta * ((y_ln - e).abs() - x),
@@ -148,7 +162,7 @@ impl MdpModel {
     /// Continuous coordinate of the second component.
     pub fn second_coord(&self, x: f64) -> f64 {
         match self.second {
-            1 => self.coord(x),
+            1 | 3 => self.coord(x),
             2 => (x / self.var_hi * (self.last_bins - 1) as f64).clamp(0.0, (self.last_bins - 1) as f64),
             _ => 0.0,
         }
@@ -157,7 +171,7 @@ impl MdpModel {
     /// Second component at the centre of its bin `i`.
     pub fn second_center(&self, i: usize) -> f64 {
         match self.second {
-            1 => self.center_ln(i),
+            1 | 3 => self.center_ln(i),
             2 => self.var_hi * i as f64 / (self.last_bins - 1) as f64,
             _ => 0.0,
         }
@@ -242,11 +256,14 @@ pub struct MdpParams {
     pub rebuffer_penalty: f64,
     /// Stall-aware abandonment (smoothplay's rule).
     pub abandonment: bool,
+    /// Multiplier on the model's throughput when computing download times (1 = as learned;
+    /// experiment: > 1 is optimism).
+    pub throughput_scale: f64,
 }
 
 impl Default for MdpParams {
     fn default() -> Self {
-        MdpParams { buffer_step_s: 0.5, latency_s: 0.08, rebuffer_penalty: 2.0, abandonment: true }
+        MdpParams { buffer_step_s: 0.5, latency_s: 0.08, rebuffer_penalty: 2.0, abandonment: true, throughput_scale: 1.0 }
     }
 }
 
@@ -286,7 +303,7 @@ impl MdpTable {
         let (g, gx, nc) = (model.bins, model.last_bins, model.classes());
         let probs = model.probabilities();
         let rates: Vec<f64> = (0..lv).map(|q| ladder.bitrate_bps(q) as f64 / 1e6).collect();
-        let centers: Vec<f64> = (0..g).map(|i| model.center_ln(i).exp() * 1000.0).collect(); // bit/s
+        let centers: Vec<f64> = (0..g).map(|i| model.center_ln(i).exp() * 1000.0 * p.throughput_scale).collect(); // bit/s
         // Next EWMA coordinate for (s, y).
         let next_s: Vec<(usize, f64)> = (0..g * g)
             .map(|i| {
@@ -489,6 +506,44 @@ impl Mdp {
         m
     }
 
+    /// Posterior weights of the models (sum 1).
+    fn weights(&self) -> Vec<f64> {
+        let top = self.loglik.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let w: Vec<f64> = self.loglik.iter().map(|l| (l - top).exp()).collect();
+        let sum: f64 = w.iter().sum();
+        w.into_iter().map(|x| x / sum).collect()
+    }
+
+    /// The model's value of arriving at fragment `k` with each buffer `i * step_s` (up to the
+    /// table's highest) and previous level, in the current throughput state:
+    /// `V(b, l) = max_a Q_k(b, a) - |r_a - r_l|`, laid out `[buffer point][level]`. `None`
+    /// before the first download. Used as the terminal value of smoothplay's plans (`mdphybrid`).
+    pub fn value_table(&self, ladder: &Ladder, k: usize, step_s: f64) -> Option<(usize, Vec<f64>)> {
+        let e = self.ewma_ln?;
+        let lv = self.tables[0].levels.min(ladder.len()).max(1);
+        let w = self.weights();
+        let n = (self.tables[0].top_s / step_s).floor() as usize + 1;
+        let rate = |q: usize| ladder.bitrate_bps(q) as f64 / 1e6;
+        let mut out = vec![0.0; n * lv];
+        let mut q = vec![0.0; lv];
+        for i in 0..n {
+            let b = i as f64 * step_s;
+            for (a, qa) in q.iter_mut().enumerate() {
+                *qa = self
+                    .tables
+                    .iter()
+                    .zip(&w)
+                    .filter(|(_, &w)| w > 1e-4)
+                    .map(|(t, &w)| w * t.q_value(k, b, a, e, self.last_ln))
+                    .sum();
+            }
+            for l in 0..lv {
+                out[i * lv + l] = (0..lv).map(|a| q[a] - (rate(a) - rate(l)).abs()).fold(f64::NEG_INFINITY, f64::max);
+            }
+        }
+        Some((lv, out))
+    }
+
     /// Live: the buffer cannot grow past the live edge, so plan with tables built for a
     /// player whose maximum is the edge distance (whole fragments) plus one fragment.
     fn follow_live_edge(&mut self, ctx: &Context) {
@@ -655,7 +710,7 @@ mod tests {
         for s in 0..5 {
             m.counts[s * 5 + 2] = 1; // centre 2 = 2000 kbit/s
         }
-        let p = MdpParams { buffer_step_s: 0.5, latency_s: 0.0, rebuffer_penalty: 4.3, abandonment: false };
+        let p = MdpParams { buffer_step_s: 0.5, latency_s: 0.0, rebuffer_penalty: 4.3, abandonment: false, throughput_scale: 1.0 };
         let t = MdpTable::build(&l, &m, 60.0, &p);
         (l, t)
     }
@@ -702,7 +757,7 @@ mod tests {
         for s in 0..5 {
             m.counts[s * 5] = 1; // centre 0 = 500 kbit/s
         }
-        let p = MdpParams { buffer_step_s: 0.5, latency_s: 0.0, rebuffer_penalty: 4.3, abandonment: false };
+        let p = MdpParams { buffer_step_s: 0.5, latency_s: 0.0, rebuffer_penalty: 4.3, abandonment: false, throughput_scale: 1.0 };
         let low = MdpTable::build(&l, &m, 60.0, &p);
         let mut s = Mdp::with_tables(&l, vec![Arc::new(high), Arc::new(low)], false);
         s.on_download(&ctx(&l, 0, 0.0), &report(1, 8000.0, 0.0, 4.0));
