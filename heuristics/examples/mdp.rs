@@ -82,8 +82,7 @@ fn main() {
     let mut extra_teachers: Vec<String> = Vec::new();
     let mut dur_edges: Vec<f64> = Vec::new();
     let mut ewma2 = 0.0;
-    let mut hybrid: Option<usize> = None;
-    let mut lbs = 0.5;
+    let mut by2: Option<u8> = None;
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f = || v.parse::<f64>().expect("number");
@@ -111,8 +110,7 @@ fn main() {
             "by" => split_by = f() as u8,
             "split2" => split2 = f() as usize,
             "ewma2" => ewma2 = f(),
-            "hybrid" => hybrid = Some(f() as usize),
-            "lbs" => lbs = f(),
+            "by2" => by2 = Some(f() as u8),
             "teachers" => extra_teachers = v.split(':').map(String::from).collect(),
             "calib" => calib = f() as usize,
             "dur" => dur_edges = v.split(':').map(|e| e.parse().expect("edge")).collect(),
@@ -139,7 +137,14 @@ fn main() {
             let tot: f64 = t.periods.iter().map(|p| p.duration_ms).sum();
             let mean = t.periods.iter().map(|p| p.duration_ms * p.bandwidth_kbps.max(1.0).ln()).sum::<f64>() / tot;
             let var = t.periods.iter().map(|p| p.duration_ms * (p.bandwidth_kbps.max(1.0).ln() - mean).powi(2)).sum::<f64>() / tot;
-            if by == 1 { mean } else { var.sqrt() }
+            // by=2: roughness, the time-weighted mean |log change| between consecutive periods.
+            let rough = t.periods.windows(2).map(|w| (w[1].bandwidth_kbps.max(1.0) / w[0].bandwidth_kbps.max(1.0)).ln().abs()).sum::<f64>()
+                / (t.periods.len().max(2) - 1) as f64;
+            match by {
+                1 => mean,
+                2 => rough,
+                _ => var.sqrt(),
+            }
         };
         fn cut<'t>(g: Vec<Vec<&'t Trace>>, n: usize, by: u8, stat: &dyn Fn(&Trace, u8) -> f64) -> Vec<Vec<&'t Trace>> {
             g.into_iter()
@@ -151,7 +156,7 @@ fn main() {
                 .collect()
         }
         // split2=M: then each of those cut into M by the other statistic.
-        cut(cut(g, split, split_by, &stat), split2, 1 - split_by.min(1), &stat)
+        cut(cut(g, split, split_by, &stat), split2, by2.unwrap_or(1 - split_by.min(1)), &stat)
     };
     let fit = |train: &Vec<&Trace>, teacher: Option<&Vec<Arc<MdpTable>>>| {
         let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
@@ -283,15 +288,7 @@ fn main() {
         let results = par_map(traces, |(i, t)| {
             let mut sel = Mdp::with_tables(&video.ladder, table.clone(), params.abandonment);
             sel.forget = forget;
-            let m = match hybrid {
-                // hybrid=H: smoothplay's planner (horizon H) with the MDP's terminal values.
-                Some(h) => {
-                    let p = smoothplay_heuristics::algo::smoothplay::SmoothplayParams { horizon: h, low_buffer_safety: lbs, ..Default::default() };
-                    let mut hy = smoothplay_heuristics::algo::mdphybrid::MdpHybrid::new(&video.ladder, p, sel);
-                    simulate(&video, t, &mut hy, &cfg).metrics
-                }
-                None => simulate(&video, t, &mut sel, &cfg).metrics,
-            };
+            let m = simulate(&video, t, &mut sel, &cfg).metrics;
             (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
         });
         let mut line = format!("{name:6}");

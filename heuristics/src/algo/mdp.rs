@@ -514,36 +514,6 @@ impl Mdp {
         w.into_iter().map(|x| x / sum).collect()
     }
 
-    /// The model's value of arriving at fragment `k` with each buffer `i * step_s` (up to the
-    /// table's highest) and previous level, in the current throughput state:
-    /// `V(b, l) = max_a Q_k(b, a) - |r_a - r_l|`, laid out `[buffer point][level]`. `None`
-    /// before the first download. Used as the terminal value of smoothplay's plans (`mdphybrid`).
-    pub fn value_table(&self, ladder: &Ladder, k: usize, step_s: f64) -> Option<(usize, Vec<f64>)> {
-        let e = self.ewma_ln?;
-        let lv = self.tables[0].levels.min(ladder.len()).max(1);
-        let w = self.weights();
-        let n = (self.tables[0].top_s / step_s).floor() as usize + 1;
-        let rate = |q: usize| ladder.bitrate_bps(q) as f64 / 1e6;
-        let mut out = vec![0.0; n * lv];
-        let mut q = vec![0.0; lv];
-        for i in 0..n {
-            let b = i as f64 * step_s;
-            for (a, qa) in q.iter_mut().enumerate() {
-                *qa = self
-                    .tables
-                    .iter()
-                    .zip(&w)
-                    .filter(|(_, &w)| w > 1e-4)
-                    .map(|(t, &w)| w * t.q_value(k, b, a, e, self.last_ln))
-                    .sum();
-            }
-            for l in 0..lv {
-                out[i * lv + l] = (0..lv).map(|a| q[a] - (rate(a) - rate(l)).abs()).fold(f64::NEG_INFINITY, f64::max);
-            }
-        }
-        Some((lv, out))
-    }
-
     /// Live: the buffer cannot grow past the live edge, so plan with tables built for a
     /// player whose maximum is the edge distance (whole fragments) plus one fragment.
     fn follow_live_edge(&mut self, ctx: &Context) {
@@ -597,19 +567,16 @@ impl QualitySelector for Mdp {
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(ladder.top());
         let b = ctx.buffer.level.as_secs_f64();
         let rate = |q: usize| ladder.bitrate_bps(q) as f64 / 1e6;
-        let top = self.loglik.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let w: Vec<f64> = self.loglik.iter().map(|l| (l - top).exp()).collect();
-        let wsum: f64 = w.iter().sum();
+        let w = self.weights();
         let mut best = (f64::NEG_INFINITY, 0);
         for a in 0..=cap {
             let q: f64 = self
                 .tables
                 .iter()
                 .zip(&w)
-                .filter(|(_, &w)| w > 1e-4 * wsum)
+                .filter(|(_, &w)| w > 1e-4)
                 .map(|(t, &w)| w * t.q_value(ctx.fragment_index, b, a, e, self.last_ln))
-                .sum::<f64>()
-                / wsum;
+                .sum::<f64>();
             let v = q - (rate(a) - rate(last)).abs();
             if v > best.0 {
                 best = (v, a);

@@ -7,7 +7,6 @@ pub mod capacity;
 pub mod classic;
 pub mod dynamic;
 pub mod mdp;
-pub mod mdphybrid;
 pub mod mpc;
 pub mod plan;
 pub mod smoothplay;

@@ -103,35 +103,6 @@ pub struct Smoothplay {
     dl: Vec<f64>,
     prefix: Vec<(f64, f64)>,
     hint_bps: Option<f64>,
-    terminal: Option<TerminalValues>,
-}
-
-/// Values of the state a plan ends in, replacing the buffer credit (see
-/// [`Smoothplay::set_terminal_values`]): `values[i * levels + level]` at buffer `i * step_s`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TerminalValues {
-    /// Buffer grid step, seconds.
-    pub step_s: f64,
-    /// Levels per buffer point.
-    pub levels: usize,
-    /// Values, QoE_lin in Mbit/s units.
-    pub values: Vec<f64>,
-}
-
-impl TerminalValues {
-    fn at(&self, buffer_s: f64, level: usize) -> f64 {
-        let n = self.values.len() / self.levels.max(1);
-        let c = (buffer_s / self.step_s).clamp(0.0, (n - 1) as f64);
-        let i = (c.floor() as usize).min(n.saturating_sub(2));
-        let w = c - i as f64;
-        let level = level.min(self.levels - 1);
-        (1.0 - w) * self.values[i * self.levels + level] + w * self.values[((i + 1).min(n - 1)) * self.levels + level]
-    }
-
-    fn max_for(&self, level: usize) -> f64 {
-        let level = level.min(self.levels - 1);
-        self.values.iter().skip(level).step_by(self.levels).cloned().fold(f64::NEG_INFINITY, f64::max)
-    }
 }
 
 impl Smoothplay {
@@ -151,7 +122,6 @@ impl Smoothplay {
             dl: Vec::new(),
             prefix: Vec::new(),
             hint_bps: None,
-            terminal: None,
             p,
         }
     }
@@ -167,14 +137,6 @@ impl Smoothplay {
     /// forecast: with a perfect forecast only the planning remains.
     pub fn set_throughput_hint(&mut self, bps: Option<f64>) {
         self.hint_bps = bps.filter(|b| b.is_finite() && *b > 0.0);
-    }
-
-    /// Replaces the buffer credit at the end of each plan by `values` of (buffer, level) for
-    /// the following decisions (`None`: back to the credit). Used by `mdphybrid`, which
-    /// passes the MDP's value of the state after the horizon. Not used when the plan reaches
-    /// the last fragment.
-    pub fn set_terminal_values(&mut self, values: Option<TerminalValues>) {
-        self.terminal = values;
     }
 
     /// Most buffer the player can hold now, seconds: its maximum, or less near a live edge.
@@ -206,11 +168,6 @@ impl Smoothplay {
         let max_buf = Self::reachable_buffer_s(ctx);
         let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
         let credit_cap = self.p.buffer_credit_frac * max_buf;
-        let terminal = if to_end { None } else { self.terminal.take() };
-        let end_value = |buf: f64, level: usize| match &terminal {
-            Some(t) => t.at(buf, level),
-            None => credit * buf.min(credit_cap),
-        };
         let penalty = self.p.rebuffer_penalty;
         self.rates.clear();
         self.rates.extend((0..levels).map(|q| ladder.bitrate_bps(q) as f64 / 1e6));
@@ -247,15 +204,12 @@ impl Smoothplay {
                 }
             };
             // Constant plan.
-            consider(v + end_value(buf, a), &mut best, &mut stay);
+            consider(v + credit * buf.min(credit_cap), &mut best, &mut stay);
             // Switch to b after j fragments at a (1 <= j < h).
             for b in (0..levels).filter(|&b| b != a) {
                 let rb = self.rates[b];
                 let sw = (rb - ra).abs();
-                let best_credit = match &terminal {
-                    Some(t) => t.max_for(b),
-                    None => credit * credit_cap.min(max_buf),
-                };
+                let best_credit = credit * credit_cap.min(max_buf);
                 'switch: for j in 1..h {
                     let (mut buf, mut v) = self.prefix[j];
                     v -= sw;
@@ -269,12 +223,9 @@ impl Smoothplay {
                         v += rb - penalty * (t - buf).max(0.0);
                         buf = ((buf - t).max(0.0) + d).min(max_buf);
                     }
-                    consider(v + end_value(buf, b), &mut best, &mut stay);
+                    consider(v + credit * buf.min(credit_cap), &mut best, &mut stay);
                 }
             }
-        }
-        if !to_end {
-            self.terminal = terminal;
         }
         if best.1 != last && best.0 - stay < self.p.switch_margin {
             return last;
