@@ -82,6 +82,7 @@ fn main() {
     let mut extra_teachers: Vec<String> = Vec::new();
     let mut dur_edges: Vec<f64> = Vec::new();
     let mut ewma2 = 0.0;
+    let mut alphas: Vec<f64> = Vec::new();
     let mut by2: Option<u8> = None;
     for kv in &args[2..] {
         let (k, v) = kv.split_once('=').expect("key=value");
@@ -110,6 +111,7 @@ fn main() {
             "by" => split_by = f() as u8,
             "split2" => split2 = f() as usize,
             "ewma2" => ewma2 = f(),
+            "alphas" => alphas = v.split(':').map(|e| e.parse().expect("alpha")).collect(),
             "by2" => by2 = Some(f() as u8),
             "teachers" => extra_teachers = v.split(':').map(String::from).collect(),
             "calib" => calib = f() as usize,
@@ -158,7 +160,9 @@ fn main() {
         // split2=M: then each of those cut into M by the other statistic.
         cut(cut(g, split, split_by, &stat), split2, by2.unwrap_or(1 - split_by.min(1)), &stat)
     };
-    let fit = |train: &Vec<&Trace>, teacher: Option<&Vec<Arc<MdpTable>>>| {
+    // alphas=a0:a1:...: EWMA weight per group (groups in order: set, then ascending statistic).
+    let fit = |gi: usize, train: &Vec<&Trace>, teacher: Option<&Vec<Arc<MdpTable>>>| {
+        let alpha = alphas.get(gi).copied().unwrap_or(alpha);
         let mut m = MdpModel::empty(lo, hi, bins, last, alpha);
         if var_bins > 1 {
             m = m.with_variability(var_bins, var_hi, beta);
@@ -202,7 +206,7 @@ fn main() {
         m
     };
     let t0 = Instant::now();
-    let mut models: Vec<MdpModel> = groups.iter().map(|g| fit(g, None)).collect();
+    let mut models: Vec<MdpModel> = groups.iter().enumerate().map(|(i, g)| fit(i, g, None)).collect();
     let fit_s = t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
     let build = |models: &Vec<MdpModel>| -> Vec<Arc<MdpTable>> {
@@ -211,7 +215,7 @@ fn main() {
     let mut table = build(&models);
     let build_s = t0.elapsed().as_secs_f64();
     if teacher_mdp {
-        models = groups.iter().map(|g| fit(g, Some(&table))).collect();
+        models = groups.iter().enumerate().map(|(i, g)| fit(i, g, Some(&table))).collect();
         table = build(&models);
     }
     let model = &models[0];

@@ -488,8 +488,9 @@ pub struct Mdp {
     /// (diagnostic: compare with what the session then scores).
     pub last_value: f64,
     abandonment: bool,
-    ewma_ln: Option<f64>,
-    last_ln: f64,
+    /// Throughput state per model (each model has its own EWMA weight): EWMA, second component.
+    ewma_ln: Vec<Option<f64>>,
+    last_ln: Vec<f64>,
     last_level: Option<usize>,
     latency: EwmaEstimator,
     decode_cap: DecodeCap,
@@ -529,18 +530,18 @@ impl Mdp {
         }
     }
 
-    /// With given tables (one per throughput model; their models must share the EWMA and
-    /// second-component definitions, which the state update takes from the first).
+    /// With given tables (one per throughput model; each model keeps its own state).
     pub fn with_tables(ladder: &Ladder, tables: Vec<Arc<MdpTable>>, abandonment: bool) -> Self {
         assert!(!tables.is_empty(), "mdp needs a table");
+        let n = tables.len();
         Mdp {
             loglik: vec![0.0; tables.len()],
             forget: 1.0,
             last_value: 0.0,
             tables,
             abandonment,
-            ewma_ln: None,
-            last_ln: 0.0,
+            ewma_ln: vec![None; n],
+            last_ln: vec![0.0; n],
             last_level: None,
             latency: EwmaEstimator::sabre_default(ladder.fragment_duration),
             decode_cap: DecodeCap::default(),
@@ -560,9 +561,9 @@ impl QualitySelector for Mdp {
         if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
             cap = cap.min(c);
         }
-        let Some(e) = self.ewma_ln else {
+        if self.ewma_ln[0].is_none() {
             return Decision::now(0);
-        };
+        }
         self.follow_live_edge(ctx);
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(ladder.top());
         let b = ctx.buffer.level.as_secs_f64();
@@ -573,9 +574,9 @@ impl QualitySelector for Mdp {
             let q: f64 = self
                 .tables
                 .iter()
-                .zip(&w)
-                .filter(|(_, &w)| w > 1e-4)
-                .map(|(t, &w)| w * t.q_value(ctx.fragment_index, b, a, e, self.last_ln))
+                .enumerate()
+                .filter(|&(m, _)| w[m] > 1e-4)
+                .map(|(m, t)| w[m] * t.q_value(ctx.fragment_index, b, a, self.ewma_ln[m].unwrap_or(0.0), self.last_ln[m]))
                 .sum::<f64>();
             let v = q - (rate(a) - rate(last)).abs();
             if v > best.0 {
@@ -590,14 +591,16 @@ impl QualitySelector for Mdp {
         self.latency.on_download(report);
         if let Some(bps) = report.throughput_bps() {
             let ln = (bps / 1000.0).max(1e-3).ln();
-            if let (Some(e), true) = (self.ewma_ln, self.tables.len() > 1) {
-                for (l, t) in self.loglik.iter_mut().zip(&self.tables) {
-                    *l = self.forget * *l + t.transition_prob(e, self.last_ln, report.bytes as f64 * 8.0, ln).max(1e-9).ln();
+            let several = self.tables.len() > 1;
+            for (m, t) in self.tables.iter().enumerate() {
+                if let (Some(e), true) = (self.ewma_ln[m], several) {
+                    let p = t.transition_prob(e, self.last_ln[m], report.bytes as f64 * 8.0, ln);
+                    self.loglik[m] = self.forget * self.loglik[m] + p.max(1e-9).ln();
                 }
+                let model = &t.model;
+                self.last_ln[m] = model.update_second(self.ewma_ln[m], self.last_ln[m], ln);
+                self.ewma_ln[m] = Some(model.update(self.ewma_ln[m], ln));
             }
-            let m = &self.tables[0].model;
-            self.last_ln = m.update_second(self.ewma_ln, self.last_ln, ln);
-            self.ewma_ln = Some(m.update(self.ewma_ln, ln));
         }
         if !report.abandoned {
             self.last_level = Some(report.level);
@@ -616,8 +619,8 @@ impl QualitySelector for Mdp {
     }
 
     fn reset(&mut self) {
-        self.ewma_ln = None;
-        self.last_ln = 0.0;
+        self.ewma_ln.iter_mut().for_each(|e| *e = None);
+        self.last_ln.iter_mut().for_each(|x| *x = 0.0);
         self.loglik.iter_mut().for_each(|l| *l = 0.0);
         self.last_level = None;
         self.latency.reset();
