@@ -58,6 +58,7 @@ pub const ALGORITHMS: &[&str] = &[
     "classic",
     "smoothplay",
     "scenario",
+    "mdp",
 ];
 
 /// The algorithm smoothplay uses when the user names none.

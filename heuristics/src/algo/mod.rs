@@ -6,6 +6,7 @@ pub mod bolae;
 pub mod capacity;
 pub mod classic;
 pub mod dynamic;
+pub mod mdp;
 pub mod mpc;
 pub mod plan;
 pub mod scenario;
@@ -31,6 +32,7 @@ pub(crate) fn build(name: &str, ladder: &Ladder, max_buffer: Duration) -> Option
         "classic" => Box::new(classic::Classic::new(ladder)),
         "smoothplay" => Box::new(smoothplay::Smoothplay::new(ladder)),
         "scenario" => Box::new(scenario::ScenarioPlay::new(ladder)),
+        "mdp" => Box::new(mdp::Mdp::new(ladder, max_buffer.as_secs_f64())),
         _ => return None,
     })
 }

@@ -27,7 +27,7 @@ pub struct Args {
     pub traces: Vec<PathBuf>,
 
     /// Algorithms, comma-separated, or `all`: throughput bba bola bolae dynamic dynamicdash
-    /// robustmpc classic smoothplay scenario optimal.
+    /// robustmpc classic smoothplay scenario mdp optimal.
     #[arg(long, value_name = "NAME[,NAME...]", value_delimiter = ',', required = true, value_parser = algorithm_name)]
     pub algo: Vec<String>,
 
@@ -192,7 +192,7 @@ mod tests {
     fn all_expands_and_repeats_are_dropped() {
         let a = parse(&["--algo", "bola,all,optimal"]).expect("parse");
         let names = a.algorithms();
-        assert_eq!(names.len(), 11);
+        assert_eq!(names.len(), 12); // 11 selectors (ALGORITHMS) + optimal
         assert_eq!(names.first().map(String::as_str), Some("bola"));
         assert_eq!(names.last().map(String::as_str), Some("optimal"));
     }
