@@ -12,6 +12,9 @@
 //! Keys: `bins` (16), `last=0|1` (last-sample component, 0), `alpha` (EWMA weight, 0.3),
 //! `lo`/`hi` (grid centres, kbit/s: 150 / 8000), `prior` (4), `sigma` (0.5), `step` (buffer
 //! grid s, 0.5), `abandon=0|1` (1), `teacher=mdp` (second round), `write=PATH` (save model JSON).
+//! `recording=1`: the halves are whole recordings (even / odd in the sorted list of recording
+//! names) instead of windows (even / odd index), so no trace content is shared between them;
+//! `recording=2` swaps the halves (the other fold of a two-fold cross-validation).
 //! Labelled diagnostic (peeks at the future, not a player): `peek=1` fits the model on the
 //! evaluated traces themselves (all of them) to bound what a better model could give.
 
@@ -79,6 +82,7 @@ fn main() {
     let (mut teacher_mdp, mut write, mut peek, mut detail) = (false, None, false, false);
     let (mut mix, mut forget, mut calib) = (false, 1.0, 0usize);
     let (mut split, mut split_by, mut split2) = (1usize, 0u8, 1usize);
+    let mut by_recording = 0u8;
     let mut extra_teachers: Vec<String> = Vec::new();
     let mut dur_edges: Vec<f64> = Vec::new();
     let mut ewma2 = 0.0;
@@ -117,6 +121,7 @@ fn main() {
             "calib" => calib = f() as usize,
             "dur" => dur_edges = v.split(':').map(|e| e.parse().expect("edge")).collect(),
             "forget" => forget = f(),
+            "recording" => by_recording = f() as u8,
             _ => panic!("unknown key {k}"),
         }
     }
@@ -126,7 +131,25 @@ fn main() {
         .map(|dir| {
             let files = Trace::list(Path::new(dir)).expect("traces");
             let name = Path::new(dir).file_name().map_or(dir.to_string(), |n| n.to_string_lossy().into_owned());
-            (name, files.iter().enumerate().map(|(i, f)| (i, Trace::load(f).expect("trace"))).collect())
+            let traces: Vec<(usize, Trace)> =
+                files.iter().enumerate().map(|(i, f)| (i, Trace::load(f).expect("trace"))).collect();
+            if by_recording == 0 {
+                return (name, traces);
+            }
+            // recording=1: the halves are recordings (even / odd index of the sorted list of
+            // recording names), not windows: windows of one recording overlap, so an
+            // even/odd split by window shares trace content between the halves.
+            let mut recs: Vec<String> = traces.iter().map(|(_, t)| recording_of(&t.name)).collect();
+            recs.sort();
+            recs.dedup();
+            let traces = traces
+                .into_iter()
+                .map(|(i, t)| {
+                    let g = recs.binary_search(&recording_of(&t.name)).unwrap_or(0);
+                    (2 * i + (g + usize::from(by_recording == 2)) % 2, t)
+                })
+                .collect();
+            (name, traces)
         })
         .collect();
     let groups: Vec<Vec<&Trace>> = {
@@ -306,4 +329,19 @@ fn main() {
         }
         println!("{line}  {:?}", &args[2..]);
     }
+}
+
+/// The recording a trace window was cut from: its name without the trailing `_<offset>` and
+/// `_<n>` number fields (`test_fcc_trace_216810_http---www.facebook.com_840_0` ->
+/// `test_fcc_trace_216810_http---www.facebook.com`).
+fn recording_of(name: &str) -> String {
+    let mut s = name;
+    for _ in 0..2 {
+        if let Some((head, tail)) = s.rsplit_once('_') {
+            if !tail.is_empty() && tail.chars().all(|c| c.is_ascii_digit()) {
+                s = head;
+            }
+        }
+    }
+    s.to_string()
 }
