@@ -267,11 +267,21 @@ impl Default for MdpParams {
     }
 }
 
+/// Most stages (fragments) a table holds. Longer presentations, and live ones (count
+/// unknown), use the table of their last `MAX_STAGES` fragments, with every earlier fragment
+/// on its first stage: far from the end the policy no longer depends on the distance to it,
+/// and the table's size and build time stay bounded whatever the manifest says.
+pub const MAX_STAGES: usize = 64;
+/// Most points of the buffer grid (the step grows for very large maximum buffers).
+pub const MAX_BUFFER_POINTS: usize = 241;
+
 /// Q-values of the finite-horizon MDP for one ladder (see module docs).
 #[derive(Debug, Clone)]
 pub struct MdpTable {
     model: MdpModel,
     stages: usize,
+    /// Fragments in the presentation (`None`: live or unknown).
+    total: Option<usize>,
     nb: usize,
     db: f64,
     /// Highest buffer at a decision (maximum - one fragment), s.
@@ -291,14 +301,18 @@ fn lerp_at(c: f64, n: usize) -> (usize, f64) {
 }
 
 impl MdpTable {
-    /// Runs the value iteration for `ladder` (its fragment count, or 48 when unknown) and a
-    /// player holding at most `max_buffer_s`.
+    /// Runs the value iteration for `ladder` (its last [`MAX_STAGES`] fragments at most; a
+    /// live or unknown count is planned as always [`MAX_STAGES`] fragments from the end) and
+    /// a player holding at most `max_buffer_s`.
     pub fn build(ladder: &Ladder, model: &MdpModel, max_buffer_s: f64, p: &MdpParams) -> Self {
-        let n = ladder.fragment_count.unwrap_or(48).max(1);
+        let total = ladder.fragment_count;
+        let n = total.unwrap_or(MAX_STAGES).clamp(1, MAX_STAGES);
+        // Stage k plans fragment `first + k` (sizes from the ladder).
+        let first = total.map_or(0, |t| t.saturating_sub(n));
         let lv = ladder.len().max(1);
         let d = ladder.fragment_s();
         let top = (max_buffer_s - d).max(d);
-        let nb = (top / p.buffer_step_s).ceil() as usize + 1;
+        let nb = ((top / p.buffer_step_s.max(1e-3)).ceil() as usize + 1).clamp(2, MAX_BUFFER_POINTS);
         let db = top / (nb - 1) as f64;
         let (g, gx, nc) = (model.bins, model.last_bins, model.classes());
         let probs = model.probabilities();
@@ -331,7 +345,7 @@ impl MdpTable {
         for k in (0..n).rev() {
             let last_stage = k + 1 == n;
             for a in 0..lv {
-                let bits = ladder.fragment_bytes(k, a) as f64 * 8.0;
+                let bits = ladder.fragment_bytes(first + k, a) as f64 * 8.0;
                 let t: Vec<f64> = centers.iter().map(|c| p.latency_s + bits / c).collect();
                 for bi in 0..nb {
                     let b = bi as f64 * db;
@@ -400,7 +414,17 @@ impl MdpTable {
             }
             std::mem::swap(&mut v_next, &mut v_cur);
         }
-        MdpTable { model: model.clone(), stages: n, nb, db, top_s: top, levels: lv, q, probs }
+        MdpTable { model: model.clone(), stages: n, total, nb, db, top_s: top, levels: lv, q, probs }
+    }
+
+    /// Stage of fragment `k`: counted back from the end (the last fragment is the last
+    /// stage); fragments further from the end than the table reaches, and every fragment of
+    /// a presentation of unknown length, use the first stage.
+    fn stage_of(&self, k: usize) -> usize {
+        match self.total {
+            Some(t) => self.stages - t.saturating_sub(k).clamp(1, self.stages),
+            None => 0,
+        }
     }
 
     /// Interpolated Q-value of `level` at fragment `k`, buffer `buffer_s`, EWMA log
@@ -408,7 +432,7 @@ impl MdpTable {
     pub fn q_value(&self, k: usize, buffer_s: f64, level: usize, ewma_ln: f64, second: f64) -> f64 {
         let m = &self.model;
         let (g, gx) = (m.bins, m.last_bins);
-        let k = k.min(self.stages - 1);
+        let k = self.stage_of(k);
         let (bi, bw) = lerp_at(buffer_s / self.db, self.nb);
         let (si, sw) = lerp_at(m.coord(ewma_ln), g);
         let (xi, xw) = if gx == 1 { (0, 0.0) } else { lerp_at(m.second_coord(second), gx) };
@@ -683,6 +707,27 @@ mod tests {
         let p = MdpParams { buffer_step_s: 0.5, latency_s: 0.0, rebuffer_penalty: 4.3, abandonment: false, throughput_scale: 1.0 };
         let t = MdpTable::build(&l, &m, 60.0, &p);
         (l, t)
+    }
+
+    #[test]
+    fn long_and_live_presentations_use_a_bounded_table() {
+        let m = MdpModel::empty(500.0, 8000.0, 5, false, 0.5);
+        let p = MdpParams { buffer_step_s: 0.01, ..MdpParams::default() };
+        // 10 000 fragments and a 0.01 s buffer step: 64 stages and 241 buffer points, not
+        // 10 000 x 6 000.
+        let mut l = Ladder::from_kbps(&[1000, 2000], Duration::from_secs(2));
+        l.fragment_count = Some(10_000);
+        let t = MdpTable::build(&l, &m, 60.0, &p);
+        assert_eq!(t.q.len(), MAX_STAGES * MAX_BUFFER_POINTS * 2 * 5);
+        // The last fragment is the last stage, 64 from the end the first; earlier ones too.
+        assert_eq!(t.stage_of(9_999), MAX_STAGES - 1);
+        assert_eq!(t.stage_of(10_000 - MAX_STAGES), 0);
+        assert_eq!(t.stage_of(10_000 - MAX_STAGES + 1), 1);
+        assert_eq!(t.stage_of(0), 0);
+        // Live (no count): always the first stage, never the end-of-video stages.
+        l.fragment_count = None;
+        let t = MdpTable::build(&l, &m, 60.0, &p);
+        assert_eq!((t.stage_of(0), t.stage_of(5_000)), (0, 0));
     }
 
     #[test]
