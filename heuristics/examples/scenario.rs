@@ -162,10 +162,7 @@ impl QualitySelector for PastMatch<'_> {
                 .enumerate()
                 .filter(|(_, e)| e.2 != self.group)
                 .map(|(i, e)| {
-                    let mut d = 0.0;
-                    for j in 0..PAST {
-                        d += (e.0[j] - f[j]).powi(2);
-                    }
+                    let mut d: f64 = e.0[..PAST].iter().zip(&f[..PAST]).map(|(a, b)| (a - b).powi(2)).sum();
                     d += self.w_level * (e.0[PAST] - f[PAST]).powi(2);
                     (d, i)
                 })

@@ -61,7 +61,7 @@ impl QualitySelector for Recorder<'_> {
     fn choose(&mut self, ctx: &Context) -> Decision {
         let now = ctx.now.as_secs_f64();
         if let (Some(f), Some(r)) = (self.hist.features(now), self.hist.regime_bps()) {
-            if self.decisions % self.every == 0 {
+            if self.decisions.is_multiple_of(self.every) {
                 let fut = future_bps(self.trace, self.scale, now, self.lib.bin_s, self.lib.bins);
                 let path: Vec<f64> = fut.iter().map(|x| (x / r).ln()).collect();
                 self.lib.push(f, &path, self.source);
