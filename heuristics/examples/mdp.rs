@@ -139,13 +139,13 @@ fn main() {
             // recording=1: the halves are recordings (even / odd index of the sorted list of
             // recording names), not windows: windows of one recording overlap, so an
             // even/odd split by window shares trace content between the halves.
-            let mut recs: Vec<String> = traces.iter().map(|(_, t)| recording_of(&t.name)).collect();
+            let mut recs: Vec<String> = traces.iter().map(|(_, t)| t.recording().to_string()).collect();
             recs.sort();
             recs.dedup();
             let traces = traces
                 .into_iter()
                 .map(|(i, t)| {
-                    let g = recs.binary_search(&recording_of(&t.name)).unwrap_or(0);
+                    let g = recs.binary_search(&t.recording().to_string()).unwrap_or(0);
                     (2 * i + (g + usize::from(by_recording == 2)) % 2, t)
                 })
                 .collect();
@@ -329,19 +329,4 @@ fn main() {
         }
         println!("{line}  {:?}", &args[2..]);
     }
-}
-
-/// The recording a trace window was cut from: its name without the trailing `_<offset>` and
-/// `_<n>` number fields (`test_fcc_trace_216810_http---www.facebook.com_840_0` ->
-/// `test_fcc_trace_216810_http---www.facebook.com`).
-fn recording_of(name: &str) -> String {
-    let mut s = name;
-    for _ in 0..2 {
-        if let Some((head, tail)) = s.rsplit_once('_') {
-            if !tail.is_empty() && tail.chars().all(|c| c.is_ascii_digit()) {
-                s = head;
-            }
-        }
-    }
-    s.to_string()
 }

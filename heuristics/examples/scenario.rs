@@ -13,7 +13,7 @@
 //! - `mode=0` (default): the shipped library (`heuristics/data/scenarios.bin`);
 //! - `mode=1` DIAGNOSTIC (not a player): a library built from ALL traces of the session's set
 //!   except every window of the session's own recording (leave-one-recording-out, see
-//!   `group_of`; sampled every `lib_every` decisions, default 3): what a causal policy that
+//!   `Trace::recording`; sampled every `lib_every` decisions, default 3): what a causal policy that
 //!   knows the trace distribution very well could reach with these features;
 //! - `mode=4` DIAGNOSTIC (leaks): as 1 but leaving out only the session's own trace; the
 //!   other windows of its recording overlap it, so the library holds its future;
@@ -95,20 +95,6 @@ impl QualitySelector for Perfect<'_> {
 
 const BIN_S: f64 = 4.0;
 const BINS: usize = 20;
-
-/// The original recording a trace was cut from: its name without the trailing `_<offset>`
-/// and `_<n>` numbers. Windows of one recording overlap (offsets 60 s apart, ~320 s long).
-fn group_of(name: &str) -> String {
-    let mut s = name;
-    for _ in 0..2 {
-        if let Some((head, tail)) = s.rsplit_once('_') {
-            if !tail.is_empty() && tail.chars().all(|c| c.is_ascii_digit()) {
-                s = head;
-            }
-        }
-    }
-    s.to_string()
-}
 
 fn load_set(dir: &str) -> Vec<(usize, Trace)> {
     let files = Trace::list(Path::new(dir)).expect("traces");
@@ -262,10 +248,10 @@ fn main() {
     });
     for dir in dirs.split(',') {
         let traces = load_set(dir);
-        let mut groups: Vec<String> = traces.iter().map(|(_, t)| group_of(&t.name)).collect();
+        let mut groups: Vec<String> = traces.iter().map(|(_, t)| t.recording().to_string()).collect();
         groups.sort();
         groups.dedup();
-        let gid = |t: &Trace| groups.binary_search(&group_of(&t.name)).unwrap_or(0) as u32;
+        let gid = |t: &Trace| groups.binary_search(&t.recording().to_string()).unwrap_or(0) as u32;
         // mode 1: sources are recordings (groups); mode 4: sources are traces (own trace only).
         let full_lib = (mode == 1 || mode == 4).then(|| {
             let mut l = ScenarioLibrary::new(BIN_S, BINS);

@@ -9,7 +9,7 @@
 //!   load measured at the cap, scaled by the pixel (or bitrate) ratio of the next level, stays
 //!   under [`RAISE_LOAD`] with no drops.
 
-use crate::types::{DecodeCapacity, Ladder, Viewport};
+use crate::types::{Context, DecodeCapacity, Ladder, Viewport};
 
 /// Allowed ratio of level dimension to viewport dimension.
 pub const VIEWPORT_SLACK: f64 = 1.5;
@@ -68,6 +68,13 @@ impl DecodeCap {
             }
         }
         self.cap
+    }
+
+    /// Highest level the device allows now: the top of the ladder, capped by the viewport
+    /// and by the decode measurement in `ctx` (which updates the sticky cap).
+    pub fn device_cap(&mut self, ctx: &Context) -> usize {
+        let cap = viewport_cap(ctx.ladder, ctx.viewport).min(ctx.ladder.top());
+        self.update(ctx.ladder, ctx.decode).map_or(cap, |c| cap.min(c))
     }
 
     /// Forget the cap.

@@ -23,7 +23,7 @@
 //!    maximising the interpolated Q-value minus the switch cost from its previous level.
 //!    Device caps ([`super::capacity`]) and smoothplay's stall-aware abandonment are kept.
 
-use super::capacity::{viewport_cap, DecodeCap};
+use super::capacity::DecodeCap;
 use crate::estimator::{BandwidthEstimator, EwmaEstimator};
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
@@ -581,10 +581,7 @@ impl QualitySelector for Mdp {
 
     fn choose(&mut self, ctx: &Context) -> Decision {
         let ladder = ctx.ladder;
-        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top()).min(self.tables[0].levels - 1);
-        if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
-            cap = cap.min(c);
-        }
+        let cap = self.decode_cap.device_cap(ctx).min(self.tables[0].levels - 1);
         if self.ewma_ln[0].is_none() {
             return Decision::now(0);
         }

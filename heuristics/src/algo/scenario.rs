@@ -30,7 +30,7 @@
 //! [`ScenarioPlay::set_scenarios`] replaces the library by externally supplied paths (used by
 //! the perfect-information diagnostic in `examples/scenario.rs`; a player has no such paths).
 
-use super::capacity::{viewport_cap, DecodeCap};
+use super::capacity::DecodeCap;
 use super::smoothplay::stall_abandon;
 use crate::estimator::{BandwidthEstimator, EwmaEstimator, RegimeEstimator};
 use crate::selector::QualitySelector;
@@ -571,11 +571,7 @@ impl QualitySelector for ScenarioPlay {
     }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
-        let ladder = ctx.ladder;
-        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top());
-        if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
-            cap = cap.min(c);
-        }
+        let cap = self.decode_cap.device_cap(ctx);
         let Some(r) = self.hist.regime_bps() else {
             return Decision::now(0);
         };

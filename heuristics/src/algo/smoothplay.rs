@@ -37,7 +37,7 @@
 //! (the buffer as the control variable); Sun et al., SIGCOMM'16 (CS2P: throughput is
 //! piecewise stationary). Parameters were chosen on the fcc and hsdpa sets (README).
 
-use super::capacity::{viewport_cap, DecodeCap};
+use super::capacity::DecodeCap;
 use crate::estimator::{BandwidthEstimator, EwmaEstimator, RegimeEstimator};
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
@@ -264,11 +264,7 @@ impl QualitySelector for Smoothplay {
     }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
-        let ladder = ctx.ladder;
-        let mut cap = viewport_cap(ladder, ctx.viewport).min(ladder.top());
-        if let Some(c) = self.decode_cap.update(ladder, ctx.decode) {
-            cap = cap.min(c);
-        }
+        let cap = self.decode_cap.device_cap(ctx);
         let Some(bw) = self.prediction_bps() else {
             return Decision::now(self.p.first_level.min(cap));
         };

@@ -133,6 +133,23 @@ impl Trace {
         }
     }
 
+    /// The recording this trace was cut from, by name: the name without its trailing
+    /// numeric `_<offset>` and `_<n>` fields (`test_fcc_trace_216810_http---www.facebook.com_840_0`
+    /// -> `test_fcc_trace_216810_http---www.facebook.com`). The fcc and hsdpa sets are
+    /// overlapping windows of fewer recordings; anything learned from trace content must be
+    /// held out by recording, not by window.
+    pub fn recording(&self) -> &str {
+        let mut s = self.name.as_str();
+        for _ in 0..2 {
+            if let Some((head, tail)) = s.rsplit_once('_') {
+                if !tail.is_empty() && tail.chars().all(|c| c.is_ascii_digit()) {
+                    s = head;
+                }
+            }
+        }
+        s
+    }
+
     /// Trace files under `path` (a file, or every regular file of a directory, sorted by name).
     pub fn list(path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
         if path.is_dir() {
@@ -152,6 +169,15 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recording_drops_trailing_window_numbers() {
+        let t = |n: &str| Trace::parse_text(n, "1000 504 80\n").unwrap();
+        assert_eq!(t("test_fcc_trace_216810_http---www.facebook.com_840_0").recording(), "test_fcc_trace_216810_http---www.facebook.com");
+        assert_eq!(t("trace_866_http---www.amazon.com_640").recording(), "trace_866_http---www.amazon.com");
+        assert_eq!(t("bus.ljansbakken-oslo-report.2010-09-28_1407CEST.log_0").recording(), "bus.ljansbakken-oslo-report.2010-09-28_1407CEST.log");
+        assert_eq!(t("plain").recording(), "plain");
+    }
 
     #[test]
     fn parses_text_and_json_alike() {
