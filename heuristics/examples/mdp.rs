@@ -318,15 +318,7 @@ fn main() {
             let m = simulate(&video, t, &mut sel, &cfg).metrics;
             (*i, m.qoe_lin_per_chunk, m.rebuffer_s, m.switches as f64)
         });
-        let mut line = format!("{name:6}");
-        for (label, keep) in [("tune", 0usize), ("held", 1), ("full", 2)] {
-            let sel: Vec<_> = results.iter().filter(|r| keep == 2 || r.0 % 2 == keep).collect();
-            let n = sel.len().max(1) as f64;
-            let q = sel.iter().map(|r| r.1).sum::<f64>() / n;
-            let rb = sel.iter().map(|r| r.2).sum::<f64>() / n;
-            let sw = sel.iter().map(|r| r.3).sum::<f64>() / n;
-            line += &format!(" | {label} {q:.4} rb {rb:.3} sw {sw:.2}");
-        }
+        let line = format!("{name:6}{}", smoothplay_heuristics::sim::sweep::halves_summary(&results));
         println!("{line}  {:?}", &args[2..]);
     }
 }

@@ -325,15 +325,7 @@ fn main() {
             handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
         });
         let name = Path::new(dir).file_name().map_or(dir.to_string(), |n| n.to_string_lossy().into_owned());
-        let mut line = format!("{name:6}");
-        for (label, keep) in [("tune", 0usize), ("held", 1), ("full", 2)] {
-            let sel: Vec<_> = results.iter().filter(|r| keep == 2 || r.0 % 2 == keep).collect();
-            let n = sel.len().max(1) as f64;
-            let q = sel.iter().map(|r| r.1).sum::<f64>() / n;
-            let rb = sel.iter().map(|r| r.2).sum::<f64>() / n;
-            let sw = sel.iter().map(|r| r.3).sum::<f64>() / n;
-            line += &format!(" | {label} {q:.4} rb {rb:.3} sw {sw:.2}");
-        }
+        let line = format!("{name:6}{}", smoothplay_heuristics::sim::sweep::halves_summary(&results));
         println!("{line}  {:.1}s {:?}", t0.elapsed().as_secs_f64(), &args[3..]);
     }
 }

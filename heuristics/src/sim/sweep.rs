@@ -211,9 +211,35 @@ pub fn summary_table(summaries: &[Summary]) -> String {
     s
 }
 
+/// Development aid for tuning on one half of a trace set and checking on the other: given
+/// `(index in the listing, QoE_lin per chunk, rebuffering s, switches)` per session, the means
+/// over the even indices (tune half), the odd ones (held-out half) and all, as
+/// `" | tune Q rb R sw S | held ... | full ..."`.
+pub fn halves_summary(results: &[(usize, f64, f64, f64)]) -> String {
+    let mut line = String::new();
+    for (label, keep) in [("tune", Some(0)), ("held", Some(1)), ("full", None)] {
+        let sel: Vec<_> = results.iter().filter(|r| keep.is_none_or(|k| r.0 % 2 == k)).collect();
+        let n = sel.len().max(1) as f64;
+        let mean = |f: fn(&&(usize, f64, f64, f64)) -> f64| sel.iter().map(f).sum::<f64>() / n;
+        let (q, rb, sw) = (mean(|r| r.1), mean(|r| r.2), mean(|r| r.3));
+        line += &format!(" | {label} {q:.4} rb {rb:.3} sw {sw:.2}");
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn halves_summary_splits_by_index_parity() {
+        // Tune (even): QoE 1 and 3 -> 2; held (odd): 5; full: (1 + 5 + 3) / 3 = 3.
+        let r = [(0, 1.0, 0.0, 2.0), (1, 5.0, 1.5, 4.0), (2, 3.0, 0.0, 0.0)];
+        assert_eq!(
+            halves_summary(&r),
+            " | tune 2.0000 rb 0.000 sw 1.00 | held 5.0000 rb 1.500 sw 4.00 | full 3.0000 rb 0.500 sw 2.00"
+        );
+    }
 
     #[test]
     fn median_and_mean() {
