@@ -13,6 +13,7 @@
 
 use smoothplay_heuristics::algo::smoothplay::{Smoothplay, SmoothplayParams};
 use smoothplay_heuristics::sim::oracle::run_optimal;
+use smoothplay_heuristics::sim::scenario_lib;
 use smoothplay_heuristics::selector::QualitySelector;
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
 use smoothplay_heuristics::types::{Context, Decision, DownloadProgress, DownloadReport};
@@ -47,22 +48,7 @@ struct Clairvoyant<'a> {
 
 impl Clairvoyant<'_> {
     fn mean_kbps(&self, from_s: f64) -> f64 {
-        let cycle: f64 = self.trace.periods.iter().map(|p| p.duration_ms).sum();
-        let (from, end) = (from_s * 1000.0, from_s * 1000.0 + self.window_s * 1000.0);
-        // Periods repeat cyclically; walk them from the start of the current cycle.
-        let mut pos = (from / cycle).floor() * cycle;
-        let mut bits = 0.0;
-        for p in self.trace.periods.iter().cycle() {
-            if pos >= end {
-                break;
-            }
-            let overlap = (pos + p.duration_ms).min(end) - pos.max(from);
-            if overlap > 0.0 {
-                bits += overlap * p.bandwidth_kbps;
-            }
-            pos += p.duration_ms;
-        }
-        bits / (end - from) * self.scale
+        scenario_lib::mean_kbps(self.trace, self.scale, from_s, from_s + self.window_s)
     }
 }
 
