@@ -1,8 +1,9 @@
 //! Simulator checks on the committed traces (no dependency on ../shared).
 
-use smoothplay_heuristics::sim::{sweep, SimConfig, Trace, Video};
+use smoothplay_heuristics::sim::{sweep, LiveConfig, SimConfig, Trace, Video};
 use smoothplay_heuristics::ALGORITHMS;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
@@ -86,4 +87,30 @@ fn cli_writes_csv_and_summary() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown algorithm"));
+}
+
+/// Every selector completes sessions on ladders and settings unlike the validation ones (one
+/// level, twelve levels up to 40 Mbit/s, 1 s and 10 s fragments, a 400-fragment video, a tiny
+/// and a huge buffer, live): every fragment played, finite figures, no panic.
+#[test]
+fn every_selector_survives_unusual_ladders_and_settings() {
+    let trace = Trace::load(&data("hsdpa_bus_ljansbakken_0.txt")).expect("trace");
+    let many: Vec<u64> = (0..12).map(|i| (100.0 * 1.6f64.powi(i)) as u64).collect(); // 100 .. 17 600 kbps
+    let cases: Vec<(&str, Video, SimConfig)> = vec![
+        ("one level", Video::constant_bitrate(&[800], Duration::from_secs(4), 20).unwrap(), SimConfig::default()),
+        ("twelve levels", Video::constant_bitrate(&many, Duration::from_secs(2), 40).unwrap(), SimConfig::default()),
+        ("1 s fragments, 10 s buffer", Video::constant_bitrate(&[300, 1200, 4000], Duration::from_secs(1), 60).unwrap(), SimConfig { max_buffer_s: 10.0, ..SimConfig::default() }),
+        ("10 s fragments, 300 s buffer", Video::constant_bitrate(&[300, 1200, 40_000], Duration::from_secs(10), 12).unwrap(), SimConfig { max_buffer_s: 300.0, ..SimConfig::default() }),
+        ("400 fragments", Video::constant_bitrate(&[300, 750, 1850, 4300], Duration::from_secs(2), 400).unwrap(), SimConfig::default()),
+        ("live", Video::constant_bitrate(&[300, 750, 1850, 4300], Duration::from_secs(2), 60).unwrap(), SimConfig { live: Some(LiveConfig { join_fragments: 3 }), max_buffer_s: 20.0, ..SimConfig::default() }),
+    ];
+    for (label, video, cfg) in &cases {
+        for name in ALGORITHMS {
+            let r = sweep::run_named(name, video, &trace, cfg).expect(name);
+            assert_eq!(r.levels.len(), video.fragments(), "{name}, {label}");
+            assert!(r.levels.iter().all(|&q| q < video.ladder.len()), "{name}, {label}");
+            let m = &r.metrics;
+            assert!(m.qoe_lin.is_finite() && m.rebuffer_s.is_finite() && m.rebuffer_s >= 0.0, "{name}, {label}: {m:?}");
+        }
+    }
 }
