@@ -30,7 +30,9 @@ pub struct Cli {
     #[arg(long, value_name = "auto|min|max|BPS", default_value = "auto", value_parser = parse_pin)]
     pub video_bitrate: LevelPin,
 
-    /// Quality-selection algorithm used when --video-bitrate is auto.
+    /// Quality-selection algorithm used when --video-bitrate is auto: smoothplay, or one of
+    /// the published rules throughput, bba, bola, bolae, dynamic, dynamicdash, robustmpc,
+    /// classic, or the research selectors scenario and mdp (see heuristics/README.md).
     #[arg(long, value_name = "NAME", default_value = smoothplay_engine::heuristics::DEFAULT_ALGORITHM)]
     pub abr: String,
 

@@ -40,6 +40,11 @@ fn help_lists_the_options() {
     for opt in ["--headless", "--untimed", "--video-bitrate", "--framemd5", "--dump-video", "--stats-json", "--start", "--abr"] {
         assert!(out.contains(opt), "--help mentions {opt}");
     }
+    // Every algorithm the engine accepts is named in --help (clap may wrap the text).
+    let words: Vec<&str> = out.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    for name in smoothplay_engine::heuristics::ALGORITHMS {
+        assert!(words.contains(name), "--help names the algorithm {name}");
+    }
 }
 
 #[test]
