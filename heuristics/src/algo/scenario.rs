@@ -204,6 +204,9 @@ impl ScenarioLibrary {
     /// Indices of the `k` nearest samples (weighted Euclidean on standardized features).
     pub fn nearest(&self, f: &[f64; NF], w: &[f64; NF], k: usize, out: &mut Vec<(f64, usize)>) {
         out.clear();
+        if k == 0 {
+            return;
+        }
         let ws: [f64; NF] = std::array::from_fn(|i| w[i] / (self.sd[i] * self.sd[i]));
         for (i, x) in self.feats.iter().enumerate() {
             let mut d = 0.0;
@@ -248,7 +251,7 @@ impl ScenarioLibrary {
         let bins = b[9] as usize;
         let bin_s = f32::from_le_bytes(b[10..14].try_into().ok()?) as f64;
         let rec = NF + bins;
-        if b.len() != 14 + n * rec || !(bin_s > 0.0) || bins == 0 {
+        if Some(b.len()) != n.checked_mul(rec).and_then(|x| x.checked_add(14)) || !(bin_s > 0.0) || bins == 0 {
             return None;
         }
         let mut l = Self::new(bin_s, bins);
@@ -644,6 +647,13 @@ mod tests {
         assert_eq!(out.iter().map(|e| e.1).collect::<Vec<_>>(), vec![1, 0]);
         assert_eq!(l.without_source(2).len(), 2);
         assert!(ScenarioLibrary::from_bytes(&b[..b.len() - 1]).is_none());
+        // k = 0 asks for nothing (no panic on the empty list).
+        r.nearest(&f, &[1.0; NF], 0, &mut out);
+        assert!(out.is_empty());
+        // A header claiming 2^32 - 1 samples does not match the length (and does not overflow).
+        let mut huge = b.clone();
+        huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(ScenarioLibrary::from_bytes(&huge).is_none());
     }
 
     #[test]
