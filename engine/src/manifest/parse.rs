@@ -190,6 +190,20 @@ impl<'l> Parser<'l> {
         }
     }
 
+    /// Room for one more of `what` inside `element`: an error once `count` has reached `max`.
+    fn room_for_one_more(
+        count: usize,
+        max: usize,
+        element: &'static str,
+        what: &'static str,
+        offset: u64,
+    ) -> Result<(), ManifestError> {
+        if count >= max {
+            return Err(ManifestError::LimitExceeded { element, what, limit: max, offset });
+        }
+        Ok(())
+    }
+
     /// A start tag (or the start half of an empty-element tag).
     fn start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         if self.frames.len() >= self.limits.max_depth {
@@ -383,9 +397,7 @@ impl<'l> Parser<'l> {
             _ => self.manifest.as_mut().map(|m| &mut m.custom_attributes),
         };
         if let Some(list) = list {
-            if list.len() >= max {
-                return Err(self.limit("CustomAttributes", "attributes", max, offset));
-            }
+            Self::room_for_one_more(list.len(), max, "CustomAttributes", "attributes", offset)?;
             list.push((name, value));
         }
         Ok(())
@@ -394,14 +406,7 @@ impl<'l> Parser<'l> {
     /// `<ProtectionHeader SystemID>`.
     fn header_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         let count = self.manifest.as_ref().map_or(0, |m| m.protection.len());
-        if count >= self.limits.max_protection_headers {
-            return Err(self.limit(
-                "Protection",
-                "ProtectionHeader elements",
-                self.limits.max_protection_headers,
-                offset,
-            ));
-        }
+        Self::room_for_one_more(count, self.limits.max_protection_headers, "Protection", "ProtectionHeader elements", offset)?;
         let mut system_id = String::new();
         for a in self.attrs(e, "ProtectionHeader", offset) {
             let a = a?;
@@ -433,14 +438,7 @@ impl<'l> Parser<'l> {
             .manifest
             .as_ref()
             .map_or((0, DEFAULT_TIMESCALE), |m| (m.streams.len(), m.timescale));
-        if count >= self.limits.max_streams {
-            return Err(self.limit(
-                "SmoothStreamingMedia",
-                "StreamIndex elements",
-                self.limits.max_streams,
-                offset,
-            ));
-        }
+        Self::room_for_one_more(count, self.limits.max_streams, "SmoothStreamingMedia", "StreamIndex elements", offset)?;
         let mut s = StreamIndex {
             kind: StreamKind::Other(String::new()),
             name: None,
@@ -519,14 +517,7 @@ impl<'l> Parser<'l> {
     fn level_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         const EL: &str = "QualityLevel";
         let position = self.stream.as_ref().map_or(0, |s| s.stream.levels.len());
-        if position >= self.limits.max_levels_per_stream {
-            return Err(self.limit(
-                "StreamIndex",
-                "QualityLevel elements",
-                self.limits.max_levels_per_stream,
-                offset,
-            ));
-        }
+        Self::room_for_one_more(position, self.limits.max_levels_per_stream, "StreamIndex", "QualityLevel elements", offset)?;
         let mut l = QualityLevel {
             index: u32::try_from(position).unwrap_or(u32::MAX),
             bitrate: 0,
@@ -642,14 +633,7 @@ impl<'l> Parser<'l> {
     /// `<f i ...>` inside a `<c>`.
     fn payload_start(&mut self, e: &BytesStart<'_>, offset: u64) -> Result<(), ManifestError> {
         let count = self.chunk.as_ref().map_or(0, |c| c.payloads.len());
-        if count >= self.limits.max_payloads_per_chunk {
-            return Err(self.limit(
-                "c",
-                "f elements",
-                self.limits.max_payloads_per_chunk,
-                offset,
-            ));
-        }
+        Self::room_for_one_more(count, self.limits.max_payloads_per_chunk, "c", "f elements", offset)?;
         let mut p = ChunkPayload {
             track_index: None,
             attributes: Vec::new(),
