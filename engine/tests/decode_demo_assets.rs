@@ -86,18 +86,7 @@ fn every_video_level_decodes_bit_exact_against_ffmpeg() {
         let ours = String::from_utf8(w.finish().unwrap()).unwrap();
         let es = tmp.path(&format!("{bitrate}.h264"));
         std::fs::write(&es, &stream).unwrap();
-        let theirs = String::from_utf8(ffmpeg(&[
-            "-i",
-            es.to_str().unwrap(),
-            "-fflags",
-            "+bitexact",
-            "-pix_fmt",
-            "yuv420p",
-            "-f",
-            "framemd5",
-            "-",
-        ]))
-        .unwrap();
+        let theirs = ffmpeg_framemd5(&es);
         assert_eq!(ours, theirs, "level {bitrate}");
     }
 }

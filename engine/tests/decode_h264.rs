@@ -47,18 +47,7 @@ fn assert_bit_exact(tag: &str, size: &str, x264: &[&str], nal_length_size: u8) {
         w.write_frame(f).unwrap();
     }
     let ours = String::from_utf8(w.finish().unwrap()).unwrap();
-    let theirs = String::from_utf8(ffmpeg(&[
-        "-i",
-        input.to_str().unwrap(),
-        "-fflags",
-        "+bitexact",
-        "-pix_fmt",
-        "yuv420p",
-        "-f",
-        "framemd5",
-        "-",
-    ]))
-    .unwrap();
+    let theirs = ffmpeg_framemd5(&input);
     assert_eq!(ours, theirs, "{tag}: framemd5 differs from ffmpeg's");
 }
 

@@ -71,6 +71,13 @@ pub fn ffmpeg(args: &[&str]) -> Vec<u8> {
     run("ffmpeg", &all)
 }
 
+/// ffmpeg's own decode of the video in `input` as framemd5 text (the independent oracle).
+pub fn ffmpeg_framemd5(input: &Path) -> String {
+    let input = input.to_str().expect("UTF-8 temp path");
+    let out = ffmpeg(&["-i", input, "-fflags", "+bitexact", "-pix_fmt", "yuv420p", "-f", "framemd5", "-"]);
+    String::from_utf8(out).expect("framemd5 is text")
+}
+
 /// Encodes `frames` frames of a moving test pattern at 25 fps with libx264 into `out`
 /// (container chosen by extension; `.h264` gives Annex-B). `x264` are extra output args.
 pub fn encode_video(out: &Path, size: &str, frames: u32, x264: &[&str]) {
