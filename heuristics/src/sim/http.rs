@@ -109,23 +109,14 @@ pub fn load_presentation_http(manifest_url: &str) -> Result<Video, VideoError> {
         Some(i) if i >= "http://".len() => &manifest_url[..=i],
         _ => return Err(err(manifest_url, "no path")),
     };
-    let mut sizes = Vec::with_capacity(stream.starts.len());
-    for i in 0..stream.starts.len() {
-        let mut row = Vec::with_capacity(stream.levels.len());
-        for l in 0..stream.levels.len() {
-            let url = format!("{base}{}", stream.fragment_url(l, i).unwrap_or_default());
-            let (status, len, _) = request("HEAD", &url, 0)?;
-            if status != 200 {
-                return Err(err(&url, format!("HTTP {status}")));
-            }
-            let len = len.ok_or_else(|| err(&url, "no Content-Length"))?;
-            row.push(len as f64 * 8.0);
+    stream.into_video(|rel| {
+        let url = format!("{base}{rel}");
+        let (status, len, _) = request("HEAD", &url, 0)?;
+        if status != 200 {
+            return Err(err(&url, format!("HTTP {status}")));
         }
-        sizes.push(row);
-    }
-    let total: u64 = stream.durations.iter().sum();
-    let mean_s = total as f64 / stream.durations.len() as f64 / stream.timescale as f64;
-    Video::new(stream.levels, Duration::from_secs_f64(mean_s), sizes)
+        len.ok_or_else(|| err(&url, "no Content-Length"))
+    })
 }
 
 #[cfg(test)]

@@ -41,6 +41,27 @@ impl VideoStream {
                 .replace("{start_time}", &start),
         )
     }
+
+    /// The simulator's video: `fragment_bytes(url)` gives the size of each fragment from its
+    /// relative URL (a file's length on disk, a HEAD's Content-Length); the fragment
+    /// duration is the mean chunk duration.
+    pub fn into_video(
+        self,
+        mut fragment_bytes: impl FnMut(&str) -> Result<u64, VideoError>,
+    ) -> Result<Video, VideoError> {
+        let mut sizes = Vec::with_capacity(self.starts.len());
+        for i in 0..self.starts.len() {
+            let mut row = Vec::with_capacity(self.levels.len());
+            for l in 0..self.levels.len() {
+                let rel = self.fragment_url(l, i).unwrap_or_default();
+                row.push(fragment_bytes(&rel)? as f64 * 8.0);
+            }
+            sizes.push(row);
+        }
+        let total: u64 = self.durations.iter().sum();
+        let mean_s = total as f64 / self.durations.len() as f64 / self.timescale as f64;
+        Video::new(self.levels, Duration::from_secs_f64(mean_s), sizes)
+    }
 }
 
 /// Tags `(name, attributes)` of an XML document, in order (no nesting information:
@@ -156,21 +177,10 @@ pub fn load_presentation(path: &Path) -> Result<Video, VideoError> {
         return Err(VideoError::Invalid(format!("manifest is {len} bytes (max {MAX_MANIFEST_BYTES})")));
     }
     let xml = std::fs::read_to_string(&manifest).map_err(|e| io(&manifest, e))?;
-    let stream = parse_video_stream(&xml)?;
-    let mut sizes = Vec::with_capacity(stream.starts.len());
-    for i in 0..stream.starts.len() {
-        let mut row = Vec::with_capacity(stream.levels.len());
-        for l in 0..stream.levels.len() {
-            let rel = stream.fragment_url(l, i).unwrap_or_default();
-            let file = dir.join(&rel);
-            let bytes = std::fs::metadata(&file).map_err(|e| io(&file, e))?.len();
-            row.push(bytes as f64 * 8.0);
-        }
-        sizes.push(row);
-    }
-    let total: u64 = stream.durations.iter().sum();
-    let mean_s = total as f64 / stream.durations.len() as f64 / stream.timescale as f64;
-    Video::new(stream.levels, Duration::from_secs_f64(mean_s), sizes)
+    parse_video_stream(&xml)?.into_video(|rel| {
+        let file = dir.join(rel);
+        Ok(std::fs::metadata(&file).map_err(|e| io(&file, e))?.len())
+    })
 }
 
 #[cfg(test)]
