@@ -5,20 +5,11 @@
 
 use smoothplay_heuristics::algo::mpc::RobustMpc;
 use smoothplay_heuristics::sim::pensieve::{self, CookedTrace, PensieveConfig, PensieveMpc, PensieveSession};
-use smoothplay_heuristics::sim::{simulate, sweep, SimConfig, Trace, Video};
+use smoothplay_heuristics::sim::{simulate, sweep, SimConfig, Video};
 use smoothplay_heuristics::{selector_by_name, Context, Decision, DownloadReport, QualitySelector};
-use std::path::PathBuf;
 
-fn traces_root() -> PathBuf {
-    std::env::var_os("SMOOTHPLAY_TRACES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/traces")))
-}
-
-fn load(set: &str, every: usize) -> Vec<Trace> {
-    let files = Trace::list(&traces_root().join(set)).expect("trace folder (set SMOOTHPLAY_TRACES)");
-    files.iter().step_by(every).map(|f| Trace::load(f).expect("trace")).collect()
-}
+mod shared_traces;
+use shared_traces::{load, traces_root};
 
 /// The 49-chunk size table `mpc.py` hard-codes (`size_video1..6`), which equals
 /// `video_server/video{1..6}`: `[chunk][level]` bytes, level 0 = 300 kbit/s.

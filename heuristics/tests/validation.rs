@@ -3,18 +3,9 @@
 //! `cargo test --release -p smoothplay-heuristics --test validation -- --ignored --nocapture`.
 
 use smoothplay_heuristics::sim::{sweep, SimConfig, Trace, Video};
-use std::path::PathBuf;
 
-fn traces_root() -> PathBuf {
-    std::env::var_os("SMOOTHPLAY_TRACES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/traces")))
-}
-
-fn load(set: &str, every: usize) -> Vec<Trace> {
-    let files = Trace::list(&traces_root().join(set)).expect("trace folder (set SMOOTHPLAY_TRACES)");
-    files.iter().step_by(every).map(|f| Trace::load(f).expect("trace")).collect()
-}
+mod shared_traces;
+use shared_traces::{load, traces_root};
 
 fn mean_per_chunk(video: &Video, traces: &[Trace], algo: &str) -> f64 {
     let r = sweep::sweep(video, traces, &[algo.to_string()], &SimConfig::validation(), 0, &|_, _| {});
