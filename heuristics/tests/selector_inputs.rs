@@ -1,8 +1,8 @@
 //! Every selector takes whatever the player measures without panicking and answers with a
-//! level of the ladder: random ladders (1-6 levels, any bitrates, fragments of 0.2-12 s,
+//! level of the ladder: random ladders (1-6 levels, any bitrates, fragments of 0-12 s (zero included),
 //! known or unknown count), then random sequences of decisions, download reports (zero,
 //! tiny and huge sizes and durations, abandoned or not), progress reports, buffer states
-//! (empty to far past the maximum), fragment indices past the end, live-edge distances,
+//! (empty to far past a maximum of 0-120 s), fragment indices past the end, live-edge distances,
 //! decode measurements (zero frames, 0 ms or 10 s per frame), viewports and resets.
 
 use proptest::prelude::*;
@@ -35,7 +35,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn ladder() -> impl Strategy<Value = Ladder> {
-    (proptest::collection::vec(1u64..50_000, 1..7), 200u64..12_000, proptest::option::of(1usize..40), any::<bool>()).prop_map(
+    (proptest::collection::vec(1u64..50_000, 1..7), 0u64..12_000, proptest::option::of(0usize..40), any::<bool>()).prop_map(
         |(mut kbps, frag_ms, count, resolutions)| {
             kbps.sort_unstable();
             kbps.dedup();
@@ -63,7 +63,7 @@ proptest! {
     #[test]
     fn selectors_never_panic_and_stay_on_the_ladder(
         ladder in ladder(),
-        max_buffer_s in 1u64..120,
+        max_buffer_s in 0u64..120,
         steps in proptest::collection::vec(step(), 1..40),
     ) {
         let max = Duration::from_secs(max_buffer_s);
