@@ -14,6 +14,7 @@ pub mod fmp4;
 pub mod drm;
 pub mod decode;
 pub mod io;
+pub mod live;
 pub mod schedule;
 pub mod playout;
 pub mod session;

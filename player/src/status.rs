@@ -107,6 +107,7 @@ mod tests {
             bandwidth_bps: Some(5_400_000.0),
             frames_dropped: 3,
             paused: false,
+            live_edge_distance: None,
         };
         assert_eq!(format_status(&s), "▶ 01:05.2 / 02:00.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 3");
         assert_eq!(rate(3.5e9), "3.5 Gbit/s");

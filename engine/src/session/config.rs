@@ -22,6 +22,31 @@ pub struct PlayerConfig {
     pub status_interval: Duration,
     /// Decoded video frames held ahead of presentation (memory bound on decoded frames).
     pub decoded_frames_ahead: usize,
+    /// Stop after this much media has played (live or on-demand); `None` = to the end.
+    pub play_for: Option<Duration>,
+    /// Live playback settings (ignored for on-demand presentations).
+    pub live: LiveConfig,
+    /// Alternate origins with the same path layout, tried in order when the manifest's
+    /// origin keeps failing (`--origin-fallback`).
+    pub origin_fallbacks: Vec<String>,
+}
+
+/// How a live presentation is followed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveConfig {
+    /// Target distance between the playhead and the live edge (the end of the newest
+    /// fragment the server has); `None` = the default, 1.5 fragment durations.
+    pub target_delay: Option<Duration>,
+    /// Start this far behind the live edge instead of at the target delay (`--start -S`).
+    pub start_behind: Option<Duration>,
+    /// End cleanly when no new fragment has arrived for this long.
+    pub idle_timeout: Duration,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig { target_delay: None, start_behind: None, idle_timeout: Duration::from_secs(60) }
+    }
 }
 
 impl Default for PlayerConfig {
@@ -36,6 +61,9 @@ impl Default for PlayerConfig {
             start_buffer: Duration::from_millis(2000),
             status_interval: Duration::from_millis(500),
             decoded_frames_ahead: 16,
+            play_for: None,
+            live: LiveConfig::default(),
+            origin_fallbacks: Vec::new(),
         }
     }
 }

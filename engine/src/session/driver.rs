@@ -278,6 +278,7 @@ pub(super) async fn drive(
                 bandwidth_bps: estimator.estimate_bps(),
                 frames_dropped: stats.video.frames_dropped,
                 paused: state == State::Paused,
+                live_edge_distance: None,
             }));
         }
         deadline = deadline.min(next_status);

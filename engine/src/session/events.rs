@@ -10,6 +10,8 @@ pub enum Command {
     /// Jump to a presentation time: fetching restarts at the fragment containing it and
     /// decoding runs forward from that fragment's key frame to the exact time.
     Seek(Duration),
+    /// Live: jump to the live edge at the target delay.
+    GoLive,
     /// End playback now.
     Stop,
 }
@@ -35,6 +37,30 @@ pub enum PlayerEvent {
     Playing,
     /// A stream or level will not be played, and why (unsupported codec...).
     Unsupported(String),
+    /// Live: no new fragment is coming; buffered media plays out and the player keeps
+    /// polling (the encoder may be restarting).
+    LiveWaiting,
+    /// Live: new fragments arrived after a wait.
+    LiveResumed,
+    /// The timeline jumps here (an encoder restarted at a later timestamp); clocks and
+    /// decoders re-anchor.
+    Discontinuity {
+        /// Where playback continues, on the manifest timeline.
+        at: Duration,
+    },
+    /// The position fell out of the live window (paused or stalled too long, or a seek
+    /// before its start): playback continues at the oldest fragment still there.
+    BehindLiveWindow {
+        /// Where playback continues.
+        resumed_at: Duration,
+    },
+    /// Requests now go to another origin.
+    OriginSwitched {
+        /// The origin given up on.
+        from: String,
+        /// The origin used from now on.
+        to: String,
+    },
     /// The end was reached.
     Ended,
 }
@@ -56,4 +82,6 @@ pub struct Status {
     pub frames_dropped: u64,
     /// True while paused.
     pub paused: bool,
+    /// Live: distance from the playhead to the live edge; `None` for on-demand.
+    pub live_edge_distance: Option<Duration>,
 }

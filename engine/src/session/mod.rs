@@ -32,11 +32,11 @@ use smoothplay_heuristics::QualitySelector;
 use crate::io::{source_for, ByteSource, Limits, Location};
 use crate::manifest::Manifest;
 
-pub use config::PlayerConfig;
+pub use config::{LiveConfig, PlayerConfig};
 pub use error::Error;
 pub use events::{Command, PlayerEvent, Status};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
-pub use stats::{AudioStats, FragmentStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
+pub use stats::{AudioStats, DistanceSummary, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
 pub use tracks::{select_tracks, LevelConfig, SelectedTrack, TrackSelection};
 pub use protection::{KeyUse, ProtectionInfo};
 pub use worker::{FragmentHook, HookError};

@@ -21,6 +21,8 @@ pub struct PlaybackStats {
     pub algorithm: String,
     /// Content keys used per track (protected presentations).
     pub decryption: Vec<super::protection::KeyUse>,
+    /// Live figures; `None` for an on-demand presentation.
+    pub live: Option<LiveStats>,
 }
 
 /// Video counters.
@@ -90,4 +92,50 @@ pub struct SkippedFragment {
     pub url: String,
     /// Why.
     pub error: String,
+}
+
+/// Live playback figures (`--stats-json`'s `live` object); `None` for on-demand.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LiveStats {
+    /// Distance from the presented position to the live edge (the newest available
+    /// fragment's end), over the samples below.
+    pub edge_distance_ms: DistanceSummary,
+    /// About once per second while playing.
+    pub samples: Vec<LiveSample>,
+    /// Manifest downloads after the first.
+    pub manifest_refreshes: u64,
+    /// Entries read from tfrf boxes.
+    pub tfrf_entries: u64,
+    /// Requests answered "not there yet" (404/412/short body) and tried again.
+    pub unavailable_retries: u64,
+    /// Timestamp jumps crossed (encoder restarts).
+    pub discontinuities: u64,
+    /// Moves to a fallback origin.
+    pub origin_switches: u64,
+    /// Start of the DVR window at the end of playback, ms of the manifest timeline.
+    pub window_start_ms: Option<f64>,
+}
+
+/// Mean and percentiles of the distance to the live edge, ms.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct DistanceSummary {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// One live sample.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct LiveSample {
+    /// Wall clock, ms since the Unix epoch.
+    pub wall_unix_ms: f64,
+    /// Presentation time of the frame on screen, ms of the manifest timeline.
+    pub position_ms: f64,
+    /// The player's view of the newest available fragment's end, ms of the same timeline.
+    pub edge_ms: f64,
 }

@@ -1,0 +1,8 @@
+//! Live presentations: the timeline that grows from manifest refreshes and tfrf boxes,
+//! and the decisions of following the live edge (join point, playback-rate nudges,
+//! when to refresh the manifest, when the stream has gone idle). Sans-I/O: the session
+//! driver feeds them what happened and carries out what they say.
+
+pub mod timeline;
+
+pub use timeline::{Entry, LiveTimeline, Merge, Source, TimelineConfig};
