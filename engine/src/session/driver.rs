@@ -299,6 +299,7 @@ pub(super) async fn drive(
                 match cmd {
                     None => commands_open = false,
                     Some(Command::Stop) => break,
+                    Some(Command::GoLive) => {} // on-demand: nothing to go to
                     Some(Command::Pause) => {
                         if state == State::Playing {
                             playback.stop(clock.now());
