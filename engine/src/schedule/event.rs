@@ -25,6 +25,17 @@ pub enum Event {
         /// The request that failed.
         request: FetchRequest,
     },
+    /// Live: the server does not have the fragment yet (404, 412, a short body). Not a
+    /// failure: it is requested again at `retry_at`.
+    Unavailable {
+        /// The request.
+        request: FetchRequest,
+        /// When to ask again (derived from the live timeline by the caller).
+        retry_at: std::time::Instant,
+    },
+    /// Live: end of the newest available fragment (`None` on demand); the selector sees
+    /// the distance from the playhead to it.
+    LiveEdge(Option<Duration>),
     /// Bytes are arriving for a request in flight (only video requests matter: the
     /// selector may ask to abandon them).
     Progress {

@@ -20,6 +20,7 @@ macro_rules! view {
             decode: $s.decode,
             viewport: $s.viewport,
             started_at: $s.started_at,
+            live_edge: $s.live_edge,
         }
     };
 }
@@ -42,6 +43,8 @@ pub struct Scheduler {
     pending: Vec<Action>,
     /// Since when the video track has been idle with a full buffer.
     idle_since: Option<Instant>,
+    /// Live: end of the newest available fragment (the live edge).
+    live_edge: Option<Duration>,
 }
 
 impl Scheduler {
@@ -65,7 +68,60 @@ impl Scheduler {
             started_at: None,
             pending: Vec::new(),
             idle_since: None,
+            live_edge: None,
         }
+    }
+
+    /// Replaces a track's fragment list (a live timeline grew or slid). Indices are
+    /// absolute, so requests in flight and the next fragment to fetch keep naming the same
+    /// fragments; a next fragment that left the window moves to the oldest one held.
+    pub fn update_plan(&mut self, track: TrackId, first_index: usize, chunks: Vec<super::ChunkSlot>, growing: bool) {
+        let Some(t) = self.tracks.get_mut(track) else { return };
+        t.plan.chunks = chunks;
+        t.plan.first_index = first_index;
+        t.plan.growing = growing;
+        if t.next_chunk < first_index && t.in_flight.is_none() {
+            t.next_chunk = first_index;
+        }
+        if growing {
+            t.end_reported = false;
+        }
+        if Some(track) == self.video {
+            self.ladder.fragment_count = (!growing).then(|| t.plan.end_index());
+            if !t.plan.chunks.is_empty() {
+                self.ladder.fragment_duration = typical_duration(&t.plan);
+            }
+        }
+    }
+
+    /// Absolute index of the next fragment a track will request.
+    pub fn next_chunk(&self, track: TrackId) -> Option<usize> {
+        self.tracks.get(track).map(|t| t.next_chunk)
+    }
+
+    /// Where playback should continue when `position` lies in a hole of every track's
+    /// timeline (fragments missing between two fetched ones: a timestamp jump after an
+    /// encoder restart, or a gap in an on-demand manifest): the earliest start of a
+    /// fetched fragment after it. `None` when some track has a fragment covering
+    /// `position`, or nothing after it has been fetched yet.
+    pub fn hole_end(&self, position: Duration) -> Option<Duration> {
+        let mut target: Option<Duration> = None;
+        for t in &self.tracks {
+            let plan = &t.plan;
+            let after = plan.chunks.partition_point(|c| c.start <= position);
+            if let Some(c) = after.checked_sub(1).and_then(|i| plan.chunks.get(i)) {
+                if position < c.end() {
+                    return None; // covered here
+                }
+            }
+            let next = plan.first_index + after;
+            if next < t.next_chunk {
+                if let Some(c) = plan.get(next) {
+                    target = Some(target.map_or(c.start, |x| x.min(c.start)));
+                }
+            }
+        }
+        target
     }
 
     /// The video ladder the selector works on.
@@ -133,6 +189,20 @@ impl Scheduler {
             Event::Failed { request } => {
                 self.complete(request);
             }
+            // Live: the fragment is announced or predicted but not on the server yet: ask
+            // again at `retry_at`, at the same level, without counting a failure.
+            Event::Unavailable { request, retry_at } => {
+                if request.epoch != self.epoch {
+                    return;
+                }
+                if let Some(t) = self.tracks.get_mut(request.track) {
+                    if t.in_flight == Some((request.chunk, request.level)) {
+                        t.in_flight = None;
+                        t.wait_until = Some(retry_at);
+                    }
+                }
+            }
+            Event::LiveEdge(edge) => self.live_edge = edge,
             Event::Progress { request, progress } => self.consider_abandoning(request, progress, now),
             Event::Position(p) => self.position = p,
             Event::Playing(p) => self.playing = p,
@@ -142,7 +212,7 @@ impl Scheduler {
                 for t in &mut self.tracks {
                     let i = t.plan.chunk_at(to);
                     t.next_chunk = i;
-                    t.buffered_end = t.plan.chunks.get(i).map_or(to, |c| c.start);
+                    t.buffered_end = t.plan.get(i).map_or(to, |c| c.start);
                     t.in_flight = None;
                     t.wait_until = None;
                     t.end_reported = false;
@@ -208,7 +278,7 @@ impl Scheduler {
         track.in_flight = None;
         track.retry_cap = None;
         track.next_chunk = track.next_chunk.max(request.chunk + 1);
-        let chunk = track.plan.chunks.get(request.chunk)?;
+        let chunk = track.plan.get(request.chunk)?;
         track.buffered_end = track.buffered_end.max(chunk.end());
         Some(chunk.duration)
     }
@@ -219,15 +289,21 @@ impl Scheduler {
         self.started_at.get_or_insert(now);
         let mut actions = std::mem::take(&mut self.pending);
         for id in 0..self.tracks.len() {
-            let (next, in_flight, waiting, end_reported, n_chunks, kind, buffered_end, n_levels) = {
+            if self.tracks[id].in_flight.is_none() && self.tracks[id].next_chunk < self.tracks[id].plan.first_index {
+                self.tracks[id].next_chunk = self.tracks[id].plan.first_index; // left the window
+            }
+            let (next, in_flight, waiting, end_reported, end_index, growing, kind, buffered_end, n_levels) = {
                 let t = &self.tracks[id];
                 (t.next_chunk, t.in_flight.is_some(), t.wait_until.is_some_and(|w| now < w), t.end_reported,
-                 t.plan.chunks.len(), t.plan.kind, t.buffered_end, t.plan.levels.len())
+                 t.plan.end_index(), t.plan.growing, t.plan.kind, t.buffered_end, t.plan.levels.len())
             };
             if in_flight || waiting {
                 continue;
             }
-            if next >= n_chunks {
+            if next >= end_index {
+                if growing {
+                    continue; // live: wait for the timeline to grow
+                }
                 if !end_reported {
                     self.tracks[id].end_reported = true;
                     actions.push(Action::TrackEnded(id));
@@ -289,6 +365,7 @@ struct View<'a> {
     decode: Option<DecodeCapacity>,
     viewport: Option<Viewport>,
     started_at: Option<Instant>,
+    live_edge: Option<Duration>,
 }
 
 impl<'a> View<'a> {
@@ -300,7 +377,7 @@ impl<'a> View<'a> {
             fragment_index,
             buffer: BufferState { level, target: self.forward_buffer, max: self.forward_buffer },
             last_level: video.and_then(|t| t.last_level),
-            live_edge_distance: None,
+            live_edge_distance: self.live_edge.map(|e| e.saturating_sub(self.position)),
             decode: self.decode,
             viewport: self.viewport,
             playing: self.playing,
@@ -315,7 +392,7 @@ pub fn ladder_for(plans: &[TrackPlan]) -> Ladder {
     match plans.iter().find(|p| p.kind == TrackKind::Video) {
         Some(p) => {
             let mut l = Ladder::new(p.levels.clone(), typical_duration(p));
-            l.fragment_count = Some(p.chunks.len());
+            l.fragment_count = (!p.growing).then_some(p.chunks.len());
             l
         }
         None => Ladder::new(Vec::new(), Duration::from_secs(2)),

@@ -28,6 +28,11 @@ impl ChunkSlot {
 }
 
 /// What the scheduler needs to know about a track: its fragments and its levels.
+///
+/// Fragments are named by absolute index: `chunks[0]` is fragment `first_index`. On
+/// demand `first_index` is 0 and the list is complete; live, the list grows at its end
+/// and loses fragments at its start as the window slides (see
+/// [`crate::live::LiveTimeline`]), and indices keep naming the same fragments.
 #[derive(Debug, Clone)]
 pub struct TrackPlan {
     /// Audio or video.
@@ -36,14 +41,34 @@ pub struct TrackPlan {
     pub chunks: Vec<ChunkSlot>,
     /// The playable levels, ascending by bitrate; actions name levels by index into this.
     pub levels: Vec<Level>,
+    /// Absolute index of `chunks[0]`.
+    pub first_index: usize,
+    /// More fragments may come (a live presentation that has not ended): reaching the end
+    /// of the list means waiting, not the end of the track.
+    pub growing: bool,
 }
 
 impl TrackPlan {
-    /// Index of the fragment containing `t` (the first one if `t` is before it, the last
-    /// one if after).
+    /// A complete (on-demand) plan starting at fragment 0.
+    pub fn complete(kind: TrackKind, chunks: Vec<ChunkSlot>, levels: Vec<Level>) -> Self {
+        TrackPlan { kind, chunks, levels, first_index: 0, growing: false }
+    }
+
+    /// Absolute index of the fragment containing `t` (the first one if `t` is before it,
+    /// the last one if after).
     pub fn chunk_at(&self, t: Duration) -> usize {
         let after = self.chunks.partition_point(|c| c.start <= t);
-        after.saturating_sub(1)
+        self.first_index + after.saturating_sub(1)
+    }
+
+    /// The fragment at an absolute index, if held.
+    pub fn get(&self, index: usize) -> Option<&ChunkSlot> {
+        self.chunks.get(index.checked_sub(self.first_index)?)
+    }
+
+    /// One past the absolute index of the last fragment held.
+    pub fn end_index(&self) -> usize {
+        self.first_index + self.chunks.len()
     }
 }
 
@@ -70,11 +95,12 @@ pub(crate) struct TrackState {
 impl TrackState {
     pub fn new(plan: TrackPlan) -> Self {
         let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
-        TrackState { plan, next_chunk: 0, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None }
+        let next_chunk = plan.first_index;
+        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None }
     }
 
     pub fn finished(&self) -> bool {
-        self.next_chunk >= self.plan.chunks.len() && self.in_flight.is_none()
+        !self.plan.growing && self.next_chunk >= self.plan.end_index() && self.in_flight.is_none()
     }
 }
 
@@ -85,15 +111,20 @@ mod tests {
     #[test]
     fn chunk_at_uses_the_containing_fragment() {
         let s = Duration::from_secs;
-        let plan = TrackPlan {
-            kind: TrackKind::Video,
-            chunks: (0..5).map(|i| ChunkSlot { start: s(10 + 2 * i), duration: s(2) }).collect(),
-            levels: vec![Level::from_bitrate(1)],
-        };
+        let mut plan = TrackPlan::complete(
+            TrackKind::Video,
+            (0..5).map(|i| ChunkSlot { start: s(10 + 2 * i), duration: s(2) }).collect(),
+            vec![Level::from_bitrate(1)],
+        );
         assert_eq!(plan.chunk_at(s(0)), 0);
         assert_eq!(plan.chunk_at(s(10)), 0);
         assert_eq!(plan.chunk_at(Duration::from_millis(13_999)), 1);
         assert_eq!(plan.chunk_at(s(14)), 2);
         assert_eq!(plan.chunk_at(s(99)), 4);
+        plan.first_index = 100;
+        assert_eq!(plan.chunk_at(s(14)), 102);
+        assert_eq!(plan.get(102).map(|c| c.start), Some(s(14)));
+        assert_eq!(plan.get(99), None);
+        assert_eq!(plan.end_index(), 105);
     }
 }

@@ -63,7 +63,8 @@ pub fn select_tracks(manifest: &Manifest) -> TrackSelection {
             for p in problems {
                 sel.unsupported.push(format!("{name}: level skipped: {p}"));
             }
-            if stream.chunks.is_empty() {
+            // A live manifest may list nothing yet: its timeline grows from refreshes.
+            if stream.chunks.is_empty() && !manifest.is_live {
                 sel.unsupported.push(format!("{name}: no fragments listed"));
                 continue;
             }
@@ -71,17 +72,17 @@ pub fn select_tracks(manifest: &Manifest) -> TrackSelection {
             break;
         }
         if let Some((i, stream, levels)) = chosen {
-            let plan = TrackPlan {
+            let plan = TrackPlan::complete(
                 kind,
-                chunks: chunk_slots(stream, manifest),
-                levels: levels
+                chunk_slots(stream, manifest),
+                levels
                     .iter()
                     .map(|l| {
                         let q = &stream.levels[l.manifest_index];
                         Level { bitrate_bps: l.bitrate, width: q.max_width, height: q.max_height }
                     })
                     .collect(),
-            };
+            );
             sel.tracks.push(SelectedTrack { kind, stream: i, levels, plan, timescale: stream.timescale });
         }
     }

@@ -35,11 +35,11 @@ impl QualitySelector for Scripted {
 }
 
 fn plan(kind: TrackKind, n: u64, bitrates: &[u64]) -> TrackPlan {
-    TrackPlan {
+    TrackPlan::complete(
         kind,
-        chunks: (0..n).map(|i| ChunkSlot { start: S(2 * i), duration: S(2) }).collect(),
-        levels: bitrates.iter().map(|&b| Level::from_bitrate(b)).collect(),
-    }
+        (0..n).map(|i| ChunkSlot { start: S(2 * i), duration: S(2) }).collect(),
+        bitrates.iter().map(|&b| Level::from_bitrate(b)).collect(),
+    )
 }
 
 fn sched(forward: u64, pin: LevelPin, sel: &Scripted) -> Scheduler {
@@ -244,4 +244,97 @@ fn idle_time_with_a_full_buffer_is_reported() {
     s.on_event(Event::Position(S(1)), t0 + S(1));
     assert!(fetches(&s.poll(t0 + Duration::from_millis(1500))).len() == 1);
     assert_eq!(*sel.idle.lock().unwrap(), vec![Duration::from_millis(1500)]);
+}
+
+/// A live plan: fragments `first..first+n` of 2 s, growing.
+fn live_slots(first: u64, n: u64) -> Vec<ChunkSlot> {
+    (first..first + n).map(|i| ChunkSlot { start: S(2 * i), duration: S(2) }).collect()
+}
+
+fn live_sched(sel: &Scripted) -> Scheduler {
+    let mut video = plan(TrackKind::Video, 0, &[100, 200]);
+    video.growing = true;
+    Scheduler::new(vec![video], ScheduleConfig { forward_buffer: S(30), video_pin: LevelPin::Min }, Box::new(sel.clone()))
+}
+
+#[test]
+fn live_track_waits_at_the_end_of_its_list_and_fetches_as_it_grows() {
+    let sel = Scripted::default();
+    let mut s = live_sched(&sel);
+    let now = Instant::now();
+    assert!(s.poll(now).is_empty(), "nothing listed yet, and no end reported: more will come");
+    s.update_plan(0, 100, live_slots(100, 2), true);
+    s.on_event(Event::Seek(S(200)), now);
+    let f = fetches(&s.poll(now));
+    assert_eq!(f.iter().map(|r| r.chunk).collect::<Vec<_>>(), vec![100], "absolute indices");
+    done(&mut s, f[0], now);
+    let f = fetches(&s.poll(now));
+    assert_eq!(f[0].chunk, 101);
+    done(&mut s, f[0], now);
+    assert!(s.poll(now).is_empty(), "at the end of a growing list: wait, no TrackEnded");
+    assert!(!s.all_fetched());
+    s.update_plan(0, 101, live_slots(101, 2), true);
+    let f = fetches(&s.poll(now));
+    assert_eq!(f[0].chunk, 102, "the window slid by one: indices still name the same fragments");
+    done(&mut s, f[0], now);
+    s.update_plan(0, 101, live_slots(101, 2), false);
+    assert_eq!(s.poll(now), vec![Action::TrackEnded(0)], "the presentation ended");
+    assert!(s.all_fetched());
+}
+
+#[test]
+fn unavailable_fragment_is_asked_again_at_the_retry_time_at_the_same_index() {
+    let sel = Scripted::default();
+    let mut s = live_sched(&sel);
+    let now = Instant::now();
+    s.update_plan(0, 0, live_slots(0, 1), true);
+    let f = fetches(&s.poll(now));
+    s.on_event(Event::Unavailable { request: f[0], retry_at: now + Duration::from_millis(300) }, now);
+    assert!(s.poll(now + Duration::from_millis(299)).is_empty(), "waits until the retry time");
+    assert_eq!(s.next_wakeup(), Some(now + Duration::from_millis(300)));
+    let again = fetches(&s.poll(now + Duration::from_millis(300)));
+    assert_eq!((again[0].chunk, again[0].level), (0, 0), "same fragment, not skipped");
+    assert_eq!(s.buffered_end(0), Some(S(0)), "not counted as buffered either");
+}
+
+#[test]
+fn next_fragment_that_left_the_window_moves_to_the_oldest_held() {
+    let sel = Scripted::default();
+    let mut s = live_sched(&sel);
+    let now = Instant::now();
+    s.update_plan(0, 0, live_slots(0, 3), true);
+    s.update_plan(0, 5, live_slots(5, 3), true);
+    let f = fetches(&s.poll(now));
+    assert_eq!(f[0].chunk, 5);
+}
+
+#[test]
+fn hole_end_is_the_next_fetched_start_after_a_timestamp_jump() {
+    let sel = Scripted::default();
+    let mut s = live_sched(&sel);
+    let now = Instant::now();
+    let mut slots = live_slots(0, 2);
+    slots.push(ChunkSlot { start: S(100), duration: S(2) });
+    s.update_plan(0, 0, slots, true);
+    assert_eq!(s.hole_end(S(3)), None, "covered by fragment 1");
+    for _ in 0..3 {
+        let f = fetches(&s.poll(now));
+        done(&mut s, f[0], now);
+    }
+    assert_eq!(s.hole_end(S(3)), None);
+    assert_eq!(s.hole_end(S(4)), Some(S(100)), "in the hole: continue at the jump");
+    assert_eq!(s.hole_end(S(101)), None);
+}
+
+#[test]
+fn selector_sees_the_distance_to_the_live_edge() {
+    let sel = Scripted::default();
+    let mut s = live_sched(&sel);
+    let now = Instant::now();
+    s.update_plan(0, 0, live_slots(0, 5), true);
+    s.on_event(Event::LiveEdge(Some(S(10))), now);
+    s.on_event(Event::Position(S(7)), now);
+    let ctx = view!(s).context(0, now);
+    assert_eq!(ctx.live_edge_distance, Some(S(3)));
+    assert_eq!(ctx.ladder.fragment_count, None, "open-ended while live");
 }
