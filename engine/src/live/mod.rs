@@ -3,6 +3,10 @@
 //! when to refresh the manifest, when the stream has gone idle). Sans-I/O: the session
 //! driver feeds them what happened and carries out what they say.
 
+pub mod follow;
+pub mod refresh;
 pub mod timeline;
 
+pub use follow::{EdgeFollower, FollowConfig, Steer};
+pub use refresh::RefreshPolicy;
 pub use timeline::{Entry, LiveTimeline, Merge, Source, TimelineConfig};

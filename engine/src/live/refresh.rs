@@ -1,0 +1,110 @@
+//! When to download a live manifest again.
+//!
+//! A live client can walk the timeline from tfrf boxes alone, so the manifest is fetched
+//! again only when tfrf is absent or stops announcing new fragments (ffmpeg serves the
+//! newest fragment before its tfrf is written; some servers strip tfrf): then once per
+//! fragment duration, backing off while the stream is idle (an encoder that stopped:
+//! poll, but not every 2 s for an hour) and after failed refreshes.
+
+use std::time::{Duration, Instant};
+
+/// Most time between two manifest refreshes while one is wanted.
+const MAX_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The manifest refresh schedule of a live session. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct RefreshPolicy {
+    fragment: Duration,
+    last_refresh: Instant,
+    last_tfrf_growth: Option<Instant>,
+    failures: u32,
+}
+
+impl RefreshPolicy {
+    /// The manifest was fetched at `now`; fragments last about `fragment`.
+    pub fn new(fragment: Duration, now: Instant) -> Self {
+        let fragment = if fragment.is_zero() { Duration::from_secs(2) } else { fragment };
+        RefreshPolicy { fragment, last_refresh: now, last_tfrf_growth: None, failures: 0 }
+    }
+
+    /// Updates the typical fragment duration.
+    pub fn set_fragment(&mut self, fragment: Duration) {
+        if !fragment.is_zero() {
+            self.fragment = fragment;
+        }
+    }
+
+    /// A downloaded fragment's tfrf announced fragments not known before.
+    pub fn on_tfrf_growth(&mut self, now: Instant) {
+        self.last_tfrf_growth = Some(now);
+    }
+
+    /// A refresh finished (`ok`: the manifest was fetched and parsed).
+    pub fn on_refreshed(&mut self, ok: bool, now: Instant) {
+        self.last_refresh = now;
+        self.failures = if ok { 0 } else { self.failures.saturating_add(1) };
+    }
+
+    /// True while tfrf keeps the timeline growing (no refresh needed).
+    pub fn tfrf_carries(&self, now: Instant) -> bool {
+        self.last_tfrf_growth.is_some_and(|t| now.saturating_duration_since(t) < self.fragment * 2)
+    }
+
+    /// When the next refresh is due, given how long the edge has not moved.
+    pub fn next_refresh(&self, idle_for: Option<Duration>) -> Instant {
+        let mut interval = self.fragment;
+        if let Some(idle) = idle_for.filter(|i| *i > self.fragment * 3) {
+            interval = interval.max(idle / 4);
+        }
+        if self.failures > 0 {
+            interval = interval.max(self.fragment.saturating_mul(1 << self.failures.min(5)));
+        }
+        let due = self.last_refresh + interval.min(MAX_INTERVAL);
+        match self.last_tfrf_growth {
+            // tfrf carries the timeline: look again only once it has been silent for 2 F.
+            Some(t) => due.max(t + self.fragment * 2),
+            None => due,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F: Duration = Duration::from_secs(2);
+
+    #[test]
+    fn without_tfrf_refreshes_once_per_fragment() {
+        let t0 = Instant::now();
+        let mut p = RefreshPolicy::new(F, t0);
+        assert_eq!(p.next_refresh(None), t0 + F);
+        p.on_refreshed(true, t0 + F);
+        assert_eq!(p.next_refresh(Some(Duration::from_secs(1))), t0 + F * 2);
+    }
+
+    #[test]
+    fn a_growing_tfrf_stream_needs_no_polling_until_it_goes_silent() {
+        let t0 = Instant::now();
+        let mut p = RefreshPolicy::new(F, t0);
+        p.on_tfrf_growth(t0 + Duration::from_millis(1500));
+        assert!(p.tfrf_carries(t0 + Duration::from_millis(3000)));
+        assert_eq!(p.next_refresh(None), t0 + Duration::from_millis(5500), "2 F after the last growth");
+        p.on_tfrf_growth(t0 + Duration::from_millis(3500));
+        assert_eq!(p.next_refresh(None), t0 + Duration::from_millis(7500), "moves with every growth");
+        assert!(!p.tfrf_carries(t0 + Duration::from_millis(7500)));
+    }
+
+    #[test]
+    fn backs_off_while_idle_and_after_failures_at_most_ten_seconds() {
+        let t0 = Instant::now();
+        let mut p = RefreshPolicy::new(F, t0);
+        assert_eq!(p.next_refresh(Some(Duration::from_secs(20))), t0 + Duration::from_secs(5), "idle 20 s: every 5 s");
+        assert_eq!(p.next_refresh(Some(Duration::from_secs(600))), t0 + Duration::from_secs(10), "capped");
+        p.on_refreshed(false, t0);
+        p.on_refreshed(false, t0);
+        assert_eq!(p.next_refresh(None), t0 + Duration::from_secs(8), "two failures: 4 F");
+        p.on_refreshed(true, t0);
+        assert_eq!(p.next_refresh(None), t0 + F);
+    }
+}
