@@ -15,6 +15,7 @@ mod config;
 mod decode_meter;
 mod driver;
 mod error;
+mod live;
 mod events;
 mod protection;
 mod sink;

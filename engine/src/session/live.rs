@@ -1,0 +1,307 @@
+//! The live part of a session: one [`LiveTimeline`] per played track, the
+//! [`EdgeFollower`] and the [`RefreshPolicy`], fed by the driver with what downloads and
+//! manifest refreshes said, and pushed into the scheduler's plans. Decisions are the
+//! live module's; this file only translates between fragments, manifests and them.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::fmp4::parse_fragment;
+use crate::live::{EdgeFollower, FollowConfig, LiveTimeline, RefreshPolicy, TimelineConfig};
+use crate::manifest::{Manifest, StreamIndex};
+use crate::schedule::{ChunkSlot, Scheduler, TrackKind};
+use crate::time::MediaTime;
+
+use super::config::LiveConfig;
+use super::stats::{DistanceSummary, LiveSample, LiveStats};
+use super::tracks::TrackSelection;
+
+/// A fragment body that does not parse is taken for one still being written this many
+/// times before it is handed on (and skipped) as a bad fragment.
+const SHORT_BODY_RETRIES: u32 = 5;
+
+/// What a download told the live state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arrival {
+    /// A real fragment: decode it.
+    Fragment,
+    /// An empty or unparsable body from a server still writing it: ask again.
+    NotYet,
+}
+
+/// Why a request got 404/412.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Missing {
+    /// Beyond the edge: not published yet; ask again at this time.
+    NotYet(Instant),
+    /// Newer fragments exist, so this one should too: the level (or the fragment) is gone.
+    Gone,
+    /// The presentation ended and this was a prediction past its end.
+    PastTheEnd,
+}
+
+pub(super) struct LiveState {
+    timelines: Vec<LiveTimeline>,
+    kinds: Vec<TrackKind>,
+    /// Index of each track's stream in the manifest, and its name (to match refreshes).
+    streams: Vec<(usize, Option<String>)>,
+    pub follower: EdgeFollower,
+    pub refresh: RefreshPolicy,
+    pub stats: LiveStats,
+    /// A refresh request is in flight.
+    pub refreshing: bool,
+    /// "Waiting for the live stream" has been reported and not yet resolved.
+    pub waiting: bool,
+    next_sample: Option<Instant>,
+    distances_ms: Vec<f64>,
+    short_bodies: std::collections::HashMap<(usize, u64), u32>,
+    video: Option<usize>,
+}
+
+impl LiveState {
+    pub fn new(manifest: &Manifest, selection: &TrackSelection, config: &LiveConfig, now: Instant) -> LiveState {
+        let mut timelines = Vec::new();
+        let mut streams = Vec::new();
+        for t in &selection.tracks {
+            let stream = &manifest.streams[t.stream];
+            let mut tc = TimelineConfig::new(stream.timescale);
+            tc.dvr_window = manifest.dvr_window_length.map(|d| d.rescale(stream.timescale).ticks).filter(|d| *d > 0);
+            let mut tl = LiveTimeline::new(tc);
+            tl.merge_manifest(&chunk_pairs(stream), true);
+            timelines.push(tl);
+            streams.push((t.stream, stream.name.clone()));
+        }
+        let video = selection.tracks.iter().position(|t| t.kind == TrackKind::Video);
+        let kinds = selection.tracks.iter().map(|t| t.kind).collect();
+        let mut s = LiveState {
+            timelines,
+            kinds,
+            streams,
+            follower: EdgeFollower::new(FollowConfig::for_fragment(Duration::from_secs(2), config.target_delay), Duration::from_secs(2)),
+            refresh: RefreshPolicy::new(Duration::from_secs(2), now),
+            stats: LiveStats::default(),
+            refreshing: false,
+            waiting: false,
+            next_sample: None,
+            distances_ms: Vec::new(),
+            short_bodies: Default::default(),
+            video,
+        };
+        s.learn_fragment_duration(config);
+        s
+    }
+
+    /// The track whose edge is followed: video, else the first track.
+    fn edge_track(&self) -> usize {
+        self.video.unwrap_or(0)
+    }
+
+    fn learn_fragment_duration(&mut self, config: &LiveConfig) {
+        let Some(tl) = self.timelines.get(self.edge_track()) else { return };
+        let Some(d) = tl.typical_duration() else { return };
+        let f = MediaTime::new(d, tl.config().timescale).to_duration();
+        if !f.is_zero() && f != self.follower.fragment() {
+            let mut fc = *self.follower.config();
+            if config.target_delay.is_none() {
+                fc.target = FollowConfig::for_fragment(f, None).target;
+            }
+            let mut follower = EdgeFollower::new(fc, f);
+            std::mem::swap(&mut follower, &mut self.follower);
+            // Keep what was learned of the edge.
+            if let Some(e) = follower.edge() {
+                self.follower.on_edge(e, Instant::now());
+            }
+            self.follower.set_following(follower.is_following());
+            self.refresh.set_fragment(f);
+        }
+    }
+
+    fn to_duration(&self, track: usize, ticks: u64) -> Duration {
+        let ts = self.timelines.get(track).map_or(1, |t| t.config().timescale);
+        MediaTime::new(ticks, ts).to_duration()
+    }
+
+    /// The live edge: the newest fragment known available on the followed track (the
+    /// newest announced one before any download).
+    pub fn edge(&self) -> Option<Duration> {
+        let track = self.edge_track();
+        let tl = self.timelines.get(track)?;
+        tl.available_end().or(tl.announced_end()).map(|t| self.to_duration(track, t))
+    }
+
+    /// Start of the window (the oldest fragment held on the followed track).
+    pub fn window_start(&self) -> Option<Duration> {
+        let track = self.edge_track();
+        self.timelines.get(track)?.window_start().map(|t| self.to_duration(track, t))
+    }
+
+    /// True once the presentation turned on-demand.
+    pub fn ended(&self) -> bool {
+        self.timelines.iter().all(LiveTimeline::is_ended)
+    }
+
+    /// Start tick of a track's fragment (for its URL), if still held.
+    pub fn fragment_start(&self, track: usize, index: usize) -> Option<u64> {
+        self.timelines.get(track)?.get(index as u64).map(|e| e.start)
+    }
+
+    /// The prediction (next fragment to probe for) of a track: (absolute index, start tick).
+    pub fn probe_target(&self, track: usize) -> Option<(usize, u64)> {
+        let tl = self.timelines.get(track)?;
+        let (i, e) = tl.iter().last()?;
+        (e.source == crate::live::Source::Predicted).then_some((i as usize, e.start))
+    }
+
+    /// Pushes every track's timeline into the scheduler and the edge to the follower.
+    pub fn sync(&mut self, sched: &mut Scheduler, now: Instant) {
+        for (track, tl) in self.timelines.iter().enumerate() {
+            let ts = tl.config().timescale;
+            let slots: Vec<ChunkSlot> = tl
+                .iter()
+                .map(|(_, e)| ChunkSlot { start: MediaTime::new(e.start, ts).to_duration(), duration: MediaTime::new(e.duration, ts).to_duration() })
+                .collect();
+            sched.update_plan(track, tl.first_index() as usize, slots, !tl.is_ended());
+        }
+        if let Some(edge) = self.edge() {
+            self.follower.on_edge(edge, now);
+        }
+        sched.on_event(crate::schedule::Event::LiveEdge(self.edge()), now);
+        self.stats.window_start_ms = self.window_start().map(ms);
+    }
+
+    /// A fragment of `track` at `index` arrived. Reads its tfxd and tfrf into the timeline.
+    pub fn on_downloaded(&mut self, track: usize, index: usize, body: &Bytes, now: Instant) -> Arrival {
+        let Some(tl) = self.timelines.get_mut(track) else { return Arrival::Fragment };
+        let requested = tl.get(index as u64).copied();
+        let parsed = if body.is_empty() { None } else { parse_fragment(body.clone()).ok() };
+        let Some(fragment) = parsed else {
+            let n = self.short_bodies.entry((track, index as u64)).or_insert(0);
+            *n += 1;
+            return if *n <= SHORT_BODY_RETRIES { Arrival::NotYet } else { Arrival::Fragment };
+        };
+        self.short_bodies.remove(&(track, index as u64));
+        let (start, duration) = match (fragment.tfxd, requested) {
+            (Some(x), _) => (x.start, x.duration),
+            (None, Some(e)) => (e.start, if fragment.duration() > 0 { fragment.duration() } else { e.duration }),
+            (None, None) => return Arrival::Fragment,
+        };
+        if duration > 0 {
+            tl.mark_available(start, duration);
+        }
+        if !fragment.tfrf.is_empty() {
+            let entries: Vec<(u64, u64)> = fragment.tfrf.iter().map(|e| (e.start, e.duration)).collect();
+            self.stats.tfrf_entries += entries.len() as u64;
+            let m = tl.merge_tfrf(&entries);
+            if m.added > 0 {
+                self.refresh.on_tfrf_growth(now);
+            }
+            if m.discontinuity {
+                self.stats.discontinuities += 0; // counted when crossed, see the driver
+            }
+        }
+        Arrival::Fragment
+    }
+
+    /// The server said 404/412 (or equivalent) for `track`'s fragment `index`.
+    pub fn on_missing(&mut self, track: usize, index: usize, now: Instant) -> Missing {
+        let Some(tl) = self.timelines.get_mut(track) else { return Missing::Gone };
+        if tl.is_ended() && tl.mark_missing(index as u64) {
+            return Missing::PastTheEnd;
+        }
+        let newer_available = tl.iter().any(|(i, e)| i > index as u64 && e.available);
+        let this_available = tl.get(index as u64).is_some_and(|e| e.available);
+        if newer_available || this_available {
+            return Missing::Gone;
+        }
+        self.stats.unavailable_retries += 1;
+        Missing::NotYet(self.follower.retry_at(now))
+    }
+
+    /// A refreshed manifest arrived.
+    pub fn on_manifest(&mut self, manifest: &Manifest, config: &LiveConfig) {
+        self.stats.manifest_refreshes += 1;
+        for (track, tl) in self.timelines.iter_mut().enumerate() {
+            let (index, name) = &self.streams[track];
+            let kind = self.kinds[track];
+            let stream = find_stream(manifest, *index, name.as_deref(), kind);
+            if let Some(stream) = stream {
+                tl.merge_manifest(&chunk_pairs(stream), manifest.is_live);
+            }
+            if !manifest.is_live {
+                tl.set_ended();
+            }
+        }
+        self.learn_fragment_duration(config);
+    }
+
+    /// Records a sample (about once a second while playing) for the statistics.
+    pub fn sample(&mut self, position: Duration, now: Instant) {
+        if self.next_sample.is_some_and(|t| now < t) {
+            return;
+        }
+        self.next_sample = Some(now + Duration::from_secs(1));
+        let Some(edge) = self.edge() else { return };
+        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let distance = edge.saturating_sub(position);
+        self.distances_ms.push(ms(distance));
+        self.stats.samples.push(LiveSample { wall_unix_ms: ms(wall), position_ms: ms(position), edge_ms: ms(edge) });
+    }
+
+    /// The statistics, with the distance summary computed.
+    pub fn finish(mut self) -> LiveStats {
+        self.stats.edge_distance_ms = summarize(&mut self.distances_ms);
+        self.stats.window_start_ms = self.window_start().map(ms);
+        self.stats
+    }
+}
+
+fn find_stream<'a>(manifest: &'a Manifest, index: usize, name: Option<&str>, kind: TrackKind) -> Option<&'a StreamIndex> {
+    let want = match kind {
+        TrackKind::Video => crate::manifest::StreamKind::Video,
+        TrackKind::Audio => crate::manifest::StreamKind::Audio,
+    };
+    if let Some(n) = name {
+        if let Some(s) = manifest.streams.iter().find(|s| s.kind == want && s.name.as_deref() == Some(n)) {
+            return Some(s);
+        }
+    }
+    manifest.streams.get(index).filter(|s| s.kind == want)
+}
+
+/// A stream's chunks as (start, duration) ticks; a chunk without a duration is left out
+/// (the next refresh or the fragment itself will tell it).
+fn chunk_pairs(stream: &StreamIndex) -> Vec<(u64, u64)> {
+    stream.chunks.iter().filter_map(|c| Some((c.start.ticks, c.duration?.ticks))).collect()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Mean, median, 95th percentile and maximum of `values` (sorted in place).
+pub(super) fn summarize(values: &mut [f64]) -> DistanceSummary {
+    if values.is_empty() {
+        return DistanceSummary::default();
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let pct = |p: f64| values[((p * (n - 1) as f64).round() as usize).min(n - 1)];
+    DistanceSummary { mean: values.iter().sum::<f64>() / n as f64, p50: pct(0.5), p95: pct(0.95), max: values[n - 1] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_of_distances() {
+        let mut v: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let s = summarize(&mut v);
+        assert_eq!(s.mean, 50.5);
+        assert_eq!(s.p50, 51.0);
+        assert_eq!(s.p95, 95.0);
+        assert_eq!(s.max, 100.0);
+        assert_eq!(summarize(&mut []), DistanceSummary::default());
+    }
+}
