@@ -63,6 +63,16 @@ impl FetchError {
         }
     }
 
+    /// True for "not there (yet)": HTTP 404 or 412, or a missing local file. On demand
+    /// that is final; live, a fragment the encoder has not finished answers so.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status == 404 || *status == 412,
+            FetchError::File { not_found, .. } => *not_found,
+            _ => false,
+        }
+    }
+
     /// The URL or path this error is about, if any.
     pub fn url(&self) -> Option<&str> {
         match self {

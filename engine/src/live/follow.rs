@@ -95,23 +95,19 @@ impl EdgeFollower {
         }
     }
 
-    /// The newest available fragment's end, as last reported. Returns true when it
-    /// advanced (a new fragment appeared).
-    pub fn on_edge(&mut self, edge: Duration, now: Instant) -> bool {
-        match self.edge {
-            Some(e) if edge <= e => false,
-            Some(_) => {
-                self.edge = Some(edge);
-                self.edge_seen_at = Some(now);
-                self.phase_known = true;
-                true
-            }
-            None => {
-                self.edge = Some(edge);
-                self.edge_seen_at = Some(now);
-                true
-            }
+    /// The newest available fragment's end, as last reported. `observed` says the
+    /// advance was seen as it happened (the fragment had been asked for and was not there
+    /// yet): only such an advance gives the phase of the steps; one found by fetching a
+    /// fragment that had long been there (joining, catching up) does not. Returns true
+    /// when the edge advanced.
+    pub fn on_edge(&mut self, edge: Duration, now: Instant, observed: bool) -> bool {
+        if self.edge.is_some_and(|e| edge <= e) {
+            return false;
         }
+        self.edge = Some(edge);
+        self.edge_seen_at = Some(now);
+        self.phase_known = observed;
+        true
     }
 
     /// Forgets the step phase (after a discontinuity the new steps come at a new phase).
@@ -233,7 +229,7 @@ mod tests {
         let t0 = Instant::now();
         let mut f = follower(3000);
         assert_eq!(f.join_position(None), None);
-        f.on_edge(ms(100_000), t0);
+        f.on_edge(ms(100_000), t0, false);
         assert_eq!(f.join_position(None), Some(ms(96_000)), "edge - target - F/2");
         assert_eq!(f.join_position(Some(ms(30_000))), Some(ms(70_000)), "--start -30");
         assert_eq!(f.join_position(Some(ms(500_000))), Some(Duration::ZERO), "clamped, never negative");
@@ -243,12 +239,16 @@ mod tests {
     fn steps_of_the_edge_give_the_phase_and_the_mean_distance() {
         let t0 = Instant::now();
         let mut f = follower(3000);
-        f.on_edge(ms(100_000), t0);
+        f.on_edge(ms(100_000), t0, false);
         assert!(!f.phase_known());
         assert_eq!(f.expected_mean_distance(ms(96_000), t0), None);
-        assert!(!f.on_edge(ms(100_000), t0 + ms(500)), "same edge: no step");
-        assert!(f.on_edge(ms(102_000), t0 + ms(1000)));
+        assert!(!f.on_edge(ms(100_000), t0 + ms(500), true), "same edge: no step");
+        assert!(f.on_edge(ms(102_000), t0 + ms(1000), true));
         assert!(f.phase_known());
+        assert!(f.on_edge(ms(104_000), t0 + ms(1000), false), "fetched, not seen appearing");
+        assert!(!f.phase_known(), "a catch-up download says nothing of the phase");
+        f.on_edge(ms(106_000), t0 + ms(1000), true);
+        f.edge = Some(ms(102_000));
         // Right at the step, 6 s behind: the sawtooth goes 6 -> 4 s, mean 5 s.
         let m = f.expected_mean_distance(ms(96_000), t0 + ms(1000)).unwrap();
         assert!((m - 5.0).abs() < 1e-9, "{m}");
@@ -264,8 +264,8 @@ mod tests {
     fn rate_speeds_up_behind_the_target_and_slows_down_ahead_within_limits() {
         let t0 = Instant::now();
         let mut f = follower(3000);
-        f.on_edge(ms(100_000), t0);
-        f.on_edge(ms(102_000), t0);
+        f.on_edge(ms(100_000), t0, false);
+        f.on_edge(ms(102_000), t0, true);
         // Mean distance 102 - 98 - 1 = 3 s: on target.
         assert_eq!(f.steer(ms(98_000), t0), Steer { rate: 1.0, jump_to: None });
         // 0.2 s behind: +2 %.
@@ -283,8 +283,8 @@ mod tests {
     fn far_behind_after_a_stall_jumps_to_the_target() {
         let t0 = Instant::now();
         let mut f = follower(3000);
-        f.on_edge(ms(100_000), t0);
-        f.on_edge(ms(102_000), t0);
+        f.on_edge(ms(100_000), t0, false);
+        f.on_edge(ms(102_000), t0, true);
         let s = f.steer(ms(80_000), t0);
         assert_eq!(s.jump_to, Some(ms(98_000)), "{s:?}");
         assert_eq!(s.rate, 1.0);
@@ -294,8 +294,8 @@ mod tests {
     fn watching_the_dvr_window_is_not_steered() {
         let t0 = Instant::now();
         let mut f = follower(3000);
-        f.on_edge(ms(100_000), t0);
-        f.on_edge(ms(102_000), t0);
+        f.on_edge(ms(100_000), t0, false);
+        f.on_edge(ms(102_000), t0, true);
         f.set_following(false);
         assert_eq!(f.steer(ms(40_000), t0), Steer { rate: 1.0, jump_to: None });
         f.set_following(true);
@@ -307,9 +307,9 @@ mod tests {
         let t0 = Instant::now();
         let mut f = follower(3000);
         assert_eq!(f.retry_at(t0), t0 + ms(100), "nothing known: poll every F/20");
-        f.on_edge(ms(100_000), t0);
+        f.on_edge(ms(100_000), t0, false);
         assert_eq!(f.retry_at(t0), t0 + ms(100), "phase unknown: poll");
-        f.on_edge(ms(102_000), t0 + ms(300));
+        f.on_edge(ms(102_000), t0 + ms(300), true);
         assert_eq!(f.retry_at(t0 + ms(400)), t0 + ms(2300), "wait for the next step");
         assert_eq!(f.retry_at(t0 + ms(2250)), t0 + ms(2350), "due: poll");
         assert_eq!(f.retry_at(t0 + ms(9300)), t0 + ms(9300) + ms(1750), "3.5 fragments late: backs off by a quarter of it");

@@ -33,6 +33,13 @@ pub enum Event {
         /// When to ask again (derived from the live timeline by the caller).
         retry_at: std::time::Instant,
     },
+    /// Live: the server does not have this fragment at this level although newer ones
+    /// exist (an encoder for some levels broke). The level is avoided for a while and the
+    /// fragment asked for at another; when no level has it, it is skipped.
+    LevelMissing {
+        /// The request.
+        request: FetchRequest,
+    },
     /// Live: end of the newest available fragment (`None` on demand); the selector sees
     /// the distance from the playhead to it.
     LiveEdge(Option<Duration>),

@@ -7,6 +7,9 @@ use smoothplay_heuristics::{
 use super::track::TrackState;
 use super::{Action, Event, FetchRequest, ScheduleConfig, TrackId, TrackKind, TrackPlan};
 
+/// How long a level that stopped delivering is avoided before it is tried again.
+const DARK_LEVEL_BACKOFF: Duration = Duration::from_secs(20);
+
 /// Borrows the context fields of a scheduler without borrowing its selector.
 macro_rules! view {
     ($s:expr) => {
@@ -203,6 +206,26 @@ impl Scheduler {
                 }
             }
             Event::LiveEdge(edge) => self.live_edge = edge,
+            Event::LevelMissing { request } => {
+                if request.epoch != self.epoch {
+                    return;
+                }
+                let Some(t) = self.tracks.get_mut(request.track) else { return };
+                if t.in_flight != Some((request.chunk, request.level)) {
+                    return;
+                }
+                if t.dark_until.len() < t.plan.levels.len() {
+                    t.dark_until.resize(t.plan.levels.len(), None);
+                }
+                t.dark_until[request.level] = Some(now + DARK_LEVEL_BACKOFF);
+                if t.deliverable(request.level, now).is_none() {
+                    // Gone at every level: skip it, and give the levels another chance.
+                    t.dark_until.iter_mut().for_each(|d| *d = None);
+                    self.complete(request);
+                } else {
+                    t.in_flight = None;
+                }
+            }
             Event::Progress { request, progress } => self.consider_abandoning(request, progress, now),
             Event::Position(p) => self.position = p,
             Event::Playing(p) => self.playing = p,
@@ -345,6 +368,7 @@ impl Scheduler {
                 }
             };
             let t = &mut self.tracks[id];
+            let Some(level) = t.deliverable(level, now) else { continue };
             t.wait_until = None;
             t.in_flight = Some((next, level));
             actions.push(Action::Fetch(FetchRequest { track: id, chunk: next, level, epoch: self.epoch }));

@@ -90,13 +90,23 @@ pub(crate) struct TrackState {
     pub end_reported: bool,
     /// After an abandonment: (fragment, highest level allowed for its retry).
     pub retry_cap: Option<(usize, usize)>,
+    /// Levels the server stopped delivering (a broken encoder), avoided until the instant.
+    pub dark_until: Vec<Option<std::time::Instant>>,
 }
 
 impl TrackState {
     pub fn new(plan: TrackPlan) -> Self {
         let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
         let next_chunk = plan.first_index;
-        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None }
+        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new() }
+    }
+
+    /// `level` if it delivers, else the nearest level below that does, else the nearest
+    /// above; `None` when every level is dark.
+    pub fn deliverable(&self, level: usize, now: std::time::Instant) -> Option<usize> {
+        let dark = |l: usize| self.dark_until.get(l).copied().flatten().is_some_and(|u| now < u);
+        let n = self.plan.levels.len();
+        (0..=level.min(n.saturating_sub(1))).rev().chain(level + 1..n).find(|&l| !dark(l))
     }
 
     pub fn finished(&self) -> bool {

@@ -2,7 +2,7 @@
 //! playout against the clock and keeps the statistics. Decisions live in the scheduler
 //! and the pacer; this file only moves data between them.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,12 +12,15 @@ use tokio::task::JoinSet;
 
 use crate::decode::{AudioBlock, VideoFrame};
 use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
+use crate::manifest::Manifest;
 use crate::playout::{trim_audio_before, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
 use crate::drm::{KeyProvider, StaticKeys};
 
 use super::decode_meter::DecodeMeter;
+use super::live::{Arrival, LiveState, Missing};
+use super::live_join::{self, Joined, Net};
 use super::protection::{self, ProtectionInfo};
 use super::stats::{FragmentStats, PlaybackStats, SkippedFragment};
 use super::worker::{Job, Output, Worker};
@@ -40,7 +43,9 @@ struct TrackRt {
     eos: bool,
 }
 
-type FetchResult = (FetchRequest, String, Result<Fetched, FetchError>);
+/// A finished download: the request, its URL, the fragment's start tick it asked for, and
+/// the outcome.
+type FetchResult = (FetchRequest, String, u64, Result<Fetched, FetchError>);
 
 pub(super) async fn drive(
     session: Session,
@@ -75,11 +80,6 @@ pub(super) async fn drive(
     let clock = SystemClock;
     let t0 = clock.now();
     let mut stats = PlaybackStats { algorithm: config.algorithm.clone(), ..Default::default() };
-    if manifest.is_live {
-        let note = "live presentation: live-edge tracking is not implemented yet; playing the fragments the manifest lists now".to_string();
-        stats.unsupported_streams.push(note.clone());
-        on_event(PlayerEvent::Unsupported(note));
-    }
     for u in &selection.unsupported {
         stats.unsupported_streams.push(u.clone());
         on_event(PlayerEvent::Unsupported(u.clone()));
@@ -107,33 +107,85 @@ pub(super) async fn drive(
         .collect();
     let video_track = tracks.iter().position(|t| t.kind == TrackKind::Video);
 
+    let mut live = manifest.is_live.then(|| LiveState::new(&manifest, &selection, &config.live, t0));
+    let mut body_cache: HashMap<String, Fetched> = HashMap::new();
+    let net = Net { source: &source, location: &location, manifest: &manifest, selection: &selection };
+    if let Some(live) = live.as_mut() {
+        live.sync(&mut sched, t0);
+        match live_join::find_edge(live, &mut sched, &net, &config.live, &mut body_cache).await {
+            Joined::Edge | Joined::Ended => {}
+            Joined::Idle => {
+                on_event(PlayerEvent::LiveWaiting);
+                tracing::warn!("no live fragment arrived within {:?}", config.live.idle_timeout);
+            }
+        }
+    }
+
     let start = sched.plan(0).and_then(|p| p.chunks.first()).map(|c| c.start).unwrap_or_default();
     let end = selection.tracks.iter().filter_map(|t| t.plan.chunks.last()).map(|c| c.end()).max().unwrap_or_default();
-    let duration = manifest.duration.map(|d| d.to_duration()).or(Some(end.saturating_sub(start)));
+    let mut duration = if live.is_some() { None } else { manifest.duration.map(|d| d.to_duration()).or(Some(end.saturating_sub(start))) };
 
     let mut playback = PlaybackClock::new(start);
     let pacer = VideoPacer { untimed: config.untimed };
     let mut state = State::Buffering { stall_since: None };
     let mut seek_target: Option<Duration> = None;
-    if let Some(at) = config.start_at {
+    let mut fetches: JoinSet<FetchResult> = JoinSet::new();
+    let mut in_flight: Vec<(FetchRequest, tokio::task::AbortHandle)> = Vec::new();
+    let mut video_q: VecDeque<VideoFrame> = VecDeque::new();
+    let mut audio_q: VecDeque<AudioBlock> = VecDeque::new();
+    let mut untimed_position = start;
+    // Seeks the scheduler, the workers and the clock to `to` (decode runs forward from
+    // the fragment's key frame to the exact time).
+    macro_rules! seek_to {
+        ($to:expr, $now:expr) => {{
+            let (to, now): (Duration, Instant) = ($to, $now);
+            sched.on_event(Event::Seek(to), now);
+            for (_, h) in in_flight.drain(..) {
+                h.abort(); // stale now
+            }
+            for t in tracks.iter_mut() {
+                t.worker.set_epoch(sched.epoch());
+                t.eos = false;
+            }
+            video_q.clear();
+            audio_q.clear();
+            playback.stop(now);
+            playback.set_position(to, now);
+            untimed_position = to;
+            seek_target = Some(to);
+            if state != State::Paused {
+                state = State::Buffering { stall_since: None };
+            }
+        }};
+    }
+    if let Some(live) = live.as_mut() {
+        // Join: behind the edge by the target (or `--start -S`), or at a position on the
+        // timeline; never before the oldest fragment still there.
+        let window_start = live.window_start().unwrap_or(start);
+        let at = match config.start_at {
+            Some(at) => {
+                live.follower.set_following(false);
+                at
+            }
+            None => live.follower.join_position(config.live.start_behind).unwrap_or(window_start),
+        };
+        if config.live.start_behind.is_some() {
+            live.follower.set_following(false);
+        }
+        seek_to!(at.max(window_start), clock.now());
+    } else if let Some(at) = config.start_at {
         if at < start || at >= end {
             return Err(Error::SeekOutOfRange { requested: at, start, end });
         }
-        sched.on_event(Event::Seek(at), t0);
-        playback.set_position(at, t0);
-        seek_target = Some(at);
-        for t in &tracks {
-            t.worker.set_epoch(sched.epoch());
-        }
+        seek_to!(at, t0);
     }
 
-    let mut fetches: JoinSet<FetchResult> = JoinSet::new();
-    let mut in_flight: Vec<(FetchRequest, tokio::task::AbortHandle)> = Vec::new();
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<(FetchRequest, Progress)>();
-    let mut video_q: VecDeque<VideoFrame> = VecDeque::new();
-    let mut audio_q: VecDeque<AudioBlock> = VecDeque::new();
+    let (refresh_tx, mut refresh_rx) = mpsc::channel::<Result<Manifest, String>>(1);
     let mut last_frame_duration = Duration::from_millis(40);
-    let mut untimed_position = start;
+    let mut played = Duration::ZERO;
+    let mut last_position: Option<Duration> = None;
+    let mut shown_position: Option<Duration> = None;
     let mut next_status = t0;
     let mut last_video_level: Option<usize> = None;
     let mut meter = DecodeMeter::default();
@@ -143,21 +195,101 @@ pub(super) async fn drive(
         let now = clock.now();
         let position = if config.untimed { untimed_position } else { playback.position(now) };
         sched.on_event(Event::Position(position), now);
+        if state == State::Playing {
+            if let Some(last) = last_position {
+                played += position.saturating_sub(last);
+            }
+        }
+        last_position = Some(position);
+        if config.play_for.is_some_and(|limit| played >= limit) {
+            tracing::info!("played {played:?}: stopping (--duration)");
+            break;
+        }
+
+        // 0. Timeline: holes (a timestamp jump) are crossed, not waited through; live, the
+        // playhead follows the edge and stays inside the window.
+        if state != State::Paused {
+            if let Some(to) = sched.hole_end(position).filter(|to| *to > position) {
+                tracing::info!("timeline jumps from {position:?} to {to:?}");
+                playback.set_position(to, now);
+                untimed_position = to;
+                if let Some(live) = live.as_mut() {
+                    live.stats.discontinuities += 1;
+                    live.follower.reset_phase();
+                }
+                on_event(PlayerEvent::Discontinuity { at: to });
+                continue;
+            }
+        }
+        if let Some(l) = live.as_mut() {
+            if !l.refreshing && now >= l.refresh.next_refresh(l.follower.idle_for(now)) {
+                l.refreshing = true;
+                let (src, url, tx) = (source.clone(), location.manifest_url(), refresh_tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(live_join::fetch_manifest(src, url).await).await;
+                });
+            }
+            let window_start = l.window_start();
+            if let Some(ws) = window_start.filter(|ws| position < *ws && state != State::Paused) {
+                tracing::info!("position {position:?} fell out of the live window: continuing at {ws:?}");
+                on_event(PlayerEvent::BehindLiveWindow { resumed_at: ws });
+                seek_to!(ws, now);
+                continue;
+            }
+            if state == State::Playing && !config.untimed {
+                let steer = l.follower.steer(position, now);
+                if let Some(to) = steer.jump_to {
+                    tracing::info!("far behind the live edge: jumping to {to:?}");
+                    seek_to!(to, now);
+                    continue;
+                }
+                if (steer.rate - playback.rate()).abs() > 1e-3 {
+                    playback.set_rate(steer.rate, now);
+                }
+                l.sample(shown_position.unwrap_or(position), now);
+            }
+            let idle = l.follower.idle_for(now).unwrap_or_default();
+            let fragment = l.follower.fragment();
+            if idle > (fragment * 3).max(Duration::from_secs(6)) {
+                if !l.waiting {
+                    l.waiting = true;
+                    tracing::warn!("no new live fragment for {idle:?}: waiting for the live stream");
+                    on_event(PlayerEvent::LiveWaiting);
+                }
+                if idle > config.live.idle_timeout {
+                    tracing::warn!("no new live fragment for {idle:?}: the live stream has stopped");
+                    break;
+                }
+            } else if l.waiting {
+                l.waiting = false;
+                on_event(PlayerEvent::LiveResumed);
+            }
+            if l.ended() && duration.is_none() {
+                duration = l.window_start().zip(l.edge()).map(|(a, b)| b.saturating_sub(a));
+            }
+        }
 
         // 1. Scheduler decisions.
         for action in sched.poll(now) {
             match action {
                 Action::Fetch(req) => {
                     let Some(t) = selection.tracks.get(req.track) else { continue };
-                    let Some(level) = t.levels.get(req.level) else { continue };
-                    let stream = &manifest.streams[t.stream];
-                    let (Some(q), Some(chunk)) = (stream.levels.get(level.manifest_index), stream.chunks.get(req.chunk)) else { continue };
-                    let url = location.resolve(&stream.fragment_url(q, chunk));
+                    let ticks = match live.as_ref() {
+                        Some(live) => live.fragment_start(req.track, req.chunk),
+                        None => manifest.streams[t.stream].chunks.get(req.chunk).map(|c| c.start.ticks),
+                    };
+                    let Some(url) = ticks.and_then(|ticks| net.fragment_url(req.track, req.level, ticks)) else { continue };
+                    let ticks = ticks.unwrap_or_default();
                     let src = source.clone();
+                    // Fetched while looking for the live edge: no second download.
+                    let cached = body_cache.remove(&url);
                     // Untimed playback never stalls, so it never abandons: the buffer the
                     // selector sees is always near empty there, and would abandon everything.
                     let progress_tx = (!config.untimed && t.kind == TrackKind::Video).then(|| progress_tx.clone());
                     let handle = fetches.spawn(async move {
+                        if let Some(f) = cached {
+                            return (req, url, ticks, Ok(f));
+                        }
                         let r = match progress_tx {
                             Some(tx) => {
                                 let report: ProgressFn = Box::new(move |p| {
@@ -167,7 +299,7 @@ pub(super) async fn drive(
                             }
                             None => src.fetch(&url, Limits::default()).await,
                         };
-                        (req, url, r)
+                        (req, url, ticks, r)
                     });
                     in_flight.push((req, handle));
                 }
@@ -190,7 +322,9 @@ pub(super) async fn drive(
         let has_video = video_track.is_some();
         match state {
             State::Buffering { stall_since } => {
-                let enough = sched.all_fetched() || sched.min_buffer_ahead() >= config.start_buffer;
+                // Live, the buffer cannot grow past the distance to the edge.
+                let start_buffer = live.as_ref().map_or(config.start_buffer, |l| config.start_buffer.min(l.follower.config().target));
+                let enough = sched.all_fetched() || sched.min_buffer_ahead() >= start_buffer;
                 // Wait for the first picture, unless video has ended (or never had any):
                 // audio must not wait on a video track whose every fragment failed.
                 let first_ready = video_track.and_then(|v| tracks.get(v)).is_none_or(|v| v.eos) || !video_q.is_empty();
@@ -230,6 +364,7 @@ pub(super) async fn drive(
                 match pacer.decide(pts, dur, position) {
                     FrameDecision::Present => {
                         video_sink.present(f)?;
+                        shown_position = Some(pts);
                         stats.video.frames_presented += 1;
                         last_frame_duration = dur;
                         if config.untimed {
@@ -278,10 +413,13 @@ pub(super) async fn drive(
                 bandwidth_bps: estimator.estimate_bps(),
                 frames_dropped: stats.video.frames_dropped,
                 paused: state == State::Paused,
-                live_edge_distance: None,
+                live_edge_distance: live.as_ref().filter(|l| !l.ended()).and_then(|l| l.follower.distance(shown_position.unwrap_or(position))),
             }));
         }
         deadline = deadline.min(next_status);
+        if let Some(l) = live.as_ref().filter(|l| !l.refreshing) {
+            deadline = deadline.min(l.refresh.next_refresh(l.follower.idle_for(now)).max(now));
+        }
         if let Some(w) = sched.next_wakeup() {
             deadline = deadline.min(w.max(now));
         }
@@ -299,11 +437,26 @@ pub(super) async fn drive(
                 match cmd {
                     None => commands_open = false,
                     Some(Command::Stop) => break,
-                    Some(Command::GoLive) => {} // on-demand: nothing to go to
+                    Some(Command::GoLive) => {
+                        if let Some(l) = live.as_mut() {
+                            if let Some(to) = l.follower.join_position(None) {
+                                l.follower.set_following(true);
+                                let to = to.max(l.window_start().unwrap_or(to));
+                                seek_to!(to, clock.now());
+                                if state == State::Paused {
+                                    state = State::Buffering { stall_since: None };
+                                }
+                            }
+                        }
+                    }
                     Some(Command::Pause) => {
                         if state == State::Playing {
                             playback.stop(clock.now());
                             sched.on_event(Event::Playing(false), clock.now());
+                        }
+                        if let Some(l) = live.as_mut() {
+                            l.follower.set_following(false); // resumes where it paused, like a DVR
+                            playback.set_rate(1.0, clock.now());
                         }
                         state = State::Paused;
                     }
@@ -313,27 +466,23 @@ pub(super) async fn drive(
                         }
                     }
                     Some(Command::Seek(to)) => {
-                        if to < start || to >= end {
-                            tracing::warn!("seek to {to:?} outside {start:?}..{end:?} ignored");
-                        } else {
-                            let now = clock.now();
-                            sched.on_event(Event::Seek(to), now);
-                            for (_, h) in in_flight.drain(..) {
-                                h.abort(); // stale now
+                        let now = clock.now();
+                        match live.as_mut() {
+                            Some(l) => {
+                                // Anywhere in the window; before it: its oldest fragment, said so.
+                                let (ws, edge) = (l.window_start().unwrap_or(start), l.edge().unwrap_or(to));
+                                let target = l.follower.join_position(None).unwrap_or(edge);
+                                let clamped = to.clamp(ws, target.max(ws));
+                                if to < ws {
+                                    tracing::warn!("seek to {to:?} is before the live window ({ws:?}): continuing at its start");
+                                    on_event(PlayerEvent::BehindLiveWindow { resumed_at: ws });
+                                }
+                                l.follower.set_following(clamped >= target);
+                                playback.set_rate(1.0, now);
+                                seek_to!(clamped, now);
                             }
-                            for t in tracks.iter_mut() {
-                                t.worker.set_epoch(sched.epoch());
-                                t.eos = false;
-                            }
-                            video_q.clear();
-                            audio_q.clear();
-                            playback.stop(now);
-                            playback.set_position(to, now);
-                            untimed_position = to;
-                            seek_target = Some(to);
-                            if state != State::Paused {
-                                state = State::Buffering { stall_since: None };
-                            }
+                            None if to < start || to >= end => tracing::warn!("seek to {to:?} outside {start:?}..{end:?} ignored"),
+                            None => seek_to!(to, now),
                         }
                     }
                 }
@@ -344,7 +493,7 @@ pub(super) async fn drive(
                 }
             }
             Some(joined) = fetches.join_next(), if !fetches.is_empty() => {
-                let Ok((req, url, result)) = joined else { continue }; // aborted
+                let Ok((req, url, ticks, result)) = joined else { continue }; // aborted
                 in_flight.retain(|(r, _)| *r != req);
                 if req.epoch != sched.epoch() {
                     continue;
@@ -353,6 +502,33 @@ pub(super) async fn drive(
                 let Some(t) = selection.tracks.get(req.track) else { continue };
                 let Some(level) = t.levels.get(req.level).cloned() else { continue };
                 let kind = t.kind;
+                let result = match (result, live.as_mut()) {
+                    // Live: read what the fragment says of the timeline (tfxd, tfrf); a body
+                    // still being written is "not yet".
+                    (Ok(f), Some(live)) => match live.on_downloaded(req.track, req.chunk, &f.body, now) {
+                        Arrival::Fragment => {
+                            live.sync(&mut sched, now);
+                            Ok(f)
+                        }
+                        Arrival::NotYet => {
+                            let retry_at = live.follower.retry_at(now);
+                            sched.on_event(Event::Unavailable { request: req, retry_at }, now);
+                            continue;
+                        }
+                    },
+                    (Err(e), Some(live)) if e.is_not_found() => {
+                        match live.on_missing(req.track, req.chunk, now) {
+                            Missing::NotYet(retry_at) => sched.on_event(Event::Unavailable { request: req, retry_at }, now),
+                            Missing::Gone => {
+                                tracing::info!(%url, "not on the server although newer fragments are: trying another level");
+                                sched.on_event(Event::LevelMissing { request: req }, now);
+                            }
+                            Missing::PastTheEnd => live.sync(&mut sched, now),
+                        }
+                        continue;
+                    }
+                    (r, _) => r,
+                };
                 match result {
                     Ok(f) => {
                         sched.on_event(Event::Downloaded { request: req, bytes: f.body.len() as u64, ttfb: f.ttfb, elapsed: f.elapsed }, now);
@@ -367,12 +543,28 @@ pub(super) async fn drive(
                         } else {
                             stats.audio.fragments.push(fs);
                         }
-                        let manifest_start = manifest.streams[t.stream].chunks.get(req.chunk).map_or(0, |c| c.start.ticks);
-                        let _ = tracks[req.track].worker.jobs.send(Job::Fragment { epoch: req.epoch, chunk: req.chunk, url, level, body: f.body, manifest_start });
+                        let _ = tracks[req.track].worker.jobs.send(Job::Fragment { epoch: req.epoch, chunk: req.chunk, url, level, body: f.body, manifest_start: ticks });
                     }
                     Err(e) => {
                         sched.on_event(Event::Failed { request: req }, now);
                         skip(&mut stats, on_event, kind, req.chunk, url, e.to_string());
+                    }
+                }
+            }
+            Some(refreshed) = refresh_rx.recv() => {
+                let now = clock.now();
+                if let Some(live) = live.as_mut() {
+                    live.refreshing = false;
+                    match refreshed {
+                        Ok(m) => {
+                            live.refresh.on_refreshed(true, now);
+                            live.on_manifest(&m, &config.live, now);
+                            live.sync(&mut sched, now);
+                        }
+                        Err(e) => {
+                            live.refresh.on_refreshed(false, now);
+                            tracing::warn!("manifest refresh failed: {e}");
+                        }
                     }
                 }
             }
@@ -408,6 +600,7 @@ pub(super) async fn drive(
     stats.video.mean_decode_ms = meter.mean_ms();
     stats.wall_ms = ms(clock.now() - t0);
     stats.decryption = key_uses.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    stats.live = live.map(LiveState::finish);
     on_event(PlayerEvent::Ended);
     Ok(stats)
 }

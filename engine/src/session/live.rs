@@ -57,6 +57,11 @@ pub(super) struct LiveState {
     distances_ms: Vec<f64>,
     short_bodies: std::collections::HashMap<(usize, u64), u32>,
     video: Option<usize>,
+    /// Fragments of the followed track that were asked for and not there yet.
+    missed: std::collections::HashSet<u64>,
+    /// The last download on the followed track was one of those: its arrival is a step
+    /// of the edge seen as it happened.
+    step_observed: bool,
 }
 
 impl LiveState {
@@ -87,17 +92,19 @@ impl LiveState {
             distances_ms: Vec::new(),
             short_bodies: Default::default(),
             video,
+            missed: Default::default(),
+            step_observed: false,
         };
-        s.learn_fragment_duration(config);
+        s.learn_fragment_duration(config, now);
         s
     }
 
     /// The track whose edge is followed: video, else the first track.
-    fn edge_track(&self) -> usize {
+    pub fn edge_track(&self) -> usize {
         self.video.unwrap_or(0)
     }
 
-    fn learn_fragment_duration(&mut self, config: &LiveConfig) {
+    fn learn_fragment_duration(&mut self, config: &LiveConfig, now: Instant) {
         let Some(tl) = self.timelines.get(self.edge_track()) else { return };
         let Some(d) = tl.typical_duration() else { return };
         let f = MediaTime::new(d, tl.config().timescale).to_duration();
@@ -110,7 +117,7 @@ impl LiveState {
             std::mem::swap(&mut follower, &mut self.follower);
             // Keep what was learned of the edge.
             if let Some(e) = follower.edge() {
-                self.follower.on_edge(e, Instant::now());
+                self.follower.on_edge(e, now, false);
             }
             self.follower.set_following(follower.is_following());
             self.refresh.set_fragment(f);
@@ -164,7 +171,8 @@ impl LiveState {
             sched.update_plan(track, tl.first_index() as usize, slots, !tl.is_ended());
         }
         if let Some(edge) = self.edge() {
-            self.follower.on_edge(edge, now);
+            let observed = std::mem::take(&mut self.step_observed);
+            self.follower.on_edge(edge, now, observed);
         }
         sched.on_event(crate::schedule::Event::LiveEdge(self.edge()), now);
         self.stats.window_start_ms = self.window_start().map(ms);
@@ -181,6 +189,9 @@ impl LiveState {
             return if *n <= SHORT_BODY_RETRIES { Arrival::NotYet } else { Arrival::Fragment };
         };
         self.short_bodies.remove(&(track, index as u64));
+        if track == self.video.unwrap_or(0) && self.missed.remove(&(index as u64)) {
+            self.step_observed = true;
+        }
         let (start, duration) = match (fragment.tfxd, requested) {
             (Some(x), _) => (x.start, x.duration),
             (None, Some(e)) => (e.start, if fragment.duration() > 0 { fragment.duration() } else { e.duration }),
@@ -195,9 +206,6 @@ impl LiveState {
             let m = tl.merge_tfrf(&entries);
             if m.added > 0 {
                 self.refresh.on_tfrf_growth(now);
-            }
-            if m.discontinuity {
-                self.stats.discontinuities += 0; // counted when crossed, see the driver
             }
         }
         Arrival::Fragment
@@ -215,11 +223,18 @@ impl LiveState {
             return Missing::Gone;
         }
         self.stats.unavailable_retries += 1;
+        if track == self.video.unwrap_or(0) {
+            self.missed.insert(index as u64);
+            if self.missed.len() > 64 {
+                self.missed.clear(); // bounded: only the newest misses matter
+                self.missed.insert(index as u64);
+            }
+        }
         Missing::NotYet(self.follower.retry_at(now))
     }
 
     /// A refreshed manifest arrived.
-    pub fn on_manifest(&mut self, manifest: &Manifest, config: &LiveConfig) {
+    pub fn on_manifest(&mut self, manifest: &Manifest, config: &LiveConfig, now: Instant) {
         self.stats.manifest_refreshes += 1;
         for (track, tl) in self.timelines.iter_mut().enumerate() {
             let (index, name) = &self.streams[track];
@@ -232,7 +247,7 @@ impl LiveState {
                 tl.set_ended();
             }
         }
-        self.learn_fragment_duration(config);
+        self.learn_fragment_duration(config, now);
     }
 
     /// Records a sample (about once a second while playing) for the statistics.

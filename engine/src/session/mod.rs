@@ -16,6 +16,7 @@ mod decode_meter;
 mod driver;
 mod error;
 mod live;
+mod live_join;
 mod events;
 mod protection;
 mod sink;
@@ -43,7 +44,7 @@ pub use protection::{KeyUse, ProtectionInfo};
 pub use worker::{FragmentHook, HookError};
 
 /// Largest manifest accepted (a long DVR window of 2 s fragments is a few MB).
-const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
 
 /// An opened presentation: the manifest is loaded and the tracks chosen; call
 /// [`Session::play`] to play it.

@@ -338,3 +338,28 @@ fn selector_sees_the_distance_to_the_live_edge() {
     assert_eq!(ctx.live_edge_distance, Some(S(3)));
     assert_eq!(ctx.ladder.fragment_count, None, "open-ended while live");
 }
+
+#[test]
+fn a_level_that_stopped_delivering_is_avoided_and_a_fragment_missing_everywhere_skipped() {
+    let sel = Scripted::default();
+    sel.decisions.lock().unwrap().extend([Decision::now(1); 6]);
+    let mut video = plan(TrackKind::Video, 5, &[100, 200]);
+    video.growing = true;
+    let mut s = Scheduler::new(vec![video], ScheduleConfig { forward_buffer: S(30), video_pin: LevelPin::Auto }, Box::new(sel.clone()));
+    let now = Instant::now();
+    let f = fetches(&s.poll(now));
+    assert_eq!((f[0].chunk, f[0].level), (0, 1));
+    s.on_event(Event::LevelMissing { request: f[0] }, now);
+    let f = fetches(&s.poll(now));
+    assert_eq!((f[0].chunk, f[0].level), (0, 0), "same fragment, the level below");
+    done(&mut s, f[0], now);
+    let f = fetches(&s.poll(now));
+    assert_eq!((f[0].chunk, f[0].level), (1, 0), "the selector's level 1 is still dark");
+    s.on_event(Event::LevelMissing { request: f[0] }, now);
+    assert!(fetches(&s.poll(now)).iter().all(|r| r.chunk == 2), "missing at every level: skipped");
+    assert_eq!(s.buffered_end(0), Some(S(4)));
+    let later = now + DARK_LEVEL_BACKOFF;
+    s.on_event(Event::Seek(S(6)), later);
+    let f = fetches(&s.poll(later));
+    assert_eq!(f[0].level, 1, "tried again after the back-off");
+}
