@@ -2,12 +2,15 @@
 //!
 //! - [`origin`]: a loopback HTTP origin that serves a presentation directory, with
 //!   scripted faults (error statuses, delays, connection resets) and a request log.
+//! - [`live_origin`]: an on-demand presentation re-published as an endless live one, on
+//!   a clock the test controls (pause/resume, dark levels, end of event).
 //! - [`oracle`]: independent references from ffmpeg (per-frame md5, decoded audio) to
 //!   compare the engine's output with.
 #![forbid(unsafe_code)]
 
 pub mod clearkey;
 pub mod es;
+pub mod live_origin;
 pub mod oracle;
 pub mod origin;
 pub mod sinks;
