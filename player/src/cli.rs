@@ -40,9 +40,32 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub buffer: f64,
 
-    /// Start at this position (seconds, or MM:SS(.s)).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub start: Option<std::time::Duration>,
+    /// Start at this position (seconds, or MM:SS(.s)). Live: a negative value starts that
+    /// far behind the live edge (`--start -30`); a positive one is a position on the
+    /// presentation's timeline, clamped to the DVR window.
+    #[arg(long, value_name = "TIME", value_parser = parse_start, allow_hyphen_values = true)]
+    pub start: Option<Start>,
+
+    /// Stop after playing this many seconds (live or on-demand); statistics are written.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_time)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Live: target distance to the live edge in seconds (mean distance to the end of the
+    /// newest fragment on the server). Default: 1.5 fragment durations (3 s for 2 s
+    /// fragments); about 0.75 fragment is the lowest that plays without stalls on a good
+    /// link.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_time)]
+    pub live_delay: Option<std::time::Duration>,
+
+    /// Live: end (exit 0) when no new fragment has arrived for this many seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_time, default_value = "60")]
+    pub live_idle_timeout: std::time::Duration,
+
+    /// Another origin serving the same presentation with the same paths (the manifest's
+    /// base URL, e.g. http://backup/live.ism/); requests move there after the first
+    /// origin keeps failing. Repeat for more.
+    #[arg(long, value_name = "URL")]
+    pub origin_fallback: Vec<String>,
 
     /// Write one line per decoded video frame in ffmpeg's `-f framemd5` format.
     #[arg(long, value_name = "FILE")]
@@ -79,6 +102,22 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+/// Where to start: a position, or (live) a distance behind the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// A position on the timeline.
+    At(std::time::Duration),
+    /// This far behind the live edge.
+    BehindLive(std::time::Duration),
+}
+
+fn parse_start(s: &str) -> Result<Start, String> {
+    match s.trim().strip_prefix('-') {
+        Some(rest) => parse_time(rest).map(Start::BehindLive),
+        None => parse_time(s).map(Start::At),
+    }
+}
+
 fn parse_pin(s: &str) -> Result<LevelPin, String> {
     if let Some(m) = s.strip_suffix(['M', 'm']).and_then(|n| n.parse::<f64>().ok()) {
         return Ok(LevelPin::AtMostBps((m * 1e6) as u64));
@@ -110,6 +149,11 @@ mod tests {
         assert!(parse_time("x").is_err());
         assert_eq!(parse_pin("1.5M").unwrap(), LevelPin::AtMostBps(1_500_000));
         assert_eq!(parse_pin("min").unwrap(), LevelPin::Min);
+        assert_eq!(parse_start("-30").unwrap(), Start::BehindLive(std::time::Duration::from_secs(30)));
+        assert_eq!(parse_start("1:00").unwrap(), Start::At(std::time::Duration::from_secs(60)));
+        let cli = Cli::try_parse_from(["smoothplay", "--start", "-1:30", "--live-delay", "1.5", "x"]).unwrap();
+        assert_eq!(cli.start, Some(Start::BehindLive(std::time::Duration::from_secs(90))));
+        assert_eq!(cli.live_delay, Some(std::time::Duration::from_millis(1500)));
     }
 
     #[test]

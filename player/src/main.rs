@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use smoothplay_engine::schedule::ScheduleConfig;
-use smoothplay_engine::session::{Command, NullAudioSink, NullVideoSink, PlayerConfig, Session, VideoSinks};
+use smoothplay_engine::session::{Command, EndReason, LiveConfig, NullAudioSink, NullVideoSink, PlayerConfig, Session, VideoSinks};
 
-use cli::Cli;
+use cli::{Cli, Start};
 use outputs::DecodedFrames;
 use status::StatusLine;
 
@@ -89,7 +89,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         schedule: ScheduleConfig { forward_buffer: Duration::from_secs_f64(cli.buffer), video_pin: cli.video_bitrate },
         algorithm: cli.abr.clone(),
         untimed: cli.untimed,
-        start_at: cli.start,
+        start_at: match cli.start {
+            Some(Start::At(t)) => Some(t),
+            _ => None,
+        },
+        play_for: cli.duration,
+        live: LiveConfig {
+            target_delay: cli.live_delay,
+            start_behind: match cli.start {
+                Some(Start::BehindLive(t)) => Some(t),
+                _ => None,
+            },
+            idle_timeout: cli.live_idle_timeout,
+        },
+        origin_fallbacks: cli.origin_fallback.clone(),
         ..PlayerConfig::default()
     };
     let wall = Instant::now();
@@ -131,6 +144,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if stats.ended_by == EndReason::LiveIdle {
+        eprintln!("the live stream stopped: no new fragment for {} s (--live-idle-timeout)", cli.live_idle_timeout.as_secs_f64());
     }
     if !cli.quiet {
         eprintln!(

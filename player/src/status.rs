@@ -26,6 +26,13 @@ impl StatusLine {
             PlayerEvent::FragmentSkipped { track, index, error } => self.message(&format!("warning: {track} fragment {index} skipped: {error}")),
             PlayerEvent::Unsupported(why) => self.message(&format!("note: {why}")),
             PlayerEvent::Rebuffering if !self.quiet => self.message("buffering..."),
+            PlayerEvent::LiveWaiting => self.message("waiting for the live stream..."),
+            PlayerEvent::LiveResumed if !self.quiet => self.message("the live stream is back"),
+            PlayerEvent::Discontinuity { at } if !self.quiet => self.message(&format!("timeline jump: continuing at {}", clock(*at))),
+            PlayerEvent::BehindLiveWindow { resumed_at } => {
+                self.message(&format!("note: the position left the live window; continuing at its oldest fragment ({})", clock(*resumed_at)))
+            }
+            PlayerEvent::OriginSwitched { from, to } => self.message(&format!("warning: origin {from} keeps failing; switched to {to}")),
             _ => {}
         }
     }
@@ -78,14 +85,18 @@ fn rate(bps: f64) -> String {
 
 /// `▶ 00:05.2 / 00:20.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 0`
 pub fn format_status(s: &Status) -> String {
+    // Live: the distance to the edge instead of position / duration.
     let total = s.duration.map(clock).unwrap_or_else(|| "--:--".into());
+    let where_ = match s.live_edge_distance {
+        Some(d) => format!("LIVE -{:.1} s", d.as_secs_f64()),
+        None => format!("{} / {}", clock(s.position), total),
+    };
     let level = s.video_bitrate.map(|b| format!("{} kbit/s", b / 1000)).unwrap_or_else(|| "-".into());
     let bw = s.bandwidth_bps.map(rate).unwrap_or_else(|| "-".into());
     format!(
-        "{} {} / {}  video {}  buffer {:.1} s  bandwidth {}  dropped {}",
+        "{} {}  video {}  buffer {:.1} s  bandwidth {}  dropped {}",
         if s.paused { "⏸" } else { "▶" },
-        clock(s.position),
-        total,
+        where_,
         level,
         s.buffer.as_secs_f64(),
         bw,
@@ -110,6 +121,8 @@ mod tests {
             live_edge_distance: None,
         };
         assert_eq!(format_status(&s), "▶ 01:05.2 / 02:00.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 3");
+        let live = Status { live_edge_distance: Some(Duration::from_millis(3_240)), duration: None, ..s.clone() };
+        assert_eq!(format_status(&live), "▶ LIVE -3.2 s  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 3");
         assert_eq!(rate(3.5e9), "3.5 Gbit/s");
         assert_eq!(rate(640_000.0), "640 kbit/s");
     }

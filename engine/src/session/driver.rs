@@ -22,7 +22,7 @@ use super::decode_meter::DecodeMeter;
 use super::live::{Arrival, LiveState, Missing};
 use super::live_join::{self, Joined, Net};
 use super::protection::{self, ProtectionInfo};
-use super::stats::{FragmentStats, PlaybackStats, SkippedFragment};
+use super::stats::{EndReason, FragmentStats, PlaybackStats, SkippedFragment};
 use super::worker::{Job, Output, Worker};
 use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
 
@@ -203,6 +203,7 @@ pub(super) async fn drive(
         last_position = Some(position);
         if config.play_for.is_some_and(|limit| played >= limit) {
             tracing::info!("played {played:?}: stopping (--duration)");
+            stats.ended_by = EndReason::PlayedFor;
             break;
         }
 
@@ -258,6 +259,7 @@ pub(super) async fn drive(
                 }
                 if idle > config.live.idle_timeout {
                     tracing::warn!("no new live fragment for {idle:?}: the live stream has stopped");
+                    stats.ended_by = EndReason::LiveIdle;
                     break;
                 }
             } else if l.waiting {
@@ -436,7 +438,10 @@ pub(super) async fn drive(
             cmd = recv_cmd(&mut commands), if commands_open => {
                 match cmd {
                     None => commands_open = false,
-                    Some(Command::Stop) => break,
+                    Some(Command::Stop) => {
+                        stats.ended_by = EndReason::Stopped;
+                        break;
+                    }
                     Some(Command::GoLive) => {
                         if let Some(l) = live.as_mut() {
                             if let Some(to) = l.follower.join_position(None) {

@@ -23,6 +23,23 @@ pub struct PlaybackStats {
     pub decryption: Vec<super::protection::KeyUse>,
     /// Live figures; `None` for an on-demand presentation.
     pub live: Option<LiveStats>,
+    /// Why playback ended.
+    pub ended_by: EndReason,
+}
+
+/// Why a playback ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The end of the presentation was played (for live: the event ended).
+    #[default]
+    Completed,
+    /// [`super::Command::Stop`].
+    Stopped,
+    /// The `play_for` limit (`--duration`) was reached.
+    PlayedFor,
+    /// Live: no new fragment arrived within the idle timeout.
+    LiveIdle,
 }
 
 /// Video counters.
