@@ -90,6 +90,9 @@ pub struct Fragment {
     pub tfxd: Option<Tfxd>,
     /// `tfrf`: the following fragments on a live timeline (empty when absent).
     pub tfrf: Vec<TfrfEntry>,
+    /// A `tfrf` box was there (possibly with no entries: the newest fragment of an IIS
+    /// origin announces nothing yet, but says the server writes tfrf).
+    pub tfrf_present: bool,
     /// `tfdt` base media decode time in ticks.
     pub tfdt: Option<u64>,
     /// The samples, in decode order.

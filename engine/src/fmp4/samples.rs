@@ -192,6 +192,7 @@ fn build(
         track_id: tfhd.track_id,
         tfxd: traf.tfxd,
         tfrf: traf.tfrf,
+        tfrf_present: traf.tfrf_present,
         tfdt: traf.tfdt,
         samples,
         encryption: traf.encryption,

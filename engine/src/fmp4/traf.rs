@@ -23,6 +23,7 @@ pub(crate) struct Traf {
     pub(crate) tfdt: Option<u64>,
     pub(crate) tfxd: Option<Tfxd>,
     pub(crate) tfrf: Vec<TfrfEntry>,
+    pub(crate) tfrf_present: bool,
     pub(crate) encryption: Option<SampleEncryption>,
 }
 
@@ -117,6 +118,7 @@ pub(crate) fn parse(
         missing: BoxType::fourcc(b"tfhd"),
     })?;
     out.tfxd = tfxd;
+    out.tfrf_present = tfrf.is_some();
     out.tfrf = tfrf.unwrap_or_default();
     // Bento4 writes a CENC senc (described by saiz/saio) and a PIFF uuid copy of it; the
     // CENC one is preferred because saiz pins its IV size.

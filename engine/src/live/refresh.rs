@@ -34,7 +34,8 @@ impl RefreshPolicy {
         }
     }
 
-    /// A downloaded fragment's tfrf announced fragments not known before.
+    /// A downloaded fragment carried a tfrf and the timeline grew (from its entries, or
+    /// because it was the newest fragment): tfrf and probing carry the timeline.
     pub fn on_tfrf_growth(&mut self, now: Instant) {
         self.last_tfrf_growth = Some(now);
     }

@@ -200,13 +200,17 @@ impl LiveState {
         if duration > 0 {
             tl.mark_available(start, duration);
         }
+        let before = tl.announced_end();
         if !fragment.tfrf.is_empty() {
             let entries: Vec<(u64, u64)> = fragment.tfrf.iter().map(|e| (e.start, e.duration)).collect();
             self.stats.tfrf_entries += entries.len() as u64;
-            let m = tl.merge_tfrf(&entries);
-            if m.added > 0 {
-                self.refresh.on_tfrf_growth(now);
-            }
+            tl.merge_tfrf(&entries);
+        }
+        // The server writes tfrf and the timeline moved on: no manifest polling needed. A
+        // fragment served before its tfrf was written (ffmpeg's `free` placeholder) or a
+        // server that strips tfrf leaves refreshes on.
+        if fragment.tfrf_present && (tl.announced_end() > before || before.is_none_or(|b| b <= start.saturating_add(duration))) {
+            self.refresh.on_tfrf_growth(now);
         }
         Arrival::Fragment
     }
