@@ -6,10 +6,13 @@
 //!   a clock the test controls (pause/resume, dark levels, end of event).
 //! - [`oracle`]: independent references from ffmpeg (per-frame md5, decoded audio) to
 //!   compare the engine's output with.
+//! - [`ffmpeg_live`]: a real live origin, ffmpeg's `smoothstreaming` muxer encoding in
+//!   real time into a directory that [`origin::Origin`] serves.
 #![forbid(unsafe_code)]
 
 pub mod clearkey;
 pub mod es;
+pub mod ffmpeg_live;
 pub mod live_origin;
 pub mod oracle;
 pub mod origin;

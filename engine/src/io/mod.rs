@@ -1,11 +1,14 @@
 //! Byte sources: where manifests and fragments come from.
 //!
 //! One trait, [`ByteSource`], with an HTTP implementation ([`HttpSource`], reqwest with
-//! rustls, keep-alive, timeouts and retries) and a local one ([`FileSource`], a
-//! presentation directory on disk). Every transfer reports its size, time to first byte
-//! and duration: that is what the bandwidth estimator learns from.
+//! rustls, keep-alive, timeouts and retries), a local one ([`FileSource`], a
+//! presentation directory on disk) and a wrapper ([`FailoverSource`]) that moves a
+//! session to a fallback origin when the current one fails. Every transfer reports its
+//! size, time to first byte and duration: that is what the bandwidth estimator learns
+//! from.
 
 mod error;
+mod failover;
 mod file;
 mod http;
 mod location;
@@ -13,6 +16,7 @@ mod retry;
 mod source;
 
 pub use error::FetchError;
+pub use failover::{FailoverSource, OriginSwitch};
 pub use file::FileSource;
 pub use http::{HttpConfig, HttpSource};
 pub use location::{Location, LocationError};
