@@ -141,11 +141,22 @@ impl EdgeFollower {
         self.following = following;
     }
 
-    /// Where to start playing `behind` the edge (the target when `None`): as if the
-    /// newest fragment had just appeared, see the module docs.
-    pub fn join_position(&self, behind: Option<Duration>) -> Option<Duration> {
-        let behind = behind.unwrap_or(self.config.target + self.fragment / 2);
-        self.edge.map(|e| e.saturating_sub(behind))
+    /// Where to start playing `behind` the edge (`--start -S`), or at the target: with
+    /// the phase of the steps known, where the mean distance will be the target; without
+    /// it, as if the newest fragment had just appeared (see the module docs).
+    pub fn join_position(&self, behind: Option<Duration>, now: Instant) -> Option<Duration> {
+        let edge = self.edge?;
+        if let Some(b) = behind {
+            return Some(edge.saturating_sub(b));
+        }
+        let half = self.fragment / 2;
+        match self.edge_seen_at.filter(|_| self.phase_known) {
+            Some(seen) => {
+                let since = now.saturating_duration_since(seen).min(self.fragment);
+                Some((edge + since).saturating_sub(half + self.config.target))
+            }
+            None => Some(edge.saturating_sub(self.config.target + half)),
+        }
     }
 
     /// Mean distance the sawtooth will have over the coming step if the playhead keeps
@@ -228,11 +239,13 @@ mod tests {
     fn joins_as_if_the_newest_fragment_had_just_appeared() {
         let t0 = Instant::now();
         let mut f = follower(3000);
-        assert_eq!(f.join_position(None), None);
+        assert_eq!(f.join_position(None, t0), None);
         f.on_edge(ms(100_000), t0, false);
-        assert_eq!(f.join_position(None), Some(ms(96_000)), "edge - target - F/2");
-        assert_eq!(f.join_position(Some(ms(30_000))), Some(ms(70_000)), "--start -30");
-        assert_eq!(f.join_position(Some(ms(500_000))), Some(Duration::ZERO), "clamped, never negative");
+        assert_eq!(f.join_position(None, t0 + ms(700)), Some(ms(96_000)), "phase unknown: edge - target - F/2");
+        assert_eq!(f.join_position(Some(ms(30_000)), t0), Some(ms(70_000)), "--start -30");
+        assert_eq!(f.join_position(Some(ms(500_000)), t0), Some(Duration::ZERO), "clamped, never negative");
+        f.on_edge(ms(102_000), t0 + ms(1000), true);
+        assert_eq!(f.join_position(None, t0 + ms(1500)), Some(ms(98_500)), "phase known: mean distance on target");
     }
 
     #[test]

@@ -7,6 +7,9 @@ use smoothplay_heuristics::{
 use super::track::TrackState;
 use super::{Action, Event, FetchRequest, ScheduleConfig, TrackId, TrackKind, TrackPlan};
 
+/// A gap between fragments longer than this is a hole that playback jumps over.
+const HOLE: Duration = Duration::from_millis(500);
+
 /// How long a level that stopped delivering is avoided before it is tried again.
 const DARK_LEVEL_BACKOFF: Duration = Duration::from_secs(20);
 
@@ -102,29 +105,36 @@ impl Scheduler {
         self.tracks.get(track).map(|t| t.next_chunk)
     }
 
-    /// Where playback should continue when `position` lies in a hole of every track's
-    /// timeline (fragments missing between two fetched ones: a timestamp jump after an
-    /// encoder restart, or a gap in an on-demand manifest): the earliest start of a
-    /// fetched fragment after it. `None` when some track has a fragment covering
-    /// `position`, or nothing after it has been fetched yet.
+    /// Where playback should continue when the playhead has reached a hole in the
+    /// timeline (a timestamp jump after an encoder restart, or a gap in an on-demand
+    /// manifest): the hole is crossed instead of played through in real time. A hole is a
+    /// gap of more than [`HOLE`] between two fragments; the jump happens once the playhead
+    /// reaches the end of the media before the hole on some track (the first to run out,
+    /// as a stall would) and every track has fetched its fragment after the hole. Returns
+    /// the earliest start after the holes.
     pub fn hole_end(&self, position: Duration) -> Option<Duration> {
+        let mut ran_out = false;
         let mut target: Option<Duration> = None;
         for t in &self.tracks {
             let plan = &t.plan;
+            // The fragment the playhead is in (or the last one before it).
             let after = plan.chunks.partition_point(|c| c.start <= position);
-            if let Some(c) = after.checked_sub(1).and_then(|i| plan.chunks.get(i)) {
-                if position < c.end() {
-                    return None; // covered here
+            let mut i = after.checked_sub(1)?;
+            // Follow the contiguous run to its end.
+            while let (Some(c), Some(n)) = (plan.chunks.get(i), plan.chunks.get(i + 1)) {
+                if n.start > c.end() + HOLE {
+                    break;
                 }
+                i += 1;
             }
-            let next = plan.first_index + after;
-            if next < t.next_chunk {
-                if let Some(c) = plan.get(next) {
-                    target = Some(target.map_or(c.start, |x| x.min(c.start)));
-                }
+            let (before, next) = (plan.chunks.get(i)?, plan.chunks.get(i + 1)?);
+            if next.start <= before.end() + HOLE || plan.first_index + i + 1 >= t.next_chunk {
+                return None; // no hole after the playhead here, or nothing fetched past it yet
             }
+            ran_out |= position + Duration::from_millis(1) >= before.end();
+            target = Some(target.map_or(next.start, |x| x.min(next.start)));
         }
-        target
+        target.filter(|_| ran_out)
     }
 
     /// The video ladder the selector works on.

@@ -134,6 +134,10 @@ pub(super) async fn drive(
     let mut video_q: VecDeque<VideoFrame> = VecDeque::new();
     let mut audio_q: VecDeque<AudioBlock> = VecDeque::new();
     let mut untimed_position = start;
+    // Media played (for --duration), and the last presented frame's time.
+    let mut played = Duration::ZERO;
+    let mut last_position: Option<Duration> = None;
+    let mut shown_position: Option<Duration> = None;
     // Seeks the scheduler, the workers and the clock to `to` (decode runs forward from
     // the fragment's key frame to the exact time).
     macro_rules! seek_to {
@@ -153,6 +157,7 @@ pub(super) async fn drive(
             playback.set_position(to, now);
             untimed_position = to;
             seek_target = Some(to);
+            shown_position = None;
             if state != State::Paused {
                 state = State::Buffering { stall_since: None };
             }
@@ -167,7 +172,7 @@ pub(super) async fn drive(
                 live.follower.set_following(false);
                 at
             }
-            None => live.follower.join_position(config.live.start_behind).unwrap_or(window_start),
+            None => live.follower.join_position(config.live.start_behind, clock.now()).unwrap_or(window_start),
         };
         if config.live.start_behind.is_some() {
             live.follower.set_following(false);
@@ -183,9 +188,6 @@ pub(super) async fn drive(
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<(FetchRequest, Progress)>();
     let (refresh_tx, mut refresh_rx) = mpsc::channel::<Result<Manifest, String>>(1);
     let mut last_frame_duration = Duration::from_millis(40);
-    let mut played = Duration::ZERO;
-    let mut last_position: Option<Duration> = None;
-    let mut shown_position: Option<Duration> = None;
     let mut next_status = t0;
     let mut last_video_level: Option<usize> = None;
     let mut meter = DecodeMeter::default();
@@ -249,7 +251,7 @@ pub(super) async fn drive(
                 }
                 l.sample(shown_position.unwrap_or(position), now);
             }
-            let idle = l.follower.idle_for(now).unwrap_or_default();
+            let idle = l.follower.idle_for(now).unwrap_or(now.saturating_duration_since(t0));
             let fragment = l.follower.fragment();
             if idle > (fragment * 3).max(Duration::from_secs(6)) {
                 if !l.waiting {
@@ -444,7 +446,7 @@ pub(super) async fn drive(
                     }
                     Some(Command::GoLive) => {
                         if let Some(l) = live.as_mut() {
-                            if let Some(to) = l.follower.join_position(None) {
+                            if let Some(to) = l.follower.join_position(None, clock.now()) {
                                 l.follower.set_following(true);
                                 let to = to.max(l.window_start().unwrap_or(to));
                                 seek_to!(to, clock.now());
@@ -476,7 +478,7 @@ pub(super) async fn drive(
                             Some(l) => {
                                 // Anywhere in the window; before it: its oldest fragment, said so.
                                 let (ws, edge) = (l.window_start().unwrap_or(start), l.edge().unwrap_or(to));
-                                let target = l.follower.join_position(None).unwrap_or(edge);
+                                let target = l.follower.join_position(None, clock.now()).unwrap_or(edge);
                                 let clamped = to.clamp(ws, target.max(ws));
                                 if to < ws {
                                     tracing::warn!("seek to {to:?} is before the live window ({ws:?}): continuing at its start");
@@ -522,13 +524,17 @@ pub(super) async fn drive(
                         }
                     },
                     (Err(e), Some(live)) if e.is_not_found() => {
-                        match live.on_missing(req.track, req.chunk, now) {
+                        match live.on_missing(req.track, req.chunk, ticks, req.level, now) {
                             Missing::NotYet(retry_at) => sched.on_event(Event::Unavailable { request: req, retry_at }, now),
                             Missing::Gone => {
                                 tracing::info!(%url, "not on the server although newer fragments are: trying another level");
                                 sched.on_event(Event::LevelMissing { request: req }, now);
                             }
-                            Missing::PastTheEnd => live.sync(&mut sched, now),
+                            Missing::PastTheEnd => {
+                                // The presentation ended before this predicted fragment.
+                                live.sync(&mut sched, now);
+                                sched.on_event(Event::Failed { request: req }, now);
+                            }
                         }
                         continue;
                     }

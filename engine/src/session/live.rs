@@ -21,6 +21,13 @@ use super::tracks::TrackSelection;
 /// times before it is handed on (and skipped) as a bad fragment.
 const SHORT_BODY_RETRIES: u32 = 5;
 
+/// How often the distance to the edge is measured for the summary.
+const SUMMARY_INTERVAL: Duration = Duration::from_millis(100);
+/// One [`LiveSample`] per this many measurements (once a second).
+const SAMPLES_PER_RECORD: u64 = 10;
+/// Measurements kept for the summary (a day at 100 ms is 864 000).
+const MAX_DISTANCES: usize = 200_000;
+
 /// What a download told the live state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Arrival {
@@ -55,8 +62,11 @@ pub(super) struct LiveState {
     pub waiting: bool,
     next_sample: Option<Instant>,
     distances_ms: Vec<f64>,
+    measurements: u64,
     short_bodies: std::collections::HashMap<(usize, u64), u32>,
     video: Option<usize>,
+    /// 404s per (track, fragment start, level).
+    misses: std::collections::HashMap<(usize, u64, usize), u32>,
     /// Fragments of the followed track that were asked for and not there yet.
     missed: std::collections::HashSet<u64>,
     /// The last download on the followed track was one of those: its arrival is a step
@@ -90,9 +100,11 @@ impl LiveState {
             waiting: false,
             next_sample: None,
             distances_ms: Vec::new(),
+            measurements: 0,
             short_bodies: Default::default(),
             video,
             missed: Default::default(),
+            misses: Default::default(),
             step_observed: false,
         };
         s.learn_fragment_duration(config, now);
@@ -215,23 +227,45 @@ impl LiveState {
         Arrival::Fragment
     }
 
-    /// The server said 404/412 (or equivalent) for `track`'s fragment `index`.
-    pub fn on_missing(&mut self, track: usize, index: usize, now: Instant) -> Missing {
+    /// The server said 404/412 (or equivalent) for `track`'s fragment `index` at ladder
+    /// level `level`. Not there *yet* only when nothing says it should exist: it is the
+    /// prediction, no newer fragment is known, and the other tracks have not moved past
+    /// it. Otherwise it is gone at that level (asked twice, for an announced one: a level
+    /// can lag its siblings by a moment).
+    pub fn on_missing(&mut self, track: usize, index: usize, ticks: u64, level: usize, now: Instant) -> Missing {
         let Some(tl) = self.timelines.get_mut(track) else { return Missing::Gone };
+        let Some(entry) = tl.get(index as u64).copied() else { return Missing::Gone };
+        if entry.start != ticks {
+            // The prediction it asked for was replaced (a refresh showed where the next
+            // fragment really starts): ask for the real one now.
+            return Missing::NotYet(now);
+        }
         if tl.is_ended() && tl.mark_missing(index as u64) {
             return Missing::PastTheEnd;
         }
-        let newer_available = tl.iter().any(|(i, e)| i > index as u64 && e.available);
-        let this_available = tl.get(index as u64).is_some_and(|e| e.available);
-        if newer_available || this_available {
+        let index = index as u64;
+        let newer_known = tl.iter().any(|(i, e)| i > index && (e.available || e.source != crate::live::Source::Predicted));
+        let end = self.to_duration(track, entry.end());
+        let fragment = self.follower.fragment();
+        let others_past = (0..self.timelines.len())
+            .filter(|&t| t != track)
+            .filter_map(|t| self.timelines[t].available_end().map(|e| self.to_duration(t, e)))
+            .any(|e| e > end + fragment);
+        let misses = self.misses.entry((track, entry.start, level)).or_insert(0);
+        *misses += 1;
+        let announced = entry.source != crate::live::Source::Predicted || newer_known;
+        if entry.available || others_past || (announced && *misses >= 2) {
             return Missing::Gone;
         }
+        if self.misses.len() > 256 {
+            self.misses.clear(); // bounded; only recent misses matter
+        }
         self.stats.unavailable_retries += 1;
-        if track == self.video.unwrap_or(0) {
-            self.missed.insert(index as u64);
+        if track == self.edge_track() {
+            self.missed.insert(index);
             if self.missed.len() > 64 {
-                self.missed.clear(); // bounded: only the newest misses matter
-                self.missed.insert(index as u64);
+                self.missed.clear();
+                self.missed.insert(index);
             }
         }
         Missing::NotYet(self.follower.retry_at(now))
@@ -254,17 +288,25 @@ impl LiveState {
         self.learn_fragment_duration(config, now);
     }
 
-    /// Records a sample (about once a second while playing) for the statistics.
+    /// Records the distance to the edge for the statistics: every 100 ms for the summary
+    /// (the distance is a sawtooth with the fragment period: sampling it once a second
+    /// would alias), and a [`LiveSample`] once a second.
     pub fn sample(&mut self, position: Duration, now: Instant) {
         if self.next_sample.is_some_and(|t| now < t) {
             return;
         }
-        self.next_sample = Some(now + Duration::from_secs(1));
         let Some(edge) = self.edge() else { return };
-        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let distance = edge.saturating_sub(position);
-        self.distances_ms.push(ms(distance));
-        self.stats.samples.push(LiveSample { wall_unix_ms: ms(wall), position_ms: ms(position), edge_ms: ms(edge) });
+        self.next_sample = Some(now + SUMMARY_INTERVAL);
+        self.distances_ms.push(ms(edge.saturating_sub(position)));
+        self.measurements += 1;
+        if self.measurements % SAMPLES_PER_RECORD == 1 {
+            let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            self.stats.samples.push(LiveSample { wall_unix_ms: ms(wall), position_ms: ms(position), edge_ms: ms(edge) });
+        }
+        if self.distances_ms.len() >= MAX_DISTANCES {
+            // A day of playback: keep memory flat by halving the resolution.
+            self.distances_ms = self.distances_ms.iter().step_by(2).copied().collect();
+        }
     }
 
     /// The statistics, with the distance summary computed.

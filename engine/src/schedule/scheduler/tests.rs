@@ -309,20 +309,36 @@ fn next_fragment_that_left_the_window_moves_to_the_oldest_held() {
 }
 
 #[test]
-fn hole_end_is_the_next_fetched_start_after_a_timestamp_jump() {
+fn hole_end_is_the_next_fetched_start_once_the_playhead_reaches_a_timestamp_jump() {
     let sel = Scripted::default();
-    let mut s = live_sched(&sel);
+    let mut video = plan(TrackKind::Video, 0, &[100]);
+    video.growing = true;
+    let mut audio = plan(TrackKind::Audio, 0, &[64]);
+    audio.growing = true;
+    let mut s = Scheduler::new(vec![video, audio], ScheduleConfig { forward_buffer: S(300), video_pin: LevelPin::Min }, Box::new(sel.clone()));
     let now = Instant::now();
-    let mut slots = live_slots(0, 2);
-    slots.push(ChunkSlot { start: S(100), duration: S(2) });
-    s.update_plan(0, 0, slots, true);
-    assert_eq!(s.hole_end(S(3)), None, "covered by fragment 1");
-    for _ in 0..3 {
-        let f = fetches(&s.poll(now));
-        done(&mut s, f[0], now);
+    let mut v = live_slots(0, 2);
+    v.push(ChunkSlot { start: S(100), duration: S(2) });
+    // Audio ends a little earlier before the jump, and starts a little earlier after it.
+    let a = vec![
+        ChunkSlot { start: S(0), duration: S(2) },
+        ChunkSlot { start: S(2), duration: Duration::from_millis(1900) },
+        ChunkSlot { start: Duration::from_millis(99_900), duration: S(2) },
+    ];
+    s.update_plan(0, 0, v, true);
+    s.update_plan(1, 0, a, true);
+    for _ in 0..2 {
+        for r in fetches(&s.poll(now)) {
+            done(&mut s, r, now);
+        }
     }
-    assert_eq!(s.hole_end(S(3)), None);
-    assert_eq!(s.hole_end(S(4)), Some(S(100)), "in the hole: continue at the jump");
+    assert_eq!(s.hole_end(Duration::from_millis(3950)), None, "nothing fetched after the hole yet");
+    for r in fetches(&s.poll(now)) {
+        done(&mut s, r, now);
+    }
+    assert_eq!(s.hole_end(S(3)), None, "media left before the hole on both tracks");
+    assert_eq!(s.hole_end(Duration::from_millis(3900)), Some(Duration::from_millis(99_900)), "audio ran out: jump");
+    assert_eq!(s.hole_end(S(50)), Some(Duration::from_millis(99_900)), "inside the hole");
     assert_eq!(s.hole_end(S(101)), None);
 }
 
