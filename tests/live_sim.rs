@@ -196,3 +196,18 @@ async fn an_encoder_that_never_returns_ends_the_session_cleanly_after_the_idle_t
     assert!(o.manifest_requests() >= 3, "polled while nothing was listed");
     assert!(p.stats.video.frames_decoded > 0, "played what came before the encoder stopped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dying_origin_hands_the_session_to_the_fallback_origin() {
+    let config = LiveConfig { style: Style::Iis, ..LiveConfig::default() };
+    let (primary, backup) = (origin(config.clone()).await, origin(config).await);
+    let player = PlayerConfig { origin_fallbacks: vec![backup.presentation_url()], ..follow_for(8) };
+    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![(3000, Box::new(|o, _| o.kill()))];
+    let p = play_scripted(&primary, player, script).await;
+    assert_followed(&p, 4000.0);
+    assert_eq!(live(&p).origin_switches, 1);
+    let switched: Vec<_> = p.events.iter().filter(|e| matches!(e, PlayerEvent::OriginSwitched { .. })).collect();
+    assert_eq!(switched.len(), 1, "{switched:?}");
+    assert!(backup.requests_matching("Fragments(video=") >= 2, "the backup serves the rest");
+    assert_eq!(p.stats.ended_by, EndReason::PlayedFor);
+}

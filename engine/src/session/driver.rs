@@ -54,7 +54,7 @@ pub(super) async fn drive(
     mut commands: Option<mpsc::UnboundedReceiver<Command>>,
     on_event: &mut (dyn FnMut(PlayerEvent) + Send),
 ) -> Result<PlaybackStats, Error> {
-    let Session { location, source, manifest, selection, config, hook: user_hook, keys, selector: custom_selector, opened_at } = session;
+    let Session { location, source, manifest, selection, config, hook: user_hook, keys, selector: custom_selector, failover, opened_at } = session;
     // Decryption runs before any user hook; a missing or wrong key stops here, before
     // anything is rendered.
     let key_uses = Arc::new(Mutex::new(Vec::new()));
@@ -207,6 +207,16 @@ pub(super) async fn drive(
             tracing::info!("played {played:?}: stopping (--duration)");
             stats.ended_by = EndReason::PlayedFor;
             break;
+        }
+
+        if let Some(f) = failover.as_ref() {
+            for switch in f.take_switches() {
+                tracing::warn!(from = %switch.from, to = %switch.to, cause = %switch.cause, "origin failover");
+                if let Some(l) = live.as_mut() {
+                    l.stats.origin_switches += 1;
+                }
+                on_event(PlayerEvent::OriginSwitched { from: switch.from, to: switch.to });
+            }
         }
 
         // 0. Timeline: holes (a timestamp jump) are crossed, not waited through; live, the

@@ -31,7 +31,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::drm::KeyProvider;
 use smoothplay_heuristics::QualitySelector;
-use crate::io::{source_for, ByteSource, Limits, Location};
+use crate::io::{source_for, ByteSource, FailoverSource, Limits, Location};
 use crate::manifest::Manifest;
 
 pub use config::{LiveConfig, PlayerConfig};
@@ -57,6 +57,8 @@ pub struct Session {
     hook: Option<FragmentHook>,
     keys: Option<Arc<dyn KeyProvider>>,
     selector: Option<Box<dyn QualitySelector>>,
+    /// The origin-failover wrapper around `source`, when fallbacks were given.
+    failover: Option<Arc<FailoverSource>>,
     opened_at: Instant,
 }
 
@@ -72,6 +74,24 @@ impl Session {
     /// Opens a location through a caller-supplied byte source (tests, custom transports).
     pub async fn open_with_source(location: Location, source: Arc<dyn ByteSource>, config: PlayerConfig) -> Result<Session, Error> {
         let opened_at = Instant::now();
+        // Fallback origins: every request, the manifest's first, goes through the wrapper.
+        let failover = match (&location, config.origin_fallbacks.is_empty()) {
+            (Location::Http { base, .. }, false) => {
+                let mut fallbacks = Vec::new();
+                for f in &config.origin_fallbacks {
+                    match Location::parse(f)? {
+                        Location::Http { base, .. } => fallbacks.push(base),
+                        Location::File { .. } => return Err(Error::Location(crate::io::LocationError::UnsupportedScheme(f.clone()))),
+                    }
+                }
+                Some(Arc::new(FailoverSource::new(source.clone(), base.clone(), fallbacks)))
+            }
+            _ => None,
+        };
+        let source: Arc<dyn ByteSource> = match &failover {
+            Some(f) => f.clone(),
+            None => source,
+        };
         let url = location.manifest_url();
         let body = source
             .fetch(&url, Limits { max_body_bytes: MAX_MANIFEST_BYTES })
@@ -86,7 +106,7 @@ impl Session {
         if !smoothplay_heuristics::ALGORITHMS.contains(&config.algorithm.as_str()) {
             return Err(Error::UnknownAlgorithm { name: config.algorithm.clone() });
         }
-        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, keys: None, selector: None, opened_at })
+        Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, keys: None, selector: None, failover, opened_at })
     }
 
     /// The parsed manifest.
