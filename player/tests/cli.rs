@@ -37,7 +37,7 @@ fn help_lists_the_options() {
     let o = bin().arg("--help").output().unwrap();
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
-    for opt in ["--headless", "--untimed", "--video-bitrate", "--framemd5", "--dump-video", "--stats-json", "--start", "--abr"] {
+    for opt in ["--headless", "--untimed", "--video-bitrate", "--framemd5", "--dump-video", "--stats-json", "--start", "--abr", "--duration", "--live-delay", "--live-idle-timeout", "--origin-fallback"] {
         assert!(out.contains(opt), "--help mentions {opt}");
     }
     // Every algorithm the engine accepts is named in --help (clap may wrap the text).
@@ -150,4 +150,34 @@ fn clearkey_url_fetches_the_key() {
     let bento = repo().join("tests/fixtures/media/small-bento-cenc.ism").display().to_string();
     assert_eq!(framemd5_of(&["--clearkey-url", &server.url], &bento), framemd5_of(&[], &small()));
     assert_eq!(server.requests.lock().unwrap().len(), 1);
+}
+
+/// A live stream as a user plays it: joins behind the edge (`--start -12`), shows LIVE in
+/// the status line, stops after `--duration` with exit 0 and writes the live statistics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_stream_with_duration_start_behind_and_live_stats() {
+    use smoothplay_testkit::live_origin::{LiveConfig, LiveOrigin};
+    let origin = LiveOrigin::demo(LiveConfig::default()).await.unwrap();
+    origin.advance(std::time::Duration::from_secs(30));
+    let stats = tmp("live.json");
+    let url = origin.manifest_url();
+    let stats_arg = stats.clone();
+    let o = tokio::task::spawn_blocking(move || {
+        bin().args(["--headless", "--duration", "4", "--start=-12", &url]).arg("--stats-json").arg(&stats_arg).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("LIVE -"), "status line shows the distance to the edge: {e}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let live = &json["live"];
+    for key in ["edge_distance_ms", "samples", "manifest_refreshes", "tfrf_entries", "unavailable_retries", "discontinuities", "origin_switches", "window_start_ms"] {
+        assert!(!live[key].is_null(), "live.{key} in {live}");
+    }
+    let first = &live["samples"][0];
+    let behind = first["edge_ms"].as_f64().unwrap() - first["position_ms"].as_f64().unwrap();
+    assert!((behind - 12_000.0).abs() < 2_500.0, "started 12 s behind: {behind}");
+    assert_eq!(json["ended_by"], "played_for");
+    assert!(json["video"]["frames_decoded"].as_u64().unwrap() >= 90, "{}", json["video"]);
 }
