@@ -117,18 +117,39 @@ impl Scheduler {
         let mut target: Option<Duration> = None;
         for t in &self.tracks {
             let plan = &t.plan;
+            let skipped = |c: &super::ChunkSlot| t.skipped.iter().any(|(s, _)| *s == c.start);
             // The fragment the playhead is in (or the last one before it).
             let after = plan.chunks.partition_point(|c| c.start <= position);
             let mut i = after.checked_sub(1)?;
-            // Follow the contiguous run to its end.
+            if plan.chunks.get(i).is_some_and(skipped) {
+                // In a skipped fragment: the hole runs to the next one that is not.
+                let mut j = i;
+                while plan.chunks.get(j).is_some_and(skipped) {
+                    j += 1;
+                }
+                let next = plan.chunks.get(j)?;
+                if plan.first_index + j >= t.next_chunk {
+                    return None; // nothing fetched past it yet
+                }
+                ran_out = true;
+                target = Some(target.map_or(next.start, |x| x.min(next.start)));
+                continue;
+            }
+            // Follow the contiguous run of media to its end.
             while let (Some(c), Some(n)) = (plan.chunks.get(i), plan.chunks.get(i + 1)) {
-                if n.start > c.end() + HOLE {
+                if n.start > c.end() + HOLE || skipped(n) {
                     break;
                 }
                 i += 1;
             }
-            let (before, next) = (plan.chunks.get(i)?, plan.chunks.get(i + 1)?);
-            if next.start <= before.end() + HOLE || plan.first_index + i + 1 >= t.next_chunk {
+            let before = plan.chunks.get(i)?;
+            // The first fragment with media after the run.
+            let mut j = i + 1;
+            while plan.chunks.get(j).is_some_and(skipped) {
+                j += 1;
+            }
+            let next = plan.chunks.get(j)?;
+            if (j == i + 1 && next.start <= before.end() + HOLE) || plan.first_index + j >= t.next_chunk {
                 return None; // no hole after the playhead here, or nothing fetched past it yet
             }
             ran_out |= position + Duration::from_millis(1) >= before.end();
@@ -152,9 +173,9 @@ impl Scheduler {
         self.epoch
     }
 
-    /// Media buffered ahead of the playhead on a track.
+    /// Media buffered ahead of the playhead on a track (skipped fragments not counted).
     pub fn buffer_ahead(&self, track: TrackId) -> Duration {
-        self.tracks.get(track).map_or(Duration::ZERO, |t| t.buffered_end.saturating_sub(self.position))
+        self.tracks.get(track).map_or(Duration::ZERO, |t| t.media_ahead(self.position))
     }
 
     /// Smallest buffer over all tracks (what stalls playback).
@@ -200,7 +221,12 @@ impl Scheduler {
             }
             // Skip the fragment: playback continues after the gap.
             Event::Failed { request } => {
-                self.complete(request);
+                let slot = self.tracks.get(request.track).and_then(|t| t.plan.get(request.chunk)).copied();
+                if self.complete(request).is_some() {
+                    if let (Some(t), Some(c)) = (self.tracks.get_mut(request.track), slot) {
+                        t.skipped.push((c.start, c.end()));
+                    }
+                }
             }
             // Live: the fragment is announced or predicted but not on the server yet: ask
             // again at `retry_at`, at the same level, without counting a failure.
@@ -237,7 +263,12 @@ impl Scheduler {
                 }
             }
             Event::Progress { request, progress } => self.consider_abandoning(request, progress, now),
-            Event::Position(p) => self.position = p,
+            Event::Position(p) => {
+                self.position = p;
+                for t in &mut self.tracks {
+                    t.skipped.retain(|(_, e)| *e > p);
+                }
+            }
             Event::Playing(p) => self.playing = p,
             Event::Seek(to) => {
                 self.epoch += 1;
@@ -249,6 +280,7 @@ impl Scheduler {
                     t.in_flight = None;
                     t.wait_until = None;
                     t.end_reported = false;
+                    t.skipped.clear();
                 }
                 self.pending.clear();
                 self.idle_since = None;
@@ -325,10 +357,10 @@ impl Scheduler {
             if self.tracks[id].in_flight.is_none() && self.tracks[id].next_chunk < self.tracks[id].plan.first_index {
                 self.tracks[id].next_chunk = self.tracks[id].plan.first_index; // left the window
             }
-            let (next, in_flight, waiting, end_reported, end_index, growing, kind, buffered_end, n_levels) = {
+            let (next, in_flight, waiting, end_reported, end_index, growing, kind, n_levels) = {
                 let t = &self.tracks[id];
                 (t.next_chunk, t.in_flight.is_some(), t.wait_until.is_some_and(|w| now < w), t.end_reported,
-                 t.plan.end_index(), t.plan.growing, t.plan.kind, t.buffered_end, t.plan.levels.len())
+                 t.plan.end_index(), t.plan.growing, t.plan.kind, t.plan.levels.len())
             };
             if in_flight || waiting {
                 continue;
@@ -343,7 +375,9 @@ impl Scheduler {
                 }
                 continue;
             }
-            if buffered_end.saturating_sub(self.position) >= self.config.forward_buffer || n_levels == 0 {
+            // Skipped fragments are no media: they do not fill the buffer (a manifest that
+            // lists fragments the server does not have must not stop fetching for good).
+            if self.tracks[id].media_ahead(self.position) >= self.config.forward_buffer || n_levels == 0 {
                 if Some(id) == self.video {
                     self.idle_since.get_or_insert(now);
                 }
@@ -405,7 +439,7 @@ struct View<'a> {
 impl<'a> View<'a> {
     fn context(&self, fragment_index: usize, now: Instant) -> Context<'a> {
         let video = self.video.and_then(|v| self.tracks.get(v));
-        let level = video.map_or(Duration::ZERO, |t| t.buffered_end.saturating_sub(self.position));
+        let level = video.map_or(Duration::ZERO, |t| t.media_ahead(self.position));
         Context {
             ladder: self.ladder,
             fragment_index,

@@ -92,13 +92,16 @@ pub(crate) struct TrackState {
     pub retry_cap: Option<(usize, usize)>,
     /// Levels the server stopped delivering (a broken encoder), avoided until the instant.
     pub dark_until: Vec<Option<std::time::Instant>>,
+    /// Fragments given up on (start, end) that the playhead has not passed yet: they are
+    /// holes to jump over, and no media to count as buffered.
+    pub skipped: Vec<(Duration, Duration)>,
 }
 
 impl TrackState {
     pub fn new(plan: TrackPlan) -> Self {
         let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
         let next_chunk = plan.first_index;
-        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new() }
+        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new(), skipped: Vec::new() }
     }
 
     /// `level` if it delivers, else the nearest level below that does, else the nearest
@@ -107,6 +110,17 @@ impl TrackState {
         let dark = |l: usize| self.dark_until.get(l).copied().flatten().is_some_and(|u| now < u);
         let n = self.plan.levels.len();
         (0..=level.min(n.saturating_sub(1))).rev().chain(level + 1..n).find(|&l| !dark(l))
+    }
+
+    /// Media really buffered ahead of `position` (skipped fragments not counted).
+    pub fn media_ahead(&self, position: Duration) -> Duration {
+        let skipped: Duration = self.skipped.iter().filter(|(_, e)| *e > position).map(|(s, e)| e.saturating_sub((*s).max(position))).sum();
+        self.buffered_end.saturating_sub(position).saturating_sub(skipped)
+    }
+
+    /// True when `position` is inside a skipped fragment.
+    pub fn in_skipped(&self, position: Duration) -> Option<Duration> {
+        self.skipped.iter().find(|(s, e)| *s <= position && position < *e).map(|(_, e)| *e)
     }
 
     pub fn finished(&self) -> bool {

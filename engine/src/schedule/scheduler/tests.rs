@@ -379,3 +379,26 @@ fn a_level_that_stopped_delivering_is_avoided_and_a_fragment_missing_everywhere_
     let f = fetches(&s.poll(later));
     assert_eq!(f[0].level, 1, "tried again after the back-off");
 }
+
+#[test]
+fn skipped_fragments_fill_no_buffer_and_are_holes_to_jump_over() {
+    let sel = Scripted::default();
+    let mut s = Scheduler::new(vec![plan(TrackKind::Video, 10, &[100])], ScheduleConfig { forward_buffer: S(6), video_pin: LevelPin::Min }, Box::new(sel.clone()));
+    let now = Instant::now();
+    let f = fetches(&s.poll(now));
+    done(&mut s, f[0], now); // 0..2 s
+    for _ in 0..4 {
+        let f = fetches(&s.poll(now));
+        s.on_event(Event::Failed { request: f[0] }, now); // 2..10 s: not on the server
+    }
+    assert_eq!(s.buffer_ahead(0), S(2), "only real media counts");
+    let f = fetches(&s.poll(now));
+    assert_eq!(f[0].chunk, 5, "the buffer is not full: fetching goes on");
+    assert_eq!(s.hole_end(S(1)), None, "media left before the hole");
+    assert_eq!(s.hole_end(S(2)), None, "nothing fetched after the hole yet");
+    done(&mut s, f[0], now);
+    assert_eq!(s.hole_end(S(2)), Some(S(10)), "the playhead ran out: jump to the next media");
+    assert_eq!(s.hole_end(S(5)), Some(S(10)), "inside the skipped span");
+    s.on_event(Event::Position(S(10)), now);
+    assert_eq!(s.buffer_ahead(0), S(2));
+}
