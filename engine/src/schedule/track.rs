@@ -112,10 +112,17 @@ impl TrackState {
         (0..=level.min(n.saturating_sub(1))).rev().chain(level + 1..n).find(|&l| !dark(l))
     }
 
-    /// Media really buffered ahead of `position` (skipped fragments not counted).
+    /// Media really fetched ahead of `position`: the fetched fragments' time after it,
+    /// skipped fragments and gaps in the timeline not counted (a timestamp jump of years
+    /// is no buffer).
     pub fn media_ahead(&self, position: Duration) -> Duration {
-        let skipped: Duration = self.skipped.iter().filter(|(_, e)| *e > position).map(|(s, e)| e.saturating_sub((*s).max(position))).sum();
-        self.buffered_end.saturating_sub(position).saturating_sub(skipped)
+        let first = self.plan.chunks.partition_point(|c| c.end() <= position);
+        let fetched = self.next_chunk.saturating_sub(self.plan.first_index).min(self.plan.chunks.len());
+        self.plan.chunks[first.min(fetched)..fetched]
+            .iter()
+            .filter(|c| !self.skipped.iter().any(|(s, _)| *s == c.start))
+            .map(|c| c.end().saturating_sub(c.start.max(position)))
+            .sum()
     }
 
     /// True when `position` is inside a skipped fragment.

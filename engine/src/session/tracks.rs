@@ -63,6 +63,14 @@ pub fn select_tracks(manifest: &Manifest) -> TrackSelection {
             for p in problems {
                 sel.unsupported.push(format!("{name}: level skipped: {p}"));
             }
+            if let Some(d) = median_chunk_duration(stream).filter(|d| *d > MAX_FRAGMENT_DURATION) {
+                sel.unsupported.push(format!(
+                    "{name}: not played: its fragments last {:.0} s each (TimeScale {}): an implausible timescale",
+                    d.as_secs_f64(),
+                    stream.timescale
+                ));
+                continue;
+            }
             // A live manifest may list nothing yet: its timeline grows from refreshes.
             if stream.chunks.is_empty() && !manifest.is_live {
                 sel.unsupported.push(format!("{name}: no fragments listed"));
@@ -87,6 +95,16 @@ pub fn select_tracks(manifest: &Manifest) -> TrackSelection {
         }
     }
     sel
+}
+
+/// Longest typical fragment duration accepted. Smooth fragments last seconds; minutes
+/// mean a wrong `TimeScale` (a playback of months that would never end).
+const MAX_FRAGMENT_DURATION: Duration = Duration::from_secs(600);
+
+fn median_chunk_duration(stream: &StreamIndex) -> Option<Duration> {
+    let mut d: Vec<Duration> = stream.chunks.iter().filter_map(|c| c.duration).map(|d| d.to_duration()).collect();
+    d.sort();
+    d.get(d.len() / 2).copied()
 }
 
 fn stream_label(stream: &StreamIndex, i: usize) -> String {
