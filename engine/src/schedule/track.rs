@@ -125,11 +125,6 @@ impl TrackState {
             .sum()
     }
 
-    /// True when `position` is inside a skipped fragment.
-    pub fn in_skipped(&self, position: Duration) -> Option<Duration> {
-        self.skipped.iter().find(|(s, e)| *s <= position && position < *e).map(|(_, e)| *e)
-    }
-
     pub fn finished(&self) -> bool {
         !self.plan.growing && self.next_chunk >= self.plan.end_index() && self.in_flight.is_none()
     }
