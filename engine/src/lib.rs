@@ -5,7 +5,9 @@
 //! what to fetch next, fed by the [`smoothplay_heuristics`] quality selector) -> [`io`]
 //! (HTTP and local byte sources) -> [`fmp4`] (fragment boxes to samples) -> [`drm`]
 //! (PIFF/CENC sample decryption) -> [`decode`] (H.264 and AAC-LC) -> [`playout`]
-//! (clock, frame pacing, drops).
+//! (clock, frame pacing, drops). Live presentations add [`live`]: the timeline that grows
+//! from manifest refreshes, tfrf and tfxd, and the decisions of following the live edge.
+//! [`session`] is the embedding API and the tokio driver that wires them together.
 #![forbid(unsafe_code)]
 
 pub mod time;
