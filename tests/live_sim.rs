@@ -41,8 +41,11 @@ fn assert_followed(p: &common::Played, mean_ms: f64) {
     }
 }
 
+/// Steps run while playing: after a delay in ms, act on the origin or send a command.
+type Script = Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)>;
+
 /// Runs `script` (after the given delays) while playing.
-async fn play_scripted(o: &Arc<LiveOrigin>, config: PlayerConfig, script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)>) -> common::Played {
+async fn play_scripted(o: &Arc<LiveOrigin>, config: PlayerConfig, script: Script) -> common::Played {
     let (tx, rx) = unbounded_channel();
     let origin = o.clone();
     let driver = tokio::spawn(async move {
@@ -105,7 +108,7 @@ async fn low_delay_setting_holds_under_one_fragment_without_stalls() {
 async fn encoder_pause_then_resume_at_a_future_timestamp_is_waited_for_and_crossed() {
     let o = origin(LiveConfig { style: Style::Ffmpeg, ..LiveConfig::default() }).await;
     let config = PlayerConfig { live: PlayerLive { idle_timeout: Duration::from_secs(30), ..PlayerLive::default() }, ..follow_for(9) };
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![
+    let script: Script = vec![
         (2000, Box::new(|o, _| o.pause_encoder())),
         // Back after 9 s: its timestamps continue from the wall clock, 9 s on.
         (9000, Box::new(|o, _| o.resume_encoder(Duration::ZERO))),
@@ -126,7 +129,7 @@ async fn encoder_pause_then_resume_at_a_future_timestamp_is_waited_for_and_cross
 async fn a_level_that_goes_dark_is_replaced_by_the_levels_still_delivering() {
     let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
     let config = PlayerConfig { schedule: smoothplay::engine::schedule::ScheduleConfig { video_pin: smoothplay::engine::schedule::LevelPin::Max, ..Default::default() }, ..follow_for(8) };
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![(1000, Box::new(|o, _| o.set_level_dark(1_200_000, true)))];
+    let script: Script = vec![(1000, Box::new(|o, _| o.set_level_dark(1_200_000, true)))];
     let p = play_scripted(&o, config, script).await;
     assert_followed(&p, 4500.0);
     let rates: Vec<u64> = p.stats.video.fragments.iter().map(|f| f.bitrate).collect();
@@ -137,7 +140,7 @@ async fn a_level_that_goes_dark_is_replaced_by_the_levels_still_delivering() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_player_that_the_window_slid_past_resumes_at_the_window_start() {
     let o = origin(LiveConfig { style: Style::Iis, window: Duration::from_secs(12), ..LiveConfig::default() }).await;
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![
+    let script: Script = vec![
         (1500, Box::new(|_, tx| drop(tx.send(Command::Pause)))),
         (500, Box::new(|o, _| o.advance(Duration::from_secs(40)))),
         (2500, Box::new(|_, tx| drop(tx.send(Command::Resume)))),
@@ -151,7 +154,7 @@ async fn a_paused_player_that_the_window_slid_past_resumes_at_the_window_start()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dvr_seek_back_then_go_live() {
     let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![
+    let script: Script = vec![
         // 20 s back (instant replay), then back to live.
         (2500, Box::new(|o, tx| {
             let now_s = (o.now_ticks() - o.base()) as f64 / 1e7;
@@ -172,7 +175,7 @@ async fn dvr_seek_back_then_go_live() {
 async fn start_behind_the_edge_and_end_of_event_plays_to_the_end() {
     let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
     let config = PlayerConfig { live: PlayerLive { start_behind: Some(Duration::from_secs(12)), ..PlayerLive::default() }, ..PlayerConfig::default() };
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![(2000, Box::new(|o, _| o.end_event()))];
+    let script: Script = vec![(2000, Box::new(|o, _| o.end_event()))];
     let p = play_scripted(&o, config, script).await;
     let l = live(&p);
     let first = l.samples.first().expect("samples");
@@ -190,7 +193,7 @@ async fn an_encoder_that_never_returns_ends_the_session_cleanly_after_the_idle_t
     let o = Arc::new(LiveOrigin::demo(LiveConfig::default()).await.expect("origin"));
     // The manifest lists its first chunk after about 6.5 s (two withheld).
     let config = PlayerConfig { live: PlayerLive { idle_timeout: Duration::from_secs(8), ..PlayerLive::default() }, ..PlayerConfig::default() };
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![(9000, Box::new(|o, _| o.pause_encoder()))];
+    let script: Script = vec![(9000, Box::new(|o, _| o.pause_encoder()))];
     let p = play_scripted(&o, config, script).await;
     assert_eq!(p.stats.ended_by, EndReason::LiveIdle);
     assert!(o.manifest_requests() >= 3, "polled while nothing was listed");
@@ -202,7 +205,7 @@ async fn a_dying_origin_hands_the_session_to_the_fallback_origin() {
     let config = LiveConfig { style: Style::Iis, ..LiveConfig::default() };
     let (primary, backup) = (origin(config.clone()).await, origin(config).await);
     let player = PlayerConfig { origin_fallbacks: vec![backup.presentation_url()], ..follow_for(8) };
-    let script: Vec<(u64, Box<dyn FnOnce(&LiveOrigin, &UnboundedSender<Command>) + Send>)> = vec![(3000, Box::new(|o, _| o.kill()))];
+    let script: Script = vec![(3000, Box::new(|o, _| o.kill()))];
     let p = play_scripted(&primary, player, script).await;
     assert_followed(&p, 4000.0);
     assert_eq!(live(&p).origin_switches, 1);

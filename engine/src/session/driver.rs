@@ -351,6 +351,7 @@ pub(super) async fn drive(
                     }
                     if stats.startup_ms.is_none() {
                         stats.startup_ms = Some(ms(now - opened_at));
+                        body_cache.clear(); // what joining fetched and playback did not use
                     }
                     on_event(PlayerEvent::Playing);
                 }
