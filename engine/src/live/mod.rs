@@ -4,9 +4,11 @@
 //! driver feeds them what happened and carries out what they say.
 
 pub mod follow;
+pub mod idle;
 pub mod refresh;
 pub mod timeline;
 
 pub use follow::{EdgeFollower, FollowConfig, Steer};
+pub use idle::{IdleWatch, Liveness};
 pub use refresh::RefreshPolicy;
 pub use timeline::{Entry, LiveTimeline, Merge, Source, TimelineConfig};

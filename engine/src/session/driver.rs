@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::decode::{AudioBlock, VideoFrame};
 use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
+use crate::live::Liveness;
 use crate::manifest::Manifest;
 use crate::playout::{trim_audio_before, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
@@ -262,21 +263,18 @@ pub(super) async fn drive(
                 l.sample(shown_position.unwrap_or(position), now);
             }
             let idle = l.follower.idle_for(now).unwrap_or(now.saturating_duration_since(t0));
-            let fragment = l.follower.fragment();
-            if idle > (fragment * 3).max(Duration::from_secs(6)) {
-                if !l.waiting {
-                    l.waiting = true;
+            match l.idle.update(idle, l.follower.fragment()) {
+                Some(Liveness::Waiting) => {
                     tracing::warn!("no new live fragment for {idle:?}: waiting for the live stream");
                     on_event(PlayerEvent::LiveWaiting);
                 }
-                if idle > config.live.idle_timeout {
+                Some(Liveness::Resumed) => on_event(PlayerEvent::LiveResumed),
+                Some(Liveness::TimedOut) => {
                     tracing::warn!("no new live fragment for {idle:?}: the live stream has stopped");
                     stats.ended_by = EndReason::LiveIdle;
                     break;
                 }
-            } else if l.waiting {
-                l.waiting = false;
-                on_event(PlayerEvent::LiveResumed);
+                None => {}
             }
             if l.ended() && duration.is_none() {
                 duration = l.window_start().zip(l.edge()).map(|(a, b)| b.saturating_sub(a));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::fmp4::parse_fragment;
-use crate::live::{EdgeFollower, FollowConfig, LiveTimeline, RefreshPolicy, TimelineConfig};
+use crate::live::{EdgeFollower, FollowConfig, IdleWatch, LiveTimeline, RefreshPolicy, TimelineConfig};
 use crate::manifest::{Manifest, StreamIndex};
 use crate::schedule::{ChunkSlot, Scheduler, TrackKind};
 use crate::time::MediaTime;
@@ -58,8 +58,8 @@ pub(super) struct LiveState {
     pub stats: LiveStats,
     /// A refresh request is in flight.
     pub refreshing: bool,
-    /// "Waiting for the live stream" has been reported and not yet resolved.
-    pub waiting: bool,
+    /// Whether the stream has stopped (waiting, timed out).
+    pub idle: IdleWatch,
     next_sample: Option<Instant>,
     distances_ms: Vec<f64>,
     measurements: u64,
@@ -97,7 +97,7 @@ impl LiveState {
             refresh: RefreshPolicy::new(Duration::from_secs(2), now),
             stats: LiveStats::default(),
             refreshing: false,
-            waiting: false,
+            idle: IdleWatch::new(config.idle_timeout),
             next_sample: None,
             distances_ms: Vec::new(),
             measurements: 0,
