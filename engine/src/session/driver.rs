@@ -227,6 +227,7 @@ pub(super) async fn drive(
                 tracing::info!("timeline jumps from {position:?} to {to:?}");
                 playback.set_position(to, now);
                 untimed_position = to;
+                last_position = Some(to); // a jump is not media played
                 if let Some(live) = live.as_mut() {
                     live.stats.discontinuities += 1;
                     live.follower.reset_phase();
