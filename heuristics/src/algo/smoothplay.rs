@@ -24,9 +24,10 @@
 //!    the player's maximum, or the distance to the live edge when that is smaller (live), so
 //!    the same rules hold for a 20 s live window and a 60 s VOD buffer. When the horizon reaches the last fragment the credit vanishes and the
 //!    buffer is spent on quality, as the oracle does.
-//! 4. *Hysteresis*: a switch must beat the best plan that keeps the current level by
-//!    [`SmoothplayParams::switch_margin`] (QoE points), which removes noise-driven switches
-//!    that would be paid twice (up and back).
+//! 4. *Hysteresis*: a switch must beat the best plan that keeps the current level (for at
+//!    least one fragment) by [`SmoothplayParams::switch_margin`] (QoE points), which removes
+//!    noise-driven switches that would be paid twice (up and back); by at most half the rate
+//!    step of the switch, so that levels closer than the margin are still reachable.
 //! 5. *Stall-aware abandonment*: a download that will outlast the buffer is dropped for the
 //!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion).
 //! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
@@ -64,7 +65,8 @@ pub struct SmoothplayParams {
     pub low_buffer_frac: f64,
     /// Prediction multiplier at an empty buffer.
     pub low_buffer_safety: f64,
-    /// A switch must beat the best plan keeping the current level by this much QoE.
+    /// A switch must beat the best plan keeping the current level by this much QoE (at most
+    /// half the switch's rate step, in Mbit/s).
     pub switch_margin: f64,
     /// Abandon a download that is projected to stall playback when a lower level would not.
     pub abandonment: bool,
@@ -227,7 +229,13 @@ impl Smoothplay {
                 }
             }
         }
-        if best.1 != last && best.0 - stay < self.p.switch_margin {
+        // Hysteresis. `stay` includes "current level for one fragment, then the same switch",
+        // which scores below switching now by about the one-fragment rate gain |r_b - r_last|
+        // only; with the full margin a switch between levels closer than the margin would lose
+        // to that deferral at every decision and never happen (150 -> 300 kbit/s: 0.15 < 0.2).
+        // So the margin is at most half of that gain (unchanged for steps of 0.4 Mbit/s or more).
+        let margin = self.p.switch_margin.min(0.5 * (self.rates[best.1] - self.rates[last]).abs());
+        if best.1 != last && best.0 - stay < margin {
             return last;
         }
         best.1
@@ -405,6 +413,75 @@ mod tests {
             s.on_download(&ctx(&l, i, 20.0), &report(3, 8000.0, 0.0, 4.0));
         }
         assert!((s.prediction_bps().unwrap() - 2e6).abs() < 1.0);
+    }
+
+    /// Ladders whose neighbouring levels are close: one fragment at the next level gains less
+    /// than `switch_margin` (0.2) of QoE_lin.
+    const CLOSE_LADDERS: [&[u64]; 4] = [&[150, 300], &[150, 300, 450], &[150, 250, 350, 450], &[1000, 1100, 1200]];
+
+    #[test]
+    fn close_levels_switch_up_on_a_fast_link() {
+        // Every fragment downloads in 1.5 ms (a 40 KB fragment at 213 Mbit/s): whatever the
+        // buffer, VOD or live, the top level is sustainable with no risk, so the selector
+        // must climb to it within a few fragments and stay there.
+        for kbps in CLOSE_LADDERS {
+            let mut l = Ladder::from_kbps(kbps, Duration::from_secs(2));
+            let top = l.top();
+            for live in [None, Some(4.0), Some(8.0)] {
+                for count in [Some(300), None] {
+                    l.fragment_count = count;
+                    for buffer_s in [0.5, 2.0, 6.0, 19.0, 30.0, 59.0] {
+                        let mut s = Smoothplay::new(&l);
+                        let mut levels = Vec::new();
+                        for i in 0..12 {
+                            let mut c = ctx(&l, i, buffer_s);
+                            c.live_edge_distance = live.map(Duration::from_secs_f64);
+                            let q = s.choose(&c).level;
+                            levels.push(q);
+                            let kbits = l.fragment_bytes(i, q) as f64 * 8.0 / 1000.0;
+                            s.on_download(&c, &report(q, kbits, 0.0, 0.0015));
+                        }
+                        assert!(
+                            levels[top + 2..].iter().all(|&q| q == top),
+                            "{kbps:?} live {live:?} count {count:?} buffer {buffer_s}: {levels:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn close_levels_switch_up_in_the_simulator() {
+        // Whole sessions of 2 s fragments: VOD with a 60 s buffer, live 1 and 2 fragments
+        // behind the edge with a 20 s buffer.
+        let live = |join_fragments| SimConfig {
+            max_buffer_s: 20.0,
+            live: Some(crate::sim::LiveConfig { join_fragments }),
+            ..SimConfig::default()
+        };
+        for kbps in CLOSE_LADDERS {
+            let v = Video::constant_bitrate(kbps, Duration::from_secs(2), 60).unwrap();
+            let top = v.ladder.top();
+            // 200 Mbit/s, no latency (a 150 kbps fragment takes 1.5 ms): the top level from
+            // the second or third fragment on. One fragment behind the edge, each fragment is
+            // downloaded once published: a few ms of stall per fragment there.
+            let fast = Trace::constant(200_000.0, 0.0);
+            for cfg in [SimConfig::default(), live(1), live(2)] {
+                let r = simulate(&v, &fast, &mut Smoothplay::new(&v.ladder), &cfg);
+                assert!(r.metrics.rebuffer_s < 0.01, "{kbps:?} {:?}: {} s", cfg.live, r.metrics.rebuffer_s);
+                assert!(r.levels[top + 2..].iter().all(|&q| q == top), "{kbps:?} {:?}: {:?}", cfg.live, r.levels);
+            }
+            // Three times the top bitrate, 80 ms latency: the top level once some buffer is
+            // built (VOD) or at once (live 4 s behind the edge). Live 2 s behind, every
+            // fragment's download time is a stall, and the lowest level stalls least.
+            let moderate = Trace::constant(3.0 * kbps[top] as f64, 80.0);
+            for cfg in [SimConfig::default(), live(2)] {
+                let r = simulate(&v, &moderate, &mut Smoothplay::new(&v.ladder), &cfg);
+                assert_eq!(r.metrics.rebuffer_s, 0.0, "{kbps:?} {:?}", cfg.live);
+                assert!(r.levels[8..].iter().all(|&q| q == top), "{kbps:?} {:?}: {:?}", cfg.live, r.levels);
+            }
+        }
     }
 
     #[test]
