@@ -63,11 +63,8 @@ struct Played {
     levels: std::collections::HashMap<u64, (Vec<u8>, u8)>,
 }
 
-/// Two levels far enough apart (250 kbit/s) for the default selector to switch up after
-/// its first download, so the comparison with ffmpeg usually crosses a level switch.
-/// (With 150 and 300 kbit/s it stays at the lowest level on a loopback link: its
-/// hysteresis, `switch_margin` 0.2 Mbit/s, is larger than the gain of switching now over
-/// switching one fragment later, 0.15.)
+/// Two levels: the default selector switches up after its first download on loopback,
+/// so the comparison with ffmpeg crosses a level switch.
 fn two_levels() -> Vec<VideoLevel> {
     vec![VideoLevel { width: 320, height: 180, kbps: 400 }, VideoLevel { width: 192, height: 108, kbps: 150 }]
 }
