@@ -20,7 +20,9 @@
 //!   copied verbatim from the source manifest.
 //! - **Controls**: [`LiveOrigin::advance`], [`LiveOrigin::pause_encoder`],
 //!   [`LiveOrigin::resume_encoder`], [`LiveOrigin::set_level_dark`], [`LiveOrigin::kill`],
-//!   [`LiveOrigin::end_event`], and a request log.
+//!   [`LiveOrigin::end_event`], [`LiveOrigin::set_throttle`] /
+//!   [`LiveOrigin::set_throttle_matching`] (a slow link for fragment bodies), and a
+//!   request log.
 //!
 //! Source files are read once and kept in memory; each response is rewritten on
 //! request (fragments are small), so the origin is deterministic given the clock.
@@ -33,6 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -162,6 +165,7 @@ impl LiveOrigin {
             listed_from_run: 0,
             dark: HashMap::new(),
             killed: false,
+            throttles: Vec::new(),
             log: Vec::new(),
         };
         let inner = Arc::new(Inner { config, source, state: Mutex::new(state) });
@@ -269,6 +273,33 @@ impl LiveOrigin {
             (false, Some((_, end @ None))) => *end = Some(now),
             (false, _) => {}
         }
+    }
+
+    /// Limits the send rate of every fragment body to `bits_per_sec` (`None`: full
+    /// speed again). See [`Self::set_throttle_matching`].
+    pub fn set_throttle(&self, bits_per_sec: Option<u64>) {
+        self.set_throttle_matching("", bits_per_sec);
+    }
+
+    /// Limits the send rate of the fragment bodies whose request path contains `pattern`
+    /// (`""`: every fragment; e.g. `"QualityLevels(1200000)"` or `"video="`) to
+    /// `bits_per_sec`, or lifts that pattern's limit (`None`). Like the static origin's
+    /// `Fault::Throttle`, a throttled body is sent in 8 KiB pieces, each after the time it
+    /// takes at the rate; the rate is looked up again for every piece, so a change applies
+    /// at once, to bodies already being sent too. When several patterns match, the lowest
+    /// rate applies. Manifests and error answers are never throttled. Each response is
+    /// paced on its own (parallel audio and video requests each get the rate).
+    pub fn set_throttle_matching(&self, pattern: &str, bits_per_sec: Option<u64>) {
+        let mut st = self.inner.lock();
+        st.throttles.retain(|(p, _)| p != pattern);
+        if let Some(rate) = bits_per_sec {
+            st.throttles.push((pattern.to_string(), rate.max(1)));
+        }
+    }
+
+    /// The rate a fragment body requested at `path` is sent at now (`None`: full speed).
+    pub fn throttle_for(&self, path: &str) -> Option<u64> {
+        self.inner.lock().throttle_for(path)
     }
 
     /// Every request fails with 503 from now on.
@@ -382,10 +413,16 @@ struct ClockState {
     /// Per bitrate: clock spans [from, to) during which new fragments are dark.
     dark: HashMap<u64, Vec<(u64, Option<u64>)>>,
     killed: bool,
+    /// (path pattern, bit/s) limits on fragment bodies.
+    throttles: Vec<(String, u64)>,
     log: Vec<LogEntry>,
 }
 
 impl ClockState {
+    fn throttle_for(&self, path: &str) -> Option<u64> {
+        self.throttles.iter().filter(|(p, _)| path.contains(p.as_str())).map(|(_, r)| *r).min()
+    }
+
     fn now(&self, cfg: &LiveConfig) -> u64 {
         let wall = if cfg.wall_clock { ticks(self.started.elapsed()) } else { 0 };
         cfg.base.saturating_add(wall).saturating_add(self.manual)
@@ -1036,12 +1073,46 @@ async fn handle(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
         }
         Answer::Manifest(xml) => (200, ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()),
         Answer::Fragment { data, sequence, start, duration, tfrf } => match rewrite_fragment(&data, sequence, start, duration, &tfrf) {
+            Ok(bytes) if inner.lock().throttle_for(&path).is_some() => (200, throttled(inner.clone(), path.clone(), bytes)),
             Ok(bytes) => (200, ([(header::CONTENT_TYPE, "video/mp4")], bytes).into_response()),
             Err(e) => (500, (StatusCode::INTERNAL_SERVER_ERROR, e).into_response()),
         },
     };
     inner.record(path, status);
     response
+}
+
+/// Size of the pieces a throttled body is sent in.
+const THROTTLE_PIECE: usize = 8192;
+
+/// `body` sent in [`THROTTLE_PIECE`]s, each once the time it takes at the rate then in
+/// force for `path` has passed (deadlines add up, so timer lateness does not accumulate).
+fn throttled(inner: Arc<Inner>, path: String, body: Vec<u8>) -> Response {
+    let len = body.len();
+    let body = Bytes::from(body);
+    let pieces: Vec<Bytes> = (0..len).step_by(THROTTLE_PIECE).map(|at| body.slice(at..(at + THROTTLE_PIECE).min(len))).collect();
+    let state = (pieces.into_iter(), tokio::time::Instant::now());
+    let stream = futures_util::stream::unfold(state, move |(mut it, mut due)| {
+        let (inner, path) = (inner.clone(), path.clone());
+        async move {
+            let piece = it.next()?;
+            let rate = inner.lock().throttle_for(&path);
+            let now = tokio::time::Instant::now();
+            match rate {
+                Some(bps) => {
+                    due = due.max(now.checked_sub(Duration::from_millis(50)).unwrap_or(now)) + Duration::from_secs_f64(piece.len() as f64 * 8.0 / bps as f64);
+                    tokio::time::sleep_until(due).await;
+                }
+                None => due = now,
+            }
+            Some((Ok::<Bytes, io::Error>(piece), (it, due)))
+        }
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "video/mp4")
+        .header(header::CONTENT_LENGTH, len.to_string())
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 fn percent_decode(s: &str) -> String {

@@ -388,3 +388,70 @@ async fn the_wall_clock_moves_the_live_edge() {
     assert!(ok, "available once the wall clock passed its end");
     assert!(o.now_ticks() >= target);
 }
+
+/// Fetches `url`, returning the body and the seconds it took.
+async fn timed_get(url: &str) -> (Bytes, f64) {
+    let t = std::time::Instant::now();
+    let body = get(url).await.expect("fragment");
+    (body, t.elapsed().as_secs_f64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_fragment_takes_its_size_over_the_rate() {
+    let o = LiveOrigin::demo(frozen()).await.unwrap();
+    o.advance(secs(12.5));
+    let (t3, _) = video(0, 3);
+    let url = o.fragment_url("video", 500000, t3);
+    let (fast, fast_s) = timed_get(&url).await;
+    let bits = fast.len() as f64 * 8.0;
+    assert!(fast_s < 0.25, "unthrottled: {fast_s} s");
+
+    // ~125 KB at 4 Mbit/s: about 0.25 s.
+    let rate = 4_000_000;
+    o.set_throttle(Some(rate));
+    assert_eq!(o.throttle_for("/live.ism/QualityLevels(500000)/Fragments(video=0)"), Some(rate));
+    let (slow, slow_s) = timed_get(&url).await;
+    let expect = bits / rate as f64;
+    eprintln!("{} bytes at {rate} bit/s: {slow_s:.3} s (expected {expect:.3} s)", slow.len());
+    assert_eq!(slow, fast, "the same bytes");
+    assert!(slow_s > 0.8 * expect && slow_s < 1.5 * expect + 0.1, "{slow_s} s, expected about {expect} s");
+
+    // The manifest is never throttled; lifting the throttle restores full speed.
+    let t = std::time::Instant::now();
+    manifest(&o).await;
+    assert!(t.elapsed() < Duration::from_millis(250));
+    o.set_throttle(None);
+    assert!(timed_get(&url).await.1 < 0.25);
+    assert!(o.log().iter().all(|e| e.status == 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttle_can_match_a_pattern_and_change_mid_body() {
+    let o = LiveOrigin::demo(frozen()).await.unwrap();
+    o.advance(secs(12.5));
+    let (t3, _) = video(0, 3);
+    // Only the top level is slow: 300 KB at 3 Mbit/s is about 0.8 s.
+    o.set_throttle_matching("QualityLevels(1200000)", Some(3_000_000));
+    assert_eq!(o.throttle_for("/live.ism/QualityLevels(250000)/Fragments(video=0)"), None);
+    let (low, low_s) = timed_get(&o.fragment_url("video", 250000, t3)).await;
+    assert!(low_s < 0.25, "another level is not throttled: {low_s} s");
+    let (top, top_s) = timed_get(&o.fragment_url("video", 1200000, t3)).await;
+    let expect = top.len() as f64 * 8.0 / 3e6;
+    eprintln!("{} bytes at 3 Mbit/s: {top_s:.3} s (expected {expect:.3} s); 250k level: {} bytes in {low_s:.3} s", top.len(), low.len());
+    assert!(top_s > 0.8 * expect && top_s < 1.5 * expect + 0.1, "{top_s} s, expected about {expect} s");
+
+    // With a link limit too, the lower rate applies.
+    o.set_throttle(Some(100_000_000));
+    assert_eq!(o.throttle_for("/live.ism/QualityLevels(1200000)/Fragments(video=0)"), Some(3_000_000));
+    o.set_throttle(None);
+
+    // A crawl (300 KB at 200 kbit/s: 12 s) lifted after 0.5 s finishes right away.
+    o.set_throttle_matching("QualityLevels(1200000)", Some(200_000));
+    let url = o.fragment_url("video", 1200000, t3);
+    let fetch = tokio::spawn(async move { timed_get(&url).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    o.set_throttle_matching("QualityLevels(1200000)", None);
+    let (body, took) = tokio::time::timeout(Duration::from_secs(5), fetch).await.expect("finished after the throttle was lifted").unwrap();
+    assert_eq!(body, top);
+    assert!(took > 0.4 && took < 1.5, "{took} s");
+}

@@ -506,7 +506,11 @@ pub(super) async fn drive(
             }
             Some((req, progress)) = progress_rx.recv() => {
                 if req.epoch == sched.epoch() {
-                    sched.on_event(Event::Progress { request: req, progress }, clock.now());
+                    let now = clock.now();
+                    if let (Some(l), Some(_)) = (live.as_mut(), progress.ttfb) {
+                        l.on_served(req.track, req.chunk, now.checked_sub(progress.elapsed).unwrap_or(now));
+                    }
+                    sched.on_event(Event::Progress { request: req, progress }, now);
                 }
             }
             Some(joined) = fetches.join_next(), if !fetches.is_empty() => {
@@ -522,7 +526,7 @@ pub(super) async fn drive(
                 let result = match (result, live.as_mut()) {
                     // Live: read what the fragment says of the timeline (tfxd, tfrf); a body
                     // still being written is "not yet".
-                    (Ok(f), Some(live)) => match live.on_downloaded(req.track, req.chunk, &f.body, now) {
+                    (Ok(f), Some(live)) => match live.on_downloaded(req.track, req.chunk, &f.body, now.checked_sub(f.elapsed).unwrap_or(now), now) {
                         Arrival::Fragment => {
                             live.sync(&mut sched, now);
                             Ok(f)

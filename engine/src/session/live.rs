@@ -69,9 +69,15 @@ pub(super) struct LiveState {
     misses: std::collections::HashMap<(usize, u64, usize), u32>,
     /// Fragments of the followed track that were asked for and not there yet.
     missed: std::collections::HashSet<u64>,
+    /// For those: the earliest time a request for it was sent that the server answered
+    /// with the fragment (from the first bytes of a download, also one abandoned later).
+    served: std::collections::HashMap<u64, Instant>,
     /// The last download on the followed track was one of those: its arrival is a step
-    /// of the edge seen as it happened.
-    step_observed: bool,
+    /// of the edge seen as it happened, at this time (when the request that found it on
+    /// the server was sent, not when the body finished arriving: on a slow link that is
+    /// most of a fragment later, and the follower would wait that much too long for the
+    /// next step).
+    step_observed: Option<Instant>,
 }
 
 impl LiveState {
@@ -105,7 +111,8 @@ impl LiveState {
             video,
             missed: Default::default(),
             misses: Default::default(),
-            step_observed: false,
+            served: Default::default(),
+            step_observed: None,
         };
         s.learn_fragment_duration(config, now);
         s
@@ -183,26 +190,40 @@ impl LiveState {
             sched.update_plan(track, tl.first_index() as usize, slots, !tl.is_ended());
         }
         if let Some(edge) = self.edge() {
-            let observed = std::mem::take(&mut self.step_observed);
-            self.follower.on_edge(edge, now, observed);
+            let observed = self.step_observed.take();
+            self.follower.on_edge(edge, observed.unwrap_or(now), observed.is_some());
         }
         sched.on_event(crate::schedule::Event::LiveEdge(self.edge()), now);
         self.stats.window_start_ms = self.window_start().map(ms);
     }
 
-    /// A fragment of `track` at `index` arrived. Reads its tfxd and tfrf into the timeline.
-    pub fn on_downloaded(&mut self, track: usize, index: usize, body: &Bytes, now: Instant) -> Arrival {
+    /// The server is answering a request for `track`'s fragment `index` sent at `sent_at`
+    /// with a body (its first bytes arrived): if it was missing before, it appeared by then.
+    pub fn on_served(&mut self, track: usize, index: usize, sent_at: Instant) {
+        if track == self.edge_track() && self.missed.contains(&(index as u64)) {
+            let at = self.served.entry(index as u64).or_insert(sent_at);
+            *at = (*at).min(sent_at);
+        }
+    }
+
+    /// A fragment of `track` at `index` arrived, asked for at `sent_at`. Reads its tfxd
+    /// and tfrf into the timeline.
+    pub fn on_downloaded(&mut self, track: usize, index: usize, body: &Bytes, sent_at: Instant, now: Instant) -> Arrival {
         let Some(tl) = self.timelines.get_mut(track) else { return Arrival::Fragment };
         let requested = tl.get(index as u64).copied();
         let parsed = if body.is_empty() { None } else { parse_fragment(body.clone()).ok() };
         let Some(fragment) = parsed else {
+            if track == self.video.unwrap_or(0) {
+                self.served.remove(&(index as u64)); // a body still being written: not there yet
+            }
             let n = self.short_bodies.entry((track, index as u64)).or_insert(0);
             *n += 1;
             return if *n <= SHORT_BODY_RETRIES { Arrival::NotYet } else { Arrival::Fragment };
         };
         self.short_bodies.remove(&(track, index as u64));
         if track == self.video.unwrap_or(0) && self.missed.remove(&(index as u64)) {
-            self.step_observed = true;
+            let served = self.served.remove(&(index as u64)).unwrap_or(sent_at);
+            self.step_observed = Some(served.min(sent_at));
         }
         let (start, duration) = match (fragment.tfxd, requested) {
             (Some(x), _) => (x.start, x.duration),
@@ -264,7 +285,8 @@ impl LiveState {
         if track == self.edge_track() {
             self.missed.insert(index);
             if self.missed.len() > 64 {
-                self.missed.clear();
+                self.missed.clear(); // bounded: only the newest misses matter
+                self.served.clear();
                 self.missed.insert(index);
             }
         }
@@ -354,6 +376,62 @@ pub(super) fn summarize(values: &mut [f64]) -> DistanceSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
+
+    const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/demo.ism/");
+
+    /// The demo presentation as a live one whose manifest lists video fragments 0..=8:
+    /// fragment 9 (18..20 s) is the prediction to probe for.
+    fn demo_live(now: Instant) -> (LiveState, Scheduler) {
+        let xml = std::fs::read_to_string(format!("{DEMO}Manifest")).unwrap();
+        let xml = xml.replacen("<c n=\"9\" d=\"20000000\" />", "", 1);
+        let manifest = Manifest::parse(xml.as_bytes()).unwrap();
+        let selection = super::super::tracks::select_tracks(&manifest);
+        let plans = selection.tracks.iter().map(|t| t.plan.clone()).collect::<Vec<_>>();
+        let ladder = crate::schedule::ladder_for(&plans);
+        let selector = smoothplay_heuristics::selector_by_name("smoothplay", &ladder).unwrap();
+        let mut sched = Scheduler::new(plans, crate::schedule::ScheduleConfig::default(), selector);
+        let mut live = LiveState::new(&manifest, &selection, &LiveConfig::default(), now);
+        live.sync(&mut sched, now);
+        (live, sched)
+    }
+
+    #[test]
+    fn an_observed_step_is_timed_by_the_request_that_found_the_fragment_not_by_its_last_byte() {
+        let t0 = Instant::now();
+        let ms = |v: u64| t0 + Duration::from_millis(v);
+        let (mut live, mut sched) = demo_live(t0);
+        assert_eq!(live.probe_target(0).map(|(i, _)| i), Some(9));
+        let start = live.fragment_start(0, 9).unwrap();
+        assert!(matches!(live.on_missing(0, 9, start, 0, t0), Missing::NotYet(_)), "not there yet");
+        // At 100 ms a request finds it (its first bytes arrive), at 600 ms a lower level is
+        // asked for after an abandonment, and its last byte arrives at 2000 ms (a slow link).
+        live.on_served(0, 9, ms(100));
+        let body = Bytes::from(std::fs::read(format!("{DEMO}QualityLevels(250000)/Fragments(video=180000000)")).unwrap());
+        assert_eq!(live.on_downloaded(0, 9, &body, ms(600), ms(2000)), Arrival::Fragment);
+        live.sync(&mut sched, ms(2000));
+        assert_eq!(live.edge(), Some(Duration::from_secs(20)));
+        assert!(live.follower.phase_known());
+        // The edge stepped at 100 ms: the next fragment is due at 2100 ms, and a "not yet"
+        // for it at 2000 ms is asked again then (not at 2000 + 2000 ms, a fragment late).
+        assert_eq!(live.follower.idle_for(ms(2000)), Some(Duration::from_millis(1900)));
+        assert_eq!(live.follower.retry_at(ms(2000)), ms(2100));
+
+        // Without first bytes seen, the request that brought the fragment times the step.
+        let (mut live, mut sched) = demo_live(t0);
+        live.on_missing(0, 9, start, 0, t0);
+        live.on_downloaded(0, 9, &body, ms(300), ms(1500));
+        live.sync(&mut sched, ms(1500));
+        assert_eq!(live.follower.retry_at(ms(1500)), ms(2300));
+
+        // A fragment never missed (caught up with, not a step seen as it happened) leaves
+        // the phase unknown.
+        let (mut live, mut sched) = demo_live(t0);
+        live.on_served(0, 9, ms(100)); // never missed: ignored
+        live.on_downloaded(0, 9, &body, ms(100), ms(1500));
+        live.sync(&mut sched, ms(1500));
+        assert!(!live.follower.phase_known());
+    }
 
     #[test]
     fn summary_of_distances() {

@@ -94,7 +94,8 @@ pub(super) async fn find_edge(
         match net.source.fetch(&url, Limits::default()).await {
             Ok(f) => {
                 let now = Instant::now();
-                if live.on_downloaded(track, index, &f.body, now) == Arrival::Fragment {
+                let sent_at = now.checked_sub(f.elapsed).unwrap_or(now);
+                if live.on_downloaded(track, index, &f.body, sent_at, now) == Arrival::Fragment {
                     cache.insert(url, f);
                     live.sync(sched, now);
                     if live.follower.phase_known() {
