@@ -214,3 +214,18 @@ async fn a_dying_origin_hands_the_session_to_the_fallback_origin() {
     assert!(backup.requests_matching("Fragments(video=") >= 2, "the backup serves the rest");
     assert_eq!(p.stats.ended_by, EndReason::PlayedFor);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_gap_before_the_next_fragment_is_found_from_tfrf_without_a_stall() {
+    // The looped demo's video has a 10.7 ms gap every 20.0107 s (its audio is longer):
+    // the next fragment does not start where the last one ended. Joined at about 34 s, the
+    // playback crosses the gap at 40.01 s.
+    let o = LiveOrigin::demo(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await.expect("origin");
+    o.advance(Duration::from_secs(38));
+    let p = common::play(&o.manifest_url(), follow_for(10)).await;
+    let l = live(&p);
+    eprintln!("{:?} {:?}", l.edge_distance_ms, p.stats.rebuffer);
+    assert!(l.samples.last().unwrap().position_ms > 41_000.0, "crossed the gap: {:?}", l.samples.last());
+    assert_eq!(p.stats.rebuffer.count, 0, "{:?}", p.stats.rebuffer);
+    assert!(p.stats.skipped_fragments.is_empty(), "{:?}", p.stats.skipped_fragments);
+}

@@ -18,13 +18,15 @@ pub struct RefreshPolicy {
     last_refresh: Instant,
     last_tfrf_growth: Option<Instant>,
     failures: u32,
+    /// A refresh is wanted at once (the timeline looks wrong).
+    asap: bool,
 }
 
 impl RefreshPolicy {
     /// The manifest was fetched at `now`; fragments last about `fragment`.
     pub fn new(fragment: Duration, now: Instant) -> Self {
         let fragment = if fragment.is_zero() { Duration::from_secs(2) } else { fragment };
-        RefreshPolicy { fragment, last_refresh: now, last_tfrf_growth: None, failures: 0 }
+        RefreshPolicy { fragment, last_refresh: now, last_tfrf_growth: None, failures: 0, asap: false }
     }
 
     /// Updates the typical fragment duration.
@@ -40,8 +42,15 @@ impl RefreshPolicy {
         self.last_tfrf_growth = Some(now);
     }
 
+    /// Asks for a refresh now: a predicted fragment is missing while the stream goes on
+    /// (its start was probably wrong: a small gap between fragments).
+    pub fn request_now(&mut self) {
+        self.asap = true;
+    }
+
     /// A refresh finished (`ok`: the manifest was fetched and parsed).
     pub fn on_refreshed(&mut self, ok: bool, now: Instant) {
+        self.asap = false;
         self.last_refresh = now;
         self.failures = if ok { 0 } else { self.failures.saturating_add(1) };
     }
@@ -53,6 +62,9 @@ impl RefreshPolicy {
 
     /// When the next refresh is due, given how long the edge has not moved.
     pub fn next_refresh(&self, idle_for: Option<Duration>) -> Instant {
+        if self.asap {
+            return self.last_refresh;
+        }
         let mut interval = self.fragment;
         if let Some(idle) = idle_for.filter(|i| *i > self.fragment * 3) {
             interval = interval.max(idle / 4);
@@ -107,5 +119,16 @@ mod tests {
         assert_eq!(p.next_refresh(None), t0 + Duration::from_secs(8), "two failures: 4 F");
         p.on_refreshed(true, t0);
         assert_eq!(p.next_refresh(None), t0 + F);
+    }
+
+    #[test]
+    fn a_requested_refresh_is_due_at_once_even_while_tfrf_carries() {
+        let t0 = Instant::now();
+        let mut p = RefreshPolicy::new(F, t0);
+        p.on_tfrf_growth(t0);
+        p.request_now();
+        assert_eq!(p.next_refresh(None), t0);
+        p.on_refreshed(true, t0 + F);
+        assert_eq!(p.next_refresh(None), t0 + F * 2, "once");
     }
 }

@@ -10,6 +10,11 @@ use super::{Action, Event, FetchRequest, ScheduleConfig, TrackId, TrackKind, Tra
 /// A gap between fragments longer than this is a hole that playback jumps over.
 const HOLE: Duration = Duration::from_millis(500);
 
+/// Live: times a fragment missing at every level is waited for before it is skipped,
+/// and the wait between two tries.
+const ALL_DARK_ROUNDS: u32 = 4;
+const ALL_DARK_WAIT: Duration = Duration::from_millis(500);
+
 /// How long a level that stopped delivering is avoided before it is tried again.
 const DARK_LEVEL_BACKOFF: Duration = Duration::from_secs(20);
 
@@ -255,9 +260,22 @@ impl Scheduler {
                 }
                 t.dark_until[request.level] = Some(now + DARK_LEVEL_BACKOFF);
                 if t.deliverable(request.level, now).is_none() {
-                    // Gone at every level: skip it, and give the levels another chance.
+                    // Gone at every level: give the levels another chance, and, live, ask
+                    // again a few times (a refresh may correct a wrong predicted start)
+                    // before skipping it.
                     t.dark_until.iter_mut().for_each(|d| *d = None);
-                    self.complete(request);
+                    let rounds = match t.all_dark_rounds {
+                        Some((chunk, n)) if chunk == request.chunk => n + 1,
+                        _ => 1,
+                    };
+                    if t.plan.growing && rounds <= ALL_DARK_ROUNDS {
+                        t.all_dark_rounds = Some((request.chunk, rounds));
+                        t.in_flight = None;
+                        t.wait_until = Some(now + ALL_DARK_WAIT);
+                    } else {
+                        t.all_dark_rounds = None;
+                        self.complete(request);
+                    }
                 } else {
                     t.in_flight = None;
                 }

@@ -92,6 +92,9 @@ pub(crate) struct TrackState {
     pub retry_cap: Option<(usize, usize)>,
     /// Levels the server stopped delivering (a broken encoder), avoided until the instant.
     pub dark_until: Vec<Option<std::time::Instant>>,
+    /// Live: (fragment, rounds) of a fragment missing at every level, waited for again
+    /// rather than skipped (its predicted start may be wrong and a refresh may fix it).
+    pub all_dark_rounds: Option<(usize, u32)>,
     /// Fragments given up on (start, end) that the playhead has not passed yet: they are
     /// holes to jump over, and no media to count as buffered.
     pub skipped: Vec<(Duration, Duration)>,
@@ -101,7 +104,7 @@ impl TrackState {
     pub fn new(plan: TrackPlan) -> Self {
         let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
         let next_chunk = plan.first_index;
-        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new(), skipped: Vec::new() }
+        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new(), all_dark_rounds: None, skipped: Vec::new() }
     }
 
     /// `level` if it delivers, else the nearest level below that does, else the nearest

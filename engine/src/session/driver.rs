@@ -188,6 +188,7 @@ pub(super) async fn drive(
 
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<(FetchRequest, Progress)>();
     let (refresh_tx, mut refresh_rx) = mpsc::channel::<Result<Manifest, String>>(1);
+    let (reprobe_tx, mut reprobe_rx) = mpsc::channel::<(usize, usize, Instant, Result<Fetched, FetchError>)>(4);
     let mut last_frame_duration = Duration::from_millis(40);
     let mut next_status = t0;
     let mut last_video_level: Option<usize> = None;
@@ -246,9 +247,12 @@ pub(super) async fn drive(
             }
             let window_start = l.window_start();
             if let Some(ws) = window_start.filter(|ws| position < *ws && state != State::Paused) {
-                tracing::info!("position {position:?} fell out of the live window: continuing at {ws:?}");
-                on_event(PlayerEvent::BehindLiveWindow { resumed_at: ws });
-                seek_to!(ws, now);
+                // One fragment into the window, so that the next slide does not drop it again
+                // before it is fetched.
+                let to = (ws + l.follower.fragment()).min(l.edge().unwrap_or(ws)).max(ws);
+                tracing::info!("position {position:?} fell out of the live window: continuing at {to:?}");
+                on_event(PlayerEvent::BehindLiveWindow { resumed_at: to });
+                seek_to!(to, now);
                 continue;
             }
             if state == State::Playing && !config.untimed {
@@ -543,6 +547,17 @@ pub(super) async fn drive(
                             Missing::Gone => {
                                 tracing::info!(%url, "not on the server although newer fragments are: trying another level");
                                 sched.on_event(Event::LevelMissing { request: req }, now);
+                                // A wrong prediction (a small gap before the next fragment)
+                                // looks the same: the newest fragment's tfrf says.
+                                if let Some((index, ticks)) = live.reprobe_target(req.track, req.chunk, now) {
+                                    if let Some(url) = net.fragment_url(req.track, 0, ticks) {
+                                        let (src, tx, track) = (source.clone(), reprobe_tx.clone(), req.track);
+                                        tokio::spawn(async move {
+                                            let sent = Instant::now();
+                                            let _ = tx.send((track, index, sent, src.fetch(&url, Limits::default()).await)).await;
+                                        });
+                                    }
+                                }
                             }
                             Missing::PastTheEnd => {
                                 // The presentation ended before this predicted fragment.
@@ -574,6 +589,13 @@ pub(super) async fn drive(
                         sched.on_event(Event::Failed { request: req }, now);
                         skip(&mut stats, on_event, kind, req.chunk, url, e.to_string());
                     }
+                }
+            }
+            Some((track, index, sent, result)) = reprobe_rx.recv() => {
+                if let (Some(live), Ok(f)) = (live.as_mut(), result) {
+                    let now = clock.now();
+                    live.on_downloaded(track, index, &f.body, sent, now);
+                    live.sync(&mut sched, now);
                 }
             }
             Some(refreshed) = refresh_rx.recv() => {

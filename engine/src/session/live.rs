@@ -65,6 +65,8 @@ pub(super) struct LiveState {
     measurements: u64,
     short_bodies: std::collections::HashMap<(usize, u64), u32>,
     video: Option<usize>,
+    /// When the last fragment was fetched again for its tfrf.
+    last_reprobe: Option<Instant>,
     /// 404s per (track, fragment start, level).
     misses: std::collections::HashMap<(usize, u64, usize), u32>,
     /// Fragments of the followed track that were asked for and not there yet.
@@ -111,6 +113,7 @@ impl LiveState {
             video,
             missed: Default::default(),
             misses: Default::default(),
+            last_reprobe: None,
             served: Default::default(),
             step_observed: None,
         };
@@ -268,10 +271,20 @@ impl LiveState {
         let newer_known = tl.iter().any(|(i, e)| i > index && (e.available || e.source != crate::live::Source::Predicted));
         let end = self.to_duration(track, entry.end());
         let fragment = self.follower.fragment();
-        let others_past = (0..self.timelines.len())
-            .filter(|&t| t != track)
-            .filter_map(|t| self.timelines[t].available_end().map(|e| self.to_duration(t, e)))
-            .any(|e| e > end + fragment);
+        // The streams are published together: when the others have this time already and
+        // this one is late (the followed track a quarter fragment after its due step; another
+        // track a quarter fragment behind the others), it will not come at this start and
+        // level.
+        let (late, margin) = if track == self.edge_track() {
+            (self.follower.idle_for(now).is_some_and(|i| i > fragment.mul_f64(1.25)), Duration::ZERO)
+        } else {
+            (true, fragment / 4 + Duration::from_millis(100))
+        };
+        let others_past = late
+            && (0..self.timelines.len())
+                .filter(|&t| t != track)
+                .filter_map(|t| self.timelines[t].available_end().map(|e| self.to_duration(t, e)))
+                .any(|e| e + Duration::from_millis(100) >= end + margin);
         let misses = self.misses.entry((track, entry.start, level)).or_insert(0);
         *misses += 1;
         let announced = entry.source != crate::live::Source::Predicted || newer_known;
@@ -291,6 +304,28 @@ impl LiveState {
             }
         }
         Missing::NotYet(self.follower.retry_at(now))
+    }
+
+    /// A predicted fragment of `track` is missing while the stream goes on: its start was
+    /// probably wrong (a small gap between fragments). Returns the newest available
+    /// fragment (index, start tick) to fetch again for its tfrf, which by now announces
+    /// the real next one, at most once per fragment duration; and asks for a manifest
+    /// refresh.
+    pub fn reprobe_target(&mut self, track: usize, index: usize, now: Instant) -> Option<(usize, u64)> {
+        let tl = self.timelines.get(track)?;
+        if tl.get(index as u64)?.source != crate::live::Source::Predicted {
+            return None;
+        }
+        self.refresh.request_now();
+        if self.last_reprobe.is_some_and(|t| now.saturating_duration_since(t) < self.follower.fragment()) {
+            return None;
+        }
+        let previous = tl.get((index as u64).checked_sub(1)?)?;
+        if !previous.available {
+            return None;
+        }
+        self.last_reprobe = Some(now);
+        Some((index - 1, previous.start))
     }
 
     /// A refreshed manifest arrived.

@@ -358,7 +358,7 @@ fn selector_sees_the_distance_to_the_live_edge() {
 #[test]
 fn a_level_that_stopped_delivering_is_avoided_and_a_fragment_missing_everywhere_skipped() {
     let sel = Scripted::default();
-    sel.decisions.lock().unwrap().extend([Decision::now(1); 6]);
+    sel.decisions.lock().unwrap().extend([Decision::now(1); 30]);
     let mut video = plan(TrackKind::Video, 5, &[100, 200]);
     video.growing = true;
     let mut s = Scheduler::new(vec![video], ScheduleConfig { forward_buffer: S(30), video_pin: LevelPin::Auto }, Box::new(sel.clone()));
@@ -372,9 +372,22 @@ fn a_level_that_stopped_delivering_is_avoided_and_a_fragment_missing_everywhere_
     let f = fetches(&s.poll(now));
     assert_eq!((f[0].chunk, f[0].level), (1, 0), "the selector's level 1 is still dark");
     s.on_event(Event::LevelMissing { request: f[0] }, now);
-    assert!(fetches(&s.poll(now)).iter().all(|r| r.chunk == 2), "missing at every level: skipped");
+    // Missing at every level: asked for again a few times (live), then skipped.
+    let mut t = now;
+    for round in 0..ALL_DARK_ROUNDS {
+        assert!(fetches(&s.poll(t)).is_empty(), "round {round}: waits");
+        t += ALL_DARK_WAIT;
+        let f = fetches(&s.poll(t));
+        assert_eq!(f[0].chunk, 1, "round {round}: the same fragment again");
+        s.on_event(Event::LevelMissing { request: f[0] }, t);
+        if f[0].level == 1 {
+            let f = fetches(&s.poll(t));
+            s.on_event(Event::LevelMissing { request: f[0] }, t);
+        }
+    }
+    assert!(fetches(&s.poll(t)).iter().all(|r| r.chunk == 2), "missing at every level: skipped");
     assert_eq!(s.buffered_end(0), Some(S(4)));
-    let later = now + DARK_LEVEL_BACKOFF;
+    let later = t + DARK_LEVEL_BACKOFF;
     s.on_event(Event::Seek(S(6)), later);
     let f = fetches(&s.poll(later));
     assert_eq!(f[0].level, 1, "tried again after the back-off");
