@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use smoothplay::engine::schedule::LevelPin;
 use smoothplay::engine::session::{PlayerConfig, Session};
@@ -13,26 +13,13 @@ use smoothplay::engine::session::{PlayerConfig, Session};
 fn damaged_demo(name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("smoothplay-damaged-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&smoothplay_testkit::repo_root().join("assets/demo.ism"), &dir);
+    common::copy_dir(&smoothplay_testkit::repo_root().join("assets/demo.ism"), &dir);
     let manifest = dir.join("Manifest");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let edited = edit(&text);
     assert_ne!(edited, text, "the edit applies");
     std::fs::write(&manifest, edited).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 fn untimed_max() -> PlayerConfig {

@@ -73,7 +73,7 @@ async fn quality_switches_mid_stream_decode_bit_exact() {
 async fn undecodable_video_codec_is_named_and_audio_still_plays() {
     let dir = std::env::temp_dir().join(format!("smoothplay-wvc1-{}", std::process::id()));
     let src = fixture_media("small.ism");
-    copy_dir(&src, &dir);
+    common::copy_dir(&src, &dir);
     let manifest = std::fs::read_to_string(dir.join("Manifest")).unwrap().replace("FourCC=\"H264\"", "FourCC=\"WVC1\"");
     std::fs::write(dir.join("Manifest"), manifest).unwrap();
     let mut events = Vec::new();
@@ -86,23 +86,10 @@ async fn undecodable_video_codec_is_named_and_audio_still_plays() {
     assert!(events.iter().any(|e| matches!(e, PlayerEvent::Unsupported(m) if m.contains("WVC1"))));
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_nal_length_field_skips_video_with_a_typed_error() {
     let dir = std::env::temp_dir().join(format!("smoothplay-nal-{}", std::process::id()));
-    copy_dir(&fixture_media("small.ism"), &dir);
+    common::copy_dir(&fixture_media("small.ism"), &dir);
     let manifest = std::fs::read_to_string(dir.join("Manifest")).unwrap().replace("FourCC=\"H264\"", "FourCC=\"H264\" NALUnitLengthField=\"2\"");
     std::fs::write(dir.join("Manifest"), manifest).unwrap();
     let p = common::play(dir.to_str().unwrap(), common::untimed(smoothplay::engine::schedule::LevelPin::Min)).await;

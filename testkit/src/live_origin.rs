@@ -1065,7 +1065,7 @@ impl Inner {
 }
 
 async fn handle(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
-    let path = percent_decode(uri.path());
+    let path = crate::origin::percent_decode(uri.path());
     let (status, response) = match inner.decide(&path) {
         Answer::Status(code) => {
             let sc = StatusCode::from_u16(code).unwrap_or(StatusCode::NOT_FOUND);
@@ -1115,23 +1115,6 @@ fn throttled(inner: Arc<Inner>, path: String, body: Vec<u8>) -> Response {
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            if let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 #[cfg(test)]
 mod tests {
@@ -1149,8 +1132,8 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("/a%28b%29"), "/a(b)");
-        assert_eq!(percent_decode("/a%2"), "/a%2");
+        assert_eq!(crate::origin::percent_decode("/a%28b%29"), "/a(b)");
+        assert_eq!(crate::origin::percent_decode("/a%2"), "/a%2");
     }
 
     /// The demo fragment with tfxd and tfrf removed and a version-0 tfdt added, its

@@ -159,13 +159,14 @@ async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
     body.into_response()
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes of a request path (malformed escapes are kept as written).
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            if let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 out.push(v);
                 i += 3;
                 continue;

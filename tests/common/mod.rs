@@ -50,3 +50,17 @@ pub async fn play_with(
 pub fn md5s(p: &Played) -> Vec<String> {
     p.video.frames.lock().unwrap().iter().map(|f| f.md5.clone()).collect()
 }
+
+/// Copies a presentation directory (tests that edit a manifest work on a copy).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
