@@ -411,34 +411,25 @@ impl LiveTimeline {
         if let Some(pos) = self.position_of(claim.start) {
             return self.apply_duplicate(pos, claim, can_add);
         }
-        let Some(newest) = self.last_real().copied() else {
-            // Empty: the first entry.
-            if !can_add {
-                return Outcome::Rejected;
-            }
-            let evicted = self.push_real(Entry {
-                start: claim.start,
-                duration: claim.duration,
-                source: claim.source,
-                available: claim.available,
-                discontinuity: false,
-            });
-            return Outcome::Added { discontinuity: false, evicted };
-        };
-        if claim.start < newest.start {
-            // Before the first entry, or between two known ones.
-            return Outcome::Rejected;
-        }
-        let typical = typical.unwrap_or(newest.duration);
-        let newest_end = newest.end();
-        let discontinuity = match claim.start.checked_sub(newest_end) {
-            Some(gap) => gap > typical,
-            None => {
-                let overlap = newest_end.saturating_sub(claim.start);
-                if overlap > typical / 4 {
+        let discontinuity = match self.last_real().copied() {
+            None => false, // empty: the first entry
+            Some(newest) => {
+                if claim.start < newest.start {
+                    // Before the first entry, or between two known ones.
                     return Outcome::Rejected;
                 }
-                false
+                let typical = typical.unwrap_or(newest.duration);
+                let newest_end = newest.end();
+                match claim.start.checked_sub(newest_end) {
+                    Some(gap) => gap > typical,
+                    None => {
+                        let overlap = newest_end.saturating_sub(claim.start);
+                        if overlap > typical / 4 {
+                            return Outcome::Rejected;
+                        }
+                        false
+                    }
+                }
             }
         };
         if !can_add {
