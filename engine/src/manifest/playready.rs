@@ -214,8 +214,9 @@ fn header_record(object: &[u8]) -> Result<&[u8], PlayReadyError> {
         pos: 0,
     };
     let declared_len = cur.u32_le("object length")? as usize;
-    // Be lenient about a wrong total length, but never read past the real end.
-    let end = declared_len.clamp(6, object.len());
+    // Be lenient about a wrong total length, but never read past the real end. (Not
+    // `clamp(6, len)`: that panics on an object shorter than 6 bytes.)
+    let end = declared_len.max(6).min(object.len());
     let count = cur.u16_le("record count")?;
     for _ in 0..count {
         let kind = cur.u16_le("record type")?;
@@ -422,6 +423,21 @@ mod tests {
             PlayReadyHeader::from_object(&utf16le_object(&many), 2),
             Err(PlayReadyError::TooManyKids { limit: 2 })
         );
+    }
+
+    #[test]
+    fn objects_shorter_than_their_header_are_truncated_not_a_panic() {
+        // Found by fuzz/fuzz_targets/playready_object.rs: a 4- or 5-byte object made the
+        // length clamp panic (min 6 > max len).
+        for object in [&[0x7e, 0x03, 0x7e, 0x03][..], &[10, 0, 0, 0, 1][..]] {
+            assert_eq!(
+                PlayReadyHeader::from_object(object, 8),
+                Err(PlayReadyError::Truncated {
+                    offset: 4,
+                    what: "record count"
+                })
+            );
+        }
     }
 
     #[test]

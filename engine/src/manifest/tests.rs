@@ -928,6 +928,24 @@ fn protection_problems_do_not_fail_the_manifest() {
     assert_eq!(m.playready(), None);
 }
 
+#[test]
+fn a_playready_object_of_four_or_five_bytes_is_a_problem_not_a_panic() {
+    // Found by fuzz/fuzz_targets/playready_object.rs: a ProtectionHeader whose base64
+    // decodes to 4 or 5 bytes panicked the whole manifest parse.
+    for body in ["fgN+Aw==", "CgAAAAE="] {
+        let xml = format!(
+            "<SmoothStreamingMedia MajorVersion=\"2\"><Protection>\
+             <ProtectionHeader SystemID=\"9A04F079-9840-4286-AB92-E65BE0885F95\">{body}</ProtectionHeader>\
+             </Protection></SmoothStreamingMedia>"
+        );
+        let m = parse_str(&xml).expect("a bad header does not fail the manifest");
+        assert!(matches!(
+            m.protection[0].problem,
+            Some(ProtectionProblem::PlayReady(PlayReadyError::Truncated { .. }))
+        ));
+    }
+}
+
 // ---- property tests: arbitrary and mutated input never panics --------------------
 
 mod fuzz {
