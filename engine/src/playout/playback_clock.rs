@@ -1,5 +1,10 @@
 use std::time::{Duration, Instant};
 
+/// Slowest playback rate (slow motion).
+pub const MIN_RATE: f64 = 0.25;
+/// Fastest playback rate at which every frame is still decoded.
+pub const MAX_RATE: f64 = 4.0;
+
 /// The media position as a function of wall time: runs while playing, stops while paused
 /// or stalled. This is the software clock used headless; with an audio device the
 /// device's played-sample count drives the position instead (audio is the master).
@@ -56,9 +61,9 @@ impl PlaybackClock {
     }
 
     /// Changes the rate from `now` on (the position so far is kept). Rates outside
-    /// 0.5..=2.0 (or not finite) are clamped to that range (1.0 if not finite).
+    /// [`MIN_RATE`]..=[`MAX_RATE`] are clamped to that range (1.0 if not finite).
     pub fn set_rate(&mut self, rate: f64, now: Instant) {
-        let rate = if rate.is_finite() { rate.clamp(0.5, 2.0) } else { 1.0 };
+        let rate = if rate.is_finite() { rate.clamp(MIN_RATE, MAX_RATE) } else { 1.0 };
         if self.anchor.is_some() {
             self.anchor_position = self.position(now);
             self.anchor = Some(now);
@@ -108,6 +113,8 @@ mod tests {
         c.set_rate(f64::NAN, t0 + Duration::from_secs(50));
         assert_eq!(c.rate(), 1.0);
         c.set_rate(9.0, t0 + Duration::from_secs(50));
-        assert_eq!(c.rate(), 2.0);
+        assert_eq!(c.rate(), MAX_RATE);
+        c.set_rate(0.01, t0 + Duration::from_secs(50));
+        assert_eq!(c.rate(), MIN_RATE);
     }
 }

@@ -14,7 +14,7 @@ use crate::decode::{AudioBlock, VideoFrame};
 use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
 use crate::live::Liveness;
 use crate::manifest::Manifest;
-use crate::playout::{trim_audio_before, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer};
+use crate::playout::{trim_audio_before, AudioMaster, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer, MAX_RATE, MIN_RATE};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
 use crate::drm::{KeyProvider, StaticKeys};
@@ -139,6 +139,13 @@ pub(super) async fn drive(
     let mut played = Duration::ZERO;
     let mut last_position: Option<Duration> = None;
     let mut shown_position: Option<Duration> = None;
+    // The audio device's clock, when it has one, leads the playback clock.
+    let mut audio_master = AudioMaster::new();
+    // The user's speed (1.0 unless changed by `Command::SetSpeed`).
+    let mut user_speed = 1.0_f64;
+    // What the audio sink was last told: running (not paused) and rate.
+    let mut sink_running = false;
+    let mut sink_rate = 1.0_f64;
     // Seeks the scheduler, the workers and the clock to `to` (decode runs forward from
     // the fragment's key frame to the exact time).
     macro_rules! seek_to {
@@ -154,6 +161,8 @@ pub(super) async fn drive(
             }
             video_q.clear();
             audio_q.clear();
+            audio_sink.flush();
+            audio_master.reset();
             playback.stop(now);
             playback.set_position(to, now);
             untimed_position = to;
@@ -197,7 +206,14 @@ pub(super) async fn drive(
 
     loop {
         let now = clock.now();
-        let position = if config.untimed { untimed_position } else { playback.position(now) };
+        let mut position = if config.untimed { untimed_position } else { playback.position(now) };
+        if state == State::Playing && !config.untimed {
+            if let Some(to) = audio_sink.played_position(now).and_then(|audible| audio_master.correct(position, audible, now)) {
+                playback.set_position(to, now);
+                position = to;
+            }
+        }
+        tell_audio_sink(&playback, audio_sink, &mut sink_running, &mut sink_rate);
         sched.on_event(Event::Position(position), now);
         if state == State::Playing {
             if let Some(last) = last_position {
@@ -255,7 +271,7 @@ pub(super) async fn drive(
                 seek_to!(to, now);
                 continue;
             }
-            if state == State::Playing && !config.untimed {
+            if state == State::Playing && !config.untimed && user_speed == 1.0 {
                 let steer = l.follower.steer(position, now);
                 if let Some(to) = steer.jump_to {
                     tracing::info!("far behind the live edge: jumping to {to:?}");
@@ -402,16 +418,17 @@ pub(super) async fn drive(
                     }
                 }
             }
+            let audio_until = position + audio_sink.lead();
             while let Some(b) = audio_q.front() {
                 let pts = b.pts.to_duration();
-                if config.untimed || pts <= position {
+                if config.untimed || pts <= audio_until {
                     audio_sink.write(b)?;
                     if config.untimed && !has_video {
                         untimed_position = untimed_position.max(pts + block_duration(b));
                     }
                     audio_q.pop_front();
                 } else {
-                    deadline = deadline.min(now + (pts - position));
+                    deadline = deadline.min(now + (pts - audio_until));
                     break;
                 }
             }
@@ -432,6 +449,18 @@ pub(super) async fn drive(
                 frames_dropped: stats.video.frames_dropped,
                 paused: state == State::Paused,
                 live_edge_distance: live.as_ref().filter(|l| !l.ended()).and_then(|l| l.follower.distance(shown_position.unwrap_or(position))),
+                buffering: matches!(state, State::Buffering { .. }),
+                speed: user_speed,
+                frames_presented: stats.video.frames_presented,
+                seekable: match live.as_ref() {
+                    Some(l) => l.window_start().zip(l.edge()),
+                    None => Some((start, end)),
+                },
+                video_size: last_video_level.and_then(|l| {
+                    let t = &selection.tracks[video_track?];
+                    let q = manifest.streams.get(t.stream)?.levels.get(t.levels.get(l)?.manifest_index)?;
+                    q.max_width.zip(q.max_height)
+                }),
             }));
         }
         deadline = deadline.min(next_status);
@@ -445,6 +474,8 @@ pub(super) async fn drive(
             deadline = now;
         }
 
+        tell_audio_sink(&playback, audio_sink, &mut sink_running, &mut sink_rate);
+
         // 4. Wait for something to happen.
         let video_room = video_q.len() < config.decoded_frames_ahead.max(2);
         let audio_room = audio_q.len() < 256;
@@ -452,6 +483,23 @@ pub(super) async fn drive(
         tokio::select! {
             biased;
             cmd = recv_cmd(&mut commands), if commands_open => {
+                // A relative seek is a seek from the playhead now.
+                let cmd = match cmd {
+                    Some(Command::SeekBy(by)) if by.is_finite() => {
+                        let from = if config.untimed { untimed_position } else { playback.position(clock.now()) };
+                        let to = if by >= 0.0 { from + Duration::from_secs_f64(by) } else { from.saturating_sub(Duration::from_secs_f64(-by)) };
+                        Some(Command::Seek(match live.as_ref() {
+                            Some(_) => to,
+                            // Past either end of on-demand: its first or last moment.
+                            None => to.clamp(start, end.saturating_sub(Duration::from_millis(1)).max(start)),
+                        }))
+                    }
+                    Some(Command::SeekBy(by)) => {
+                        tracing::warn!("relative seek by {by} s ignored");
+                        continue;
+                    }
+                    other => other,
+                };
                 match cmd {
                     None => commands_open = false,
                     Some(Command::Stop) => {
@@ -477,10 +525,23 @@ pub(super) async fn drive(
                         }
                         if let Some(l) = live.as_mut() {
                             l.follower.set_following(false); // resumes where it paused, like a DVR
-                            playback.set_rate(1.0, clock.now());
+                            playback.set_rate(user_speed, clock.now());
                         }
                         state = State::Paused;
                     }
+                    Some(Command::SetSpeed(speed)) => {
+                        user_speed = if speed.is_finite() { speed.clamp(MIN_RATE, MAX_RATE) } else { 1.0 };
+                        if let Some(l) = live.as_mut() {
+                            if user_speed != 1.0 {
+                                l.follower.set_following(false); // GoLive returns to the edge
+                            }
+                        }
+                        playback.set_rate(user_speed, clock.now());
+                    }
+                    Some(Command::SetViewport { width, height }) => {
+                        sched.on_event(Event::Viewport(smoothplay_heuristics::Viewport { width, height }), clock.now());
+                    }
+                    Some(Command::SeekBy(_)) => {}
                     Some(Command::Resume) => {
                         if state == State::Paused {
                             state = State::Buffering { stall_since: None };
@@ -499,7 +560,7 @@ pub(super) async fn drive(
                                     on_event(PlayerEvent::BehindLiveWindow { resumed_at: ws });
                                 }
                                 l.follower.set_following(clamped >= target);
-                                playback.set_rate(1.0, now);
+                                playback.set_rate(user_speed, now);
                                 seek_to!(clamped, now);
                             }
                             None if to < start || to >= end => tracing::warn!("seek to {to:?} outside {start:?}..{end:?} ignored"),
@@ -650,6 +711,18 @@ pub(super) async fn drive(
     stats.live = live.map(LiveState::finish);
     on_event(PlayerEvent::Ended);
     Ok(stats)
+}
+
+/// Tells the audio sink when the playback clock stops, starts or changes rate.
+fn tell_audio_sink(playback: &PlaybackClock, sink: &mut dyn AudioSink, running: &mut bool, rate: &mut f64) {
+    if playback.is_running() != *running {
+        *running = playback.is_running();
+        sink.set_paused(!*running);
+    }
+    if playback.rate() != *rate {
+        *rate = playback.rate();
+        sink.set_rate(*rate);
+    }
 }
 
 fn split_rx(tracks: &mut [TrackRt]) -> (Option<&mut mpsc::Receiver<Output>>, Option<&mut mpsc::Receiver<Output>>) {

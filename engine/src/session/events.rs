@@ -10,8 +10,22 @@ pub enum Command {
     /// Jump to a presentation time: fetching restarts at the fragment containing it and
     /// decoding runs forward from that fragment's key frame to the exact time.
     Seek(Duration),
+    /// Jump by a signed number of seconds from the playhead (clamped to the presentation,
+    /// or live to the DVR window and the edge).
+    SeekBy(f64),
     /// Live: jump to the live edge at the target delay.
     GoLive,
+    /// Playback speed, 0.25 to 4.0 (1.0 normal). Live, any speed but 1 stops following
+    /// the edge ([`Command::GoLive`] returns to it).
+    SetSpeed(f64),
+    /// The size, in physical pixels, of where the video is shown: the quality selector
+    /// does not pick levels far above it.
+    SetViewport {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
     /// End playback now.
     Stop,
 }
@@ -84,4 +98,15 @@ pub struct Status {
     pub paused: bool,
     /// Live: distance from the playhead to the live edge; `None` for on-demand.
     pub live_edge_distance: Option<Duration>,
+    /// True while waiting for data (startup, a seek, a rebuffer): mpv's `paused-for-cache`.
+    pub buffering: bool,
+    /// Playback speed (1.0 normal; see [`Command::SetSpeed`]).
+    pub speed: f64,
+    /// Frames shown so far.
+    pub frames_presented: u64,
+    /// Where a seek can go: on-demand the presentation, live the DVR window up to the
+    /// newest fragment.
+    pub seekable: Option<(Duration, Duration)>,
+    /// Size (MaxWidth x MaxHeight) of the video level being fetched, when the manifest says.
+    pub video_size: Option<(u32, u32)>,
 }

@@ -1,3 +1,5 @@
+use std::time::{Duration, Instant};
+
 use crate::decode::{AudioBlock, VideoFrame};
 
 /// An error a sink reports; playback stops with it (a full disk, a closed window).
@@ -27,9 +29,32 @@ pub trait VideoSink: Send {
 }
 
 /// Where audio goes: a sound device, a file, nowhere.
+///
+/// A sink that plays on its own clock (a sound card) says how far ahead it wants audio
+/// ([`lead`](Self::lead)) and what is audible now ([`played_position`](Self::played_position));
+/// the session's clock then follows the device, so video stays in sync with what is heard.
 pub trait AudioSink: Send {
-    /// Decoded audio whose time has come (in order, trimmed after seeks).
+    /// Decoded audio, in order, trimmed after seeks: blocks arrive up to
+    /// [`lead`](Self::lead) before their presentation time.
     fn write(&mut self, block: &AudioBlock) -> Result<(), SinkError>;
+    /// How far ahead of the playhead the sink wants its blocks (a device's buffer). Zero
+    /// (the default): each block arrives when its time has come.
+    fn lead(&self) -> Duration {
+        Duration::ZERO
+    }
+    /// The media time audible at `now`, for a sink that plays on its own clock; `None`
+    /// while it is idle, starved, muted for trick play, or has no clock (the default).
+    /// While it is `Some`, the session's playback clock is slaved to it.
+    fn played_position(&self, _now: Instant) -> Option<Duration> {
+        None
+    }
+    /// The session's clock stopped (pause, rebuffering: `true`) or runs again (`false`).
+    fn set_paused(&mut self, _paused: bool) {}
+    /// The playback rate changed (1.0 normal; live edge following nudges it by a few %,
+    /// the user's speed control by more).
+    fn set_rate(&mut self, _rate: f64) {}
+    /// Everything written and not yet played is stale (a seek): drop it.
+    fn flush(&mut self) {}
     /// End of playback.
     fn finish(&mut self) -> Result<(), SinkError> {
         Ok(())
