@@ -93,6 +93,15 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub clearkey_url: Option<String>,
 
+    /// Listen for mpv-style JSON IPC commands on this Unix socket (the subset in the
+    /// README's "Scripting: mpv's JSON IPC"); several clients may connect.
+    #[arg(long, value_name = "PATH")]
+    pub input_ipc_server: Option<PathBuf>,
+
+    /// Print the key bindings and exit.
+    #[arg(long)]
+    pub list_keys: bool,
+
     /// No status line.
     #[arg(long, short)]
     pub quiet: bool,

@@ -1,13 +1,18 @@
 //! `smoothplay`: play a Smooth Streaming presentation.
 
 mod cli;
+mod control;
 mod cpu;
+mod ipc;
 mod keys;
 mod outputs;
+mod screenshot;
+mod state;
 mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -15,11 +20,18 @@ use smoothplay_engine::schedule::ScheduleConfig;
 use smoothplay_engine::session::{Command, EndReason, LiveConfig, NullAudioSink, NullVideoSink, PlayerConfig, Session, VideoSinks};
 
 use cli::{Cli, Start};
+use control::Controller;
 use outputs::DecodedFrames;
+use screenshot::{FrameSlot, Headless, LastFrame};
+use state::{EndFileReason, PlayerState};
 use status::StatusLine;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.list_keys {
+        print!("{}", control::bindings_help());
+        return ExitCode::SUCCESS;
+    }
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
@@ -85,6 +97,42 @@ async fn run(cli: Cli) -> Result<(), String> {
     if !(cli.buffer.is_finite() && cli.buffer > 0.0) {
         return Err(format!("--buffer must be a positive number of seconds, not {}", cli.buffer));
     }
+
+    // One Controller carries out commands from the IPC (and, later, the window's keys):
+    // engine commands go into the session's channel, the rest into the shared state,
+    // which follows the session's events.
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let state = PlayerState::new();
+    state.update(|s| s.path = Some(url.clone()));
+    let frame = FrameSlot::default();
+    let controller = Controller::new(state.clone(), tx.clone(), Arc::new(Headless { frame: frame.clone() }));
+    let ipc = match &cli.input_ipc_server {
+        Some(p) => Some(ipc::IpcServer::start(p, controller).map_err(|e| format!("--input-ipc-server {}: {e}", p.display()))?),
+        None => None,
+    };
+    let result = play(&cli, &url, tx, rx, &state, ipc.is_some().then_some(frame)).await;
+    if let Some(ipc) = ipc {
+        let reason = match &result {
+            Ok(EndReason::Stopped) if state.snapshot().quitting => EndFileReason::Quit,
+            Ok(EndReason::Stopped) => EndFileReason::Stop,
+            Ok(_) => EndFileReason::Eof,
+            Err(_) => EndFileReason::Error,
+        };
+        ipc.shutdown(reason).await;
+    }
+    result.map(|_| ())
+}
+
+/// Opens and plays `url`; `commands` drive the session, `state` follows its events,
+/// `frame` (when given) keeps the picture on screen for screenshots.
+async fn play(
+    cli: &Cli,
+    url: &str,
+    tx: tokio::sync::mpsc::UnboundedSender<Command>,
+    commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
+    state: &Arc<PlayerState>,
+    frame: Option<FrameSlot>,
+) -> Result<EndReason, String> {
     let config = PlayerConfig {
         schedule: ScheduleConfig { forward_buffer: Duration::from_secs_f64(cli.buffer), video_pin: cli.video_bitrate },
         algorithm: cli.abr.clone(),
@@ -103,12 +151,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             idle_timeout: cli.live_idle_timeout,
         },
         origin_fallbacks: cli.origin_fallback.clone(),
+        // IPC clients read time-pos from the status: 10 per second, like a position display.
+        status_interval: if cli.input_ipc_server.is_some() { Duration::from_millis(100) } else { PlayerConfig::default().status_interval },
         ..PlayerConfig::default()
     };
     let wall = Instant::now();
     let cpu0 = cpu::process_cpu_time();
-    let mut session = Session::open(&url, config).await.map_err(|e| e.to_string())?;
-    if let Some(keys) = keys::load(&cli, &session).await? {
+    let mut session = Session::open(url, config).await.map_err(|e| e.to_string())?;
+    if let Some(keys) = keys::load(cli, &session).await? {
         session.set_keys(keys);
     }
     let video_timescale = session.selection().tracks.iter().find(|t| t.kind == smoothplay_engine::schedule::TrackKind::Video).map_or(10_000_000, |t| t.timescale);
@@ -120,24 +170,32 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(p) = &cli.dump_video {
         sinks.push(Box::new(DecodedFrames::y4m(p).map_err(|e| format!("{}: {e}", p.display()))?));
     }
+    if let Some(slot) = frame {
+        sinks.push(Box::new(LastFrame::new(slot, state.clone())));
+    }
     let mut video = VideoSinks(sinks);
     let mut audio = NullAudioSink;
 
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             let _ = tx.send(Command::Stop);
         }
     });
     let mut status = StatusLine::new(cli.quiet);
-    let stats = session.play(&mut video, &mut audio, Some(rx), &mut |e| status.on_event(&e)).await.map_err(|e| with_hint(&e));
+    let stats = session
+        .play(&mut video, &mut audio, Some(commands), &mut |e| {
+            status.on_event(&e);
+            state.on_player_event(&e);
+        })
+        .await
+        .map_err(|e| with_hint(&e));
     status.finish();
     let stats = stats?;
 
     if let Some(path) = &cli.stats_json {
         let mut json = serde_json::to_value(&stats).map_err(|e| e.to_string())?;
         if let Some(obj) = json.as_object_mut() {
-            obj.insert("url".into(), url.clone().into());
+            obj.insert("url".into(), url.into());
             obj.insert("wall_ms".into(), (wall.elapsed().as_secs_f64() * 1000.0).into());
             let cpu = cpu0.zip(cpu::process_cpu_time()).map(|(a, b)| (b.saturating_sub(a)).as_secs_f64() * 1000.0);
             obj.insert("cpu_ms".into(), cpu.into());
@@ -159,5 +217,5 @@ async fn run(cli: Cli) -> Result<(), String> {
             stats.skipped_fragments.len()
         );
     }
-    Ok(())
+    Ok(stats.ended_by)
 }
