@@ -490,6 +490,16 @@ impl Controller {
             Command::SetSpeed(s) if !s.is_finite() => return Err(CommandError::InvalidParameter(format!("speed {s}"))),
             Command::SetSpeed(s) => Command::SetSpeed(s.clamp(MIN_RATE, MAX_RATE)),
             Command::SeekBy(s) if !s.is_finite() => return Err(CommandError::InvalidParameter(format!("seek by {s}"))),
+            // On-demand, a seek past either end goes to the first or last moment (the
+            // engine ignores one outside the presentation); live, the engine clamps to
+            // its window.
+            Command::Seek(to) => {
+                let snap = self.state.snapshot();
+                match snap.status.as_ref().filter(|s| s.live_edge_distance.is_none()).and_then(|s| s.seekable) {
+                    Some((start, end)) => Command::Seek(to.clamp(start, end.saturating_sub(Duration::from_millis(1)).max(start))),
+                    None => Command::Seek(to),
+                }
+            }
             c => c,
         };
         // The state answers at once what was asked (mpv's `pause` reads back true right
@@ -579,6 +589,46 @@ mod tests {
         assert_eq!(parse("set nonsense 1"), Err(CommandError::PropertyNotFound("nonsense".into())));
         assert!(matches!(parse("set duration 1"), Err(CommandError::PropertyError(_))));
         assert_eq!(parse("frobnicate").unwrap_err().mpv_error(), "invalid parameter");
+    }
+
+    struct NoScreen;
+    impl Frontend for NoScreen {
+        fn screenshot(&self, _: &Path) -> Result<(), String> {
+            Err("no picture".into())
+        }
+    }
+
+    #[test]
+    fn the_controller_resolves_commands_against_the_state() {
+        use smoothplay_engine::session::PlayerEvent;
+        let state = PlayerState::new();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let c = Controller::new(state.clone(), tx, Arc::new(NoScreen));
+        assert!(matches!(c.apply(PlayerCommand::SeekPercent { percent: 50.0, relative: false }), Err(CommandError::Failed(_))), "no duration yet");
+        state.on_player_event(&PlayerEvent::Status(crate::state::tests::status(4_000, 100, false)));
+        c.apply(PlayerCommand::TogglePause).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::Pause);
+        c.apply(PlayerCommand::TogglePause).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::Resume, "the requested pause counts before the engine confirms it");
+        c.apply(PlayerCommand::SeekPercent { percent: 50.0, relative: false }).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::Seek(Duration::from_secs(10)));
+        c.apply(PlayerCommand::Engine(Command::Seek(Duration::from_secs(99)))).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::Seek(Duration::from_millis(19_999)), "past the end: the last moment");
+        c.apply(PlayerCommand::MultiplySpeed(1.1)).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(1.1));
+        c.apply(PlayerCommand::MultiplySpeed(100.0)).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(MAX_RATE), "clamped to the engine's range");
+        assert_eq!(state.snapshot().speed(), MAX_RATE);
+        c.apply(PlayerCommand::AddVolume(-500.0)).unwrap();
+        assert_eq!(state.snapshot().volume, 0.0);
+        c.apply(PlayerCommand::ToggleMute).unwrap();
+        c.apply(PlayerCommand::ToggleFullscreen).unwrap();
+        let snap = state.snapshot();
+        assert!(snap.mute && snap.fullscreen);
+        assert!(matches!(c.apply(PlayerCommand::Screenshot(Some("/x.png".into()))), Err(CommandError::Failed(_))));
+        c.apply(PlayerCommand::Quit).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::Stop);
+        assert!(state.snapshot().quitting);
     }
 
     #[test]

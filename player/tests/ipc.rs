@@ -67,9 +67,12 @@ struct Ipc {
 }
 
 impl Ipc {
-    fn connect(socket: &Path) -> Ipc {
+    fn connect(socket: &Path, player: &mut Player) -> Ipc {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            if let Some(status) = player.0.try_wait().unwrap() {
+                panic!("the player exited ({status}) before its IPC socket could be reached");
+            }
             match UnixStream::connect(socket) {
                 Ok(s) => {
                     s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
@@ -189,7 +192,7 @@ fn an_mpv_client_controls_the_demo() {
     let dir = tmp_dir("control");
     let socket = dir.join("mpv.sock");
     let mut player = Player::start(&socket);
-    let mut ipc = Ipc::connect(&socket);
+    let mut ipc = Ipc::connect(&socket, &mut player);
 
     // Duration once the session runs: the demo's 20.01 s.
     let duration = secs(&ipc.wait_for("duration", Duration::from_secs(30), Value::is_number));
@@ -258,7 +261,7 @@ fn an_mpv_client_controls_the_demo() {
     assert_eq!(ipc.get("speed"), Some(json!(1.5)));
 
     // A second client at the same time.
-    let mut other = Ipc::connect(&socket);
+    let mut other = Ipc::connect(&socket, &mut player);
     let names = (ipc.request(json!(["client_name"]))["data"].clone(), other.request(json!(["client_name"]))["data"].clone());
     assert_ne!(names.0, names.1);
     assert_eq!(other.get("mute"), Some(json!(true)));
@@ -280,7 +283,7 @@ fn text_commands_work_like_mpvs() {
     let dir = tmp_dir("text");
     let socket = dir.join("mpv.sock");
     let mut player = Player::start(&socket);
-    let mut ipc = Ipc::connect(&socket);
+    let mut ipc = Ipc::connect(&socket, &mut player);
     ipc.wait_for("duration", Duration::from_secs(30), Value::is_number);
     // Comments, empty lines and text commands get no reply; the next JSON one does.
     ipc.send_raw("# a comment");

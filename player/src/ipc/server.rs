@@ -72,9 +72,10 @@ impl IpcServer {
         state.notify(Notice::EndFile(reason));
         state.notify(Notice::Shutdown);
         let clients = std::mem::take(&mut *self.clients.lock().unwrap_or_else(|e| e.into_inner()));
+        let deadline = tokio::time::Instant::now() + FLUSH_TIMEOUT;
         for mut task in clients {
-            if tokio::time::timeout(FLUSH_TIMEOUT, &mut task).await.is_err() {
-                task.abort();
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort(); // not reading its socket
             }
         }
         let _ = std::fs::remove_file(&self.path);
@@ -92,24 +93,19 @@ async fn serve(stream: UnixStream, mut client: Client, controller: Controller) {
     let mut wr = BufWriter::new(wr);
     let mut pending: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 8192];
-    let mut reading = true;
     let result: std::io::Result<()> = async {
         loop {
             tokio::select! {
-                n = rd.read(&mut buf), if reading => {
+                n = rd.read(&mut buf) => {
                     let n = n?;
-                    if n == 0 {
-                        // Hung up (or half-closed): keep sending events until shutdown,
-                        // as a `socat` pipe expects replies after its input ends.
-                        reading = false;
-                        if !pending.is_empty() {
-                            pending.push(b'\n');
-                        } else {
-                            continue;
-                        }
-                    } else {
-                        pending.extend_from_slice(&buf[..n]);
+                    // At the end of the input (a hang-up, or `socat` half-closing after
+                    // its stdin ended) the lines received are still answered, then the
+                    // connection closes, as mpv does.
+                    let end = n == 0;
+                    if end && !pending.is_empty() {
+                        pending.push(b'\n');
                     }
+                    pending.extend_from_slice(&buf[..n]);
                     while let Some(i) = pending.iter().position(|&b| b == b'\n') {
                         let line: Vec<u8> = pending.drain(..=i).collect();
                         let line = String::from_utf8_lossy(&line[..i]).into_owned();
@@ -142,6 +138,9 @@ async fn serve(stream: UnixStream, mut client: Client, controller: Controller) {
                         return Ok(());
                     }
                     wr.flush().await?;
+                    if end {
+                        return Ok(());
+                    }
                 }
                 r = changed.changed() => {
                     if r.is_err() {
@@ -223,6 +222,15 @@ mod tests {
         b.get_mut().write_all(b"{\"command\":[\"screenshot-to-file\",\"/nonexistent/x.png\"],\"request_id\":2}\n").await.unwrap();
         b.read_line(&mut line).await.unwrap();
         assert_eq!(serde_json::from_str::<serde_json::Value>(&line).unwrap()["error"], "error running command");
+
+        // A one-shot client (`echo ... | socat - PATH`): its input ends, the reply still
+        // comes, then the connection closes.
+        let mut once = UnixStream::connect(&path).await.unwrap();
+        once.write_all(b"{\"command\":[\"get_property\",\"volume\"]}").await.unwrap();
+        once.shutdown().await.unwrap();
+        let mut all = String::new();
+        once.read_to_string(&mut all).await.unwrap();
+        assert_eq!(all, "{\"data\":100.0,\"error\":\"success\",\"request_id\":0}\n");
 
         server.shutdown(EndFileReason::Quit).await;
         let mut rest = String::new();
