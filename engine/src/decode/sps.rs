@@ -230,8 +230,11 @@ fn parse_rbsp(r: &mut BitReader<'_>) -> Result<Sps, SpsError> {
             separate_colour_plane = r.flag("separate_colour_plane_flag")?;
         }
         bit_depth_luma = 8 + small(r.ue("bit_depth_luma_minus8")?, 6, "bit_depth_luma_minus8")?;
-        bit_depth_chroma =
-            8 + small(r.ue("bit_depth_chroma_minus8")?, 6, "bit_depth_chroma_minus8")?;
+        bit_depth_chroma = 8 + small(
+            r.ue("bit_depth_chroma_minus8")?,
+            6,
+            "bit_depth_chroma_minus8",
+        )?;
         r.flag("qpprime_y_zero_transform_bypass_flag")?;
         if r.flag("seq_scaling_matrix_present_flag")? {
             let lists = if chroma_format_idc == 3 { 12 } else { 8 };
@@ -268,7 +271,11 @@ fn parse_rbsp(r: &mut BitReader<'_>) -> Result<Sps, SpsError> {
     r.ue("max_num_ref_frames")?;
     r.flag("gaps_in_frame_num_value_allowed_flag")?;
     // Bounded so the sizes below cannot overflow: 2^16 macroblocks is far beyond level 6.2.
-    let width_mbs = 1 + bounded(r.ue("pic_width_in_mbs_minus1")?, 0xffff, "pic_width_in_mbs_minus1")?;
+    let width_mbs = 1 + bounded(
+        r.ue("pic_width_in_mbs_minus1")?,
+        0xffff,
+        "pic_width_in_mbs_minus1",
+    )?;
     let height_map_units = 1 + bounded(
         r.ue("pic_height_in_map_units_minus1")?,
         0xffff,
@@ -287,7 +294,11 @@ fn parse_rbsp(r: &mut BitReader<'_>) -> Result<Sps, SpsError> {
     if r.flag("frame_cropping_flag")? {
         // Table 6-1 and equations 7-19..7-22: crop offsets count chroma samples (and field
         // rows) unless the chroma planes are absent or separately coded.
-        let chroma_array_type = if separate_colour_plane { 0 } else { chroma_format_idc };
+        let chroma_array_type = if separate_colour_plane {
+            0
+        } else {
+            chroma_format_idc
+        };
         let (unit_x, unit_y) = match chroma_array_type {
             0 => (1, field_factor),
             1 => (2, 2 * field_factor),
@@ -542,9 +553,18 @@ mod tests {
     #[test]
     fn bt709_tagged_with_a_4_3_sample_aspect_ratio() {
         let s = sps(BT709_SAR43);
-        assert_eq!((s.profile_idc, s.level_idc, s.chroma_format_idc), (100, 21, 1));
+        assert_eq!(
+            (s.profile_idc, s.level_idc, s.chroma_format_idc),
+            (100, 21, 1)
+        );
         assert_eq!((s.coded_width, s.coded_height), (432, 240));
-        assert_eq!(s.crop, Crop { right: 6, ..Crop::default() });
+        assert_eq!(
+            s.crop,
+            Crop {
+                right: 6,
+                ..Crop::default()
+            }
+        );
         assert_eq!((s.width(), s.height()), (426, 240));
         let vui = s.vui.unwrap();
         assert_eq!(vui.aspect_ratio_idc, Some(14));
@@ -576,7 +596,10 @@ mod tests {
                 chroma_loc: Some(1),
             }
         );
-        assert_eq!(sps(FULL601_CHROMALOC1).vui.unwrap().chroma_loc, Some((1, 1)));
+        assert_eq!(
+            sps(FULL601_CHROMALOC1).vui.unwrap().chroma_loc,
+            Some((1, 1))
+        );
     }
 
     #[test]
@@ -586,7 +609,10 @@ mod tests {
         assert_eq!((s.width(), s.height()), (426, 240));
         assert_eq!(
             s.video_format(),
-            VideoFormat { sar: Some((1, 1)), ..VideoFormat::default() }
+            VideoFormat {
+                sar: Some((1, 1)),
+                ..VideoFormat::default()
+            }
         );
     }
 
@@ -595,13 +621,19 @@ mod tests {
         let s = sps(SAR_EXTENDED);
         assert_eq!(s.vui.unwrap().aspect_ratio_idc, Some(255));
         let f = s.video_format();
-        assert_eq!((f.sar, f.chroma_loc, f.matrix, f.full_range), (Some((7, 5)), Some(2), None, false));
+        assert_eq!(
+            (f.sar, f.chroma_loc, f.matrix, f.full_range),
+            (Some((7, 5)), Some(2), None, false)
+        );
     }
 
     #[test]
     fn high_444_reads_chroma_format_3() {
         let s = sps(HIGH444);
-        assert_eq!((s.profile_idc, s.chroma_format_idc, s.separate_colour_plane), (244, 3, false));
+        assert_eq!(
+            (s.profile_idc, s.chroma_format_idc, s.separate_colour_plane),
+            (244, 3, false)
+        );
         assert_eq!((s.bit_depth_luma, s.bit_depth_chroma), (8, 8));
         assert_eq!((s.width(), s.height()), (320, 240));
         assert_eq!(s.video_format().sar, Some((1, 1)));
@@ -620,15 +652,25 @@ mod tests {
     #[test]
     fn bt470bg_1080p_crops_8_rows() {
         let s = sps(BT470BG_1080);
-        assert_eq!((s.coded_width, s.coded_height, s.width(), s.height()), (1920, 1088, 1920, 1080));
+        assert_eq!(
+            (s.coded_width, s.coded_height, s.width(), s.height()),
+            (1920, 1088, 1920, 1080)
+        );
         let f = s.video_format();
-        assert_eq!((f.matrix, f.primaries, f.transfer), (Some(5), Some(5), Some(5)));
+        assert_eq!(
+            (f.matrix, f.primaries, f.transfer),
+            (Some(5), Some(5), Some(5))
+        );
     }
 
     #[test]
     fn video_format_of_codec_private_data() {
         let mut cpd = vec![0, 0, 0, 1];
-        cpd.extend((0..BT709_SAR43.len()).step_by(2).map(|i| u8::from_str_radix(&BT709_SAR43[i..i + 2], 16).unwrap()));
+        cpd.extend(
+            (0..BT709_SAR43.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&BT709_SAR43[i..i + 2], 16).unwrap()),
+        );
         cpd.extend([0, 0, 0, 1, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0]);
         assert_eq!(video_format_of_annexb(&cpd).unwrap().matrix, Some(1));
         assert_eq!(video_format_of_annexb(&[0, 0, 1, 0x68, 0xce]), None);
@@ -659,7 +701,11 @@ mod tests {
             self.put(len, code);
         }
         fn se(&mut self, v: i64) {
-            self.ue(if v > 0 { 2 * v as u64 - 1 } else { 2 * v.unsigned_abs() });
+            self.ue(if v > 0 {
+                2 * v as u64 - 1
+            } else {
+                2 * v.unsigned_abs()
+            });
         }
         /// rbsp_trailing_bits, emulation prevention, NAL header 0x67.
         fn nal(mut self) -> Vec<u8> {
@@ -782,34 +828,57 @@ mod tests {
 
     #[test]
     fn emulation_prevention_bytes_are_removed() {
-        assert_eq!(unescape(&[0, 0, 3, 1, 0, 0, 3, 0, 3]), vec![0, 0, 1, 0, 0, 0, 3]);
+        assert_eq!(
+            unescape(&[0, 0, 3, 1, 0, 0, 3, 0, 3]),
+            vec![0, 0, 1, 0, 0, 0, 3]
+        );
         assert_eq!(unescape(&[0, 3, 0, 0, 0, 3]), vec![0, 3, 0, 0, 0]);
     }
 
     #[test]
     fn malformed_units_are_typed_errors() {
         assert_eq!(Sps::parse(&[]), Err(SpsError::NotAnSps { nal_type: None }));
-        assert_eq!(Sps::parse(&[0x68, 0xce]), Err(SpsError::NotAnSps { nal_type: Some(8) }));
+        assert_eq!(
+            Sps::parse(&[0x68, 0xce]),
+            Err(SpsError::NotAnSps { nal_type: Some(8) })
+        );
         let big = [&[0x67u8][..], &[0xff; MAX_SPS_BYTES]].concat();
         assert!(matches!(Sps::parse(&big), Err(SpsError::TooLarge { .. })));
         // 40 zero bits: an Exp-Golomb code longer than 32 bits.
         assert!(matches!(
             Sps::parse(&[0x67, 100, 0, 30, 0, 0, 0, 0, 0, 1]),
-            Err(SpsError::OutOfRange { field: "seq_parameter_set_id", .. })
+            Err(SpsError::OutOfRange {
+                field: "seq_parameter_set_id",
+                ..
+            })
         ));
         // chroma_format_idc 4 (ue "00101").
         assert!(matches!(
             Sps::parse(&[0x67, 100, 0, 30, 0b1001_0100]),
-            Err(SpsError::OutOfRange { field: "chroma_format_idc", value: 4 })
+            Err(SpsError::OutOfRange {
+                field: "chroma_format_idc",
+                value: 4
+            })
         ));
     }
 
     #[test]
     fn every_truncation_and_bit_flip_is_an_error_or_a_value_never_a_panic() {
-        let mut inputs: Vec<Vec<u8>> = [BT709_SAR43, FULL601_CHROMALOC1, SAR_EXTENDED, HIGH444, INTERLACED]
-            .iter()
-            .map(|h| (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()).collect())
-            .collect();
+        let mut inputs: Vec<Vec<u8>> = [
+            BT709_SAR43,
+            FULL601_CHROMALOC1,
+            SAR_EXTENDED,
+            HIGH444,
+            INTERLACED,
+        ]
+        .iter()
+        .map(|h| {
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect()
+        })
+        .collect();
         inputs.push(scaling_list_sps());
         for nal in &inputs {
             for len in 0..nal.len() {
