@@ -32,7 +32,7 @@ use openh264::decoder::{DecodedYUV, Decoder, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 use openh264::OpenH264API;
 use smoothplay::engine::decode::annexb::{append_sample_as_annexb, codec_private_to_annexb};
-use smoothplay::engine::decode::{AacDecoder, H264Decoder, VideoFrame};
+use smoothplay::engine::decode::{AacDecoder, H264Decoder, VideoFormat, VideoFrame};
 use smoothplay::engine::fmp4::parse_fragment;
 use smoothplay::engine::time::MediaTime;
 use symphonia::core::codecs::audio::well_known::CODEC_ID_AAC;
@@ -204,6 +204,7 @@ fn copy_yuv(yuv: &DecodedYUV<'_>) -> VideoFrame {
         y: copy_plane(yuv.y(), ys, w, h),
         u: copy_plane(yuv.u(), us, cw, ch),
         v: copy_plane(yuv.v(), vs, cw, ch),
+        format: VideoFormat::default(),
     }
 }
 

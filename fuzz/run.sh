@@ -26,7 +26,7 @@ while getopts "n:d:t:" opt; do
     esac
 done
 shift $((OPTIND - 1))
-ALL="manifest playready_object wrmheader fragment decrypt_sample decrypt_fragment asc annexb clearkey live_timeline aac_decode h264_decode fragment_decode"
+ALL="manifest playready_object wrmheader fragment decrypt_sample decrypt_fragment asc annexb clearkey live_timeline aac_decode h264_decode fragment_decode sps"
 TARGETS=${*:-$ALL}
 
 dict_for() {
@@ -35,7 +35,7 @@ dict_for() {
         playready_object|wrmheader) echo dict/wrmheader.dict ;;
         fragment|decrypt_fragment|fragment_decode) echo dict/mp4.dict ;;
         clearkey) echo dict/json.dict ;;
-        annexb|h264_decode) echo dict/h264.dict ;;
+        annexb|h264_decode|sps) echo dict/h264.dict ;;
         *) echo "" ;;
     esac
 }

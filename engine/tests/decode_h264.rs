@@ -6,7 +6,7 @@ mod decode_support;
 
 use decode_support::*;
 use smoothplay_engine::decode::{
-    annexb, DecodeError, FrameMd5Writer, H264Decoder, VideoFrame, Y4mWriter,
+    annexb, DecodeError, FrameMd5Writer, H264Decoder, VideoFormat, VideoFrame, Y4mWriter,
 };
 use smoothplay_engine::MediaTime;
 
@@ -622,4 +622,61 @@ fn corruption_does_not_shift_the_times_of_later_gops() {
             .collect();
         assert_eq!(later, want, "corruption pattern {pattern}");
     }
+}
+
+/// Every picture carries the VideoFormat of the SPS in force: from CodecPrivateData, from
+/// an in-band SPS when there is none, and the new level's after a switch.
+#[test]
+fn pictures_carry_the_sps_colour_and_aspect() {
+    if !ffmpeg_available("video format from the SPS") {
+        return;
+    }
+    let dir = TempDir::new("format");
+    let tagged = dir.path("709.h264");
+    encode_video(
+        &tagged,
+        "426x240",
+        10,
+        &[
+            "-vf", "setsar=4/3", "-colorspace", "bt709", "-color_primaries", "bt709",
+            "-color_trc", "bt709", "-x264-params", "fullrange=on:chromaloc=1",
+            "-bf", "0", "-g", "10",
+        ],
+    );
+    let plain = dir.path("plain.h264");
+    encode_video(&plain, "320x240", 10, &["-profile:v", "baseline", "-g", "10"]);
+    let tagged = Elementary::parse(&std::fs::read(&tagged).unwrap());
+    let plain = Elementary::parse(&std::fs::read(&plain).unwrap());
+    let expected_709 = VideoFormat {
+        sar: Some((4, 3)),
+        full_range: true,
+        matrix: Some(1),
+        primaries: Some(1),
+        transfer: Some(1),
+        chroma_loc: Some(1),
+    };
+    let untagged = VideoFormat { sar: Some((1, 1)), ..VideoFormat::default() };
+
+    let mut dec = H264Decoder::new().unwrap();
+    dec.configure(&tagged.codec_private_data, 4).unwrap();
+    let frames = decode_all(&mut dec, &tagged.samples(4), &index_pts(10));
+    assert_eq!(frames.len(), 10);
+    assert!(frames.iter().all(|f| f.format == expected_709), "{:?}", frames[0].format);
+
+    // A switch to an untagged level: its pictures say unknown again.
+    dec.configure(&plain.codec_private_data, 4).unwrap();
+    let frames = decode_all(&mut dec, &plain.samples(4), &index_pts(10));
+    assert!(frames.iter().all(|f| f.format == untagged), "{:?}", frames[0].format);
+
+    // No CodecPrivateData: the SPS travels in the first sample.
+    let mut dec = H264Decoder::new().unwrap();
+    dec.configure(&[], 4).unwrap();
+    let mut samples = tagged.samples(4);
+    let ps: Vec<&[u8]> = annexb::nal_units(&tagged.codec_private_data);
+    let mut first = annexb::to_length_prefixed(&ps, 4).unwrap();
+    first.extend_from_slice(&samples[0]);
+    samples[0] = first;
+    let frames = decode_all(&mut dec, &samples, &index_pts(10));
+    assert_eq!(frames.len(), 10);
+    assert!(frames.iter().all(|f| f.format == expected_709), "{:?}", frames[0].format);
 }

@@ -18,6 +18,33 @@ pub struct VideoFrame {
     pub u: Vec<u8>,
     /// Cr plane, same size as `u`.
     pub v: Vec<u8>,
+    /// How to show the picture (aspect, range, colour, chroma siting), from the SPS in
+    /// force when it was decoded; [`VideoFormat::default`] when the SPS says nothing.
+    pub format: VideoFormat,
+}
+
+/// How a picture is meant to be shown, as far as the H.264 SPS (its VUI) says: the values
+/// a renderer needs to pick the YUV to RGB matrix and range, site the chroma samples and
+/// keep the aspect ratio. `Default` is "unknown": square pixels assumed by callers, limited
+/// range, matrix chosen by the caller (by resolution, as players do).
+///
+/// The colour code points are ITU-T H.273's (the same as H.264 Table E-3..E-5):
+/// `matrix` 1 = BT.709, 5 = BT.470BG and 6 = SMPTE 170M (both BT.601), 2 = unspecified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct VideoFormat {
+    /// Sample (pixel) aspect ratio `width:height`, when the VUI gives a usable one.
+    pub sar: Option<(u16, u16)>,
+    /// `video_full_range_flag`: luma 0-255 instead of 16-235 (chroma 0-255 vs 16-240).
+    pub full_range: bool,
+    /// `matrix_coefficients`, when the colour description is present.
+    pub matrix: Option<u8>,
+    /// `colour_primaries`, when the colour description is present.
+    pub primaries: Option<u8>,
+    /// `transfer_characteristics`, when the colour description is present.
+    pub transfer: Option<u8>,
+    /// `chroma_sample_loc_type_top_field` (0..=5), when given; absent means type 0
+    /// (chroma co-sited with the left luma column, halfway between two rows).
+    pub chroma_loc: Option<u8>,
 }
 
 impl VideoFrame {
@@ -110,7 +137,15 @@ impl VideoFrame {
     /// A frame whose every sample is `fill` (tests of the writers).
     pub(crate) fn flat(pts: MediaTime, width: u32, height: u32, fill: u8) -> Self {
         let chroma = (width.div_ceil(2) * height.div_ceil(2)) as usize;
-        VideoFrame { pts, width, height, y: vec![fill; (width * height) as usize], u: vec![fill; chroma], v: vec![fill; chroma] }
+        VideoFrame {
+            pts,
+            width,
+            height,
+            y: vec![fill; (width * height) as usize],
+            u: vec![fill; chroma],
+            v: vec![fill; chroma],
+            format: VideoFormat::default(),
+        }
     }
 }
 
@@ -127,6 +162,7 @@ mod tests {
             y: vec![1, 2, 3, 4],
             u: vec![5],
             v: vec![6],
+            format: VideoFormat::default(),
         };
         // md5 of bytes 01..06, computed with `printf '\x01\x02\x03\x04\x05\x06' | md5sum`.
         assert_eq!(f.md5_hex(), "6ac1e56bc78f031059be7be854522c4c");

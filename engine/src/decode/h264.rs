@@ -10,7 +10,9 @@ use openh264::OpenH264API;
 use super::annexb::{
     append_sample_as_annexb, check_nal_length_size, codec_private_to_annexb, sample_has_idr,
 };
-use super::frame::{pack_plane, VideoFrame};
+use super::annexb::{NAL_SPS, nal_type};
+use super::frame::{pack_plane, VideoFormat, VideoFrame};
+use super::sps::{video_format_of_annexb, Sps};
 use super::DecodeError;
 use crate::time::MediaTime;
 
@@ -40,6 +42,9 @@ pub struct H264Decoder {
     last_pts: Option<MediaTime>,
     /// Reused Annex-B conversion buffer.
     annexb: Vec<u8>,
+    /// Aspect, range and colour from the SPS in force (the configuration's, replaced by an
+    /// in-band SPS when a sample carries one); stamped on every picture.
+    format: VideoFormat,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -100,6 +105,7 @@ impl H264Decoder {
             drained: Vec::new(),
             last_pts: None,
             annexb: Vec::new(),
+            format: VideoFormat::default(),
         })
     }
 
@@ -135,6 +141,8 @@ impl H264Decoder {
         }
         self.pending_parameter_sets =
             (!config.parameter_sets.is_empty()).then(|| config.parameter_sets.clone());
+        // An SPS that does not parse leaves the format unknown; openh264 judges the stream.
+        self.format = video_format_of_annexb(&config.parameter_sets).unwrap_or_default();
         self.config = Some(config);
         Ok(())
     }
@@ -170,6 +178,12 @@ impl H264Decoder {
             self.annexb.extend_from_slice(ps);
         }
         append_sample_as_annexb(sample, nal_length_size, &mut self.annexb)?;
+        if let Some(format) = in_band_format(sample, nal_length_size) {
+            // With CodecPrivateData the instance was finished above at this IDR, so older
+            // pictures already carry the old format. Without it (in-band parameter sets
+            // only), pictures still held for reordering are stamped with the new one.
+            self.format = format;
+        }
         // Parameter sets went out with this sample; the level's later samples do not need them.
         self.pending_parameter_sets = None;
 
@@ -177,7 +191,7 @@ impl H264Decoder {
         let picture = match self.decoder.decode(&self.annexb) {
             Ok(Some(yuv)) => {
                 let t = pick_pts(&mut self.pending_pts, &mut self.last_pts, pts);
-                Some(copy_picture(&yuv, t)?)
+                Some(copy_picture(&yuv, t, self.format)?)
             }
             Ok(None) => None,
             Err(e) => {
@@ -239,6 +253,7 @@ impl H264Decoder {
                     copy_picture(
                         yuv,
                         pick_pts(&mut self.pending_pts, &mut self.last_pts, fallback),
+                        self.format,
                     )
                 })
                 .collect(),
@@ -276,7 +291,38 @@ fn forget_pts(pending: &mut BinaryHeap<Reverse<MediaTime>>, pts: MediaTime) {
     *pending = kept.into();
 }
 
-fn copy_picture(yuv: &DecodedYUV<'_>, pts: MediaTime) -> Result<VideoFrame, DecodeError> {
+/// The format of the last SPS (that parses) in a length-prefixed sample. Walks the length
+/// prefixes only; a malformed sample has none (its conversion reports the error).
+fn in_band_format(sample: &[u8], nal_length_size: u8) -> Option<VideoFormat> {
+    let prefix = usize::from(nal_length_size);
+    let mut pos = 0usize;
+    let mut found = None;
+    while let Some(len_bytes) = sample.get(pos..pos.saturating_add(prefix)) {
+        let len = len_bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let body = pos.saturating_add(prefix);
+        let Some(nal) = sample.get(body..body.saturating_add(len)) else {
+            break;
+        };
+        if len == 0 {
+            break;
+        }
+        if nal_type(nal) == Some(NAL_SPS) {
+            if let Ok(sps) = Sps::parse(nal) {
+                found = Some(sps.video_format());
+            }
+        }
+        pos = body + len;
+    }
+    found
+}
+
+fn copy_picture(
+    yuv: &DecodedYUV<'_>,
+    pts: MediaTime,
+    format: VideoFormat,
+) -> Result<VideoFrame, DecodeError> {
     let (w, h) = yuv.dimensions();
     let (ys, us, vs) = yuv.strides();
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
@@ -297,6 +343,7 @@ fn copy_picture(yuv: &DecodedYUV<'_>, pts: MediaTime) -> Result<VideoFrame, Deco
         y,
         u,
         v,
+        format,
     })
 }
 
