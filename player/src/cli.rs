@@ -10,14 +10,14 @@ use smoothplay_engine::schedule::LevelPin;
 /// URL is an http(s) manifest URL (`.../Name.ism/Manifest`; a URL ending in `.ism` gets
 /// `/Manifest` appended), a `file://` URL, a presentation directory or a manifest file.
 /// With no URL, the bundled demo in assets/ plays.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "smoothplay", version)]
 pub struct Cli {
     /// Manifest URL or local presentation (default: the bundled demo).
     pub url: Option<String>,
 
-    /// No window and no audio device: decode and pace against a software clock.
-    /// (The default until the desktop window exists, and whenever there is no display.)
+    /// No window and no audio device: decode and pace against a software clock (also
+    /// what happens when there is no display: DISPLAY and WAYLAND_DISPLAY unset).
     #[arg(long)]
     pub headless: bool,
 
@@ -102,6 +102,18 @@ pub struct Cli {
     #[arg(long)]
     pub list_keys: bool,
 
+    /// Window size in logical pixels, WxH (default 960x540).
+    #[arg(long, value_name = "WxH", value_parser = parse_geometry)]
+    pub geometry: Option<(u32, u32)>,
+
+    /// Start in fullscreen (f or a double click toggles it).
+    #[arg(long)]
+    pub fullscreen: bool,
+
+    /// No on-screen display (seek bar, messages, stats) in the window.
+    #[arg(long)]
+    pub no_osd: bool,
+
     /// No status line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -170,4 +182,11 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+}
+
+/// `WxH`, both at least 1.
+pub fn parse_geometry(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("expected WxH, like 960x540, not {s:?}"))?;
+    let n = |v: &str| v.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| format!("expected WxH with positive integers, like 960x540, not {s:?}"));
+    Ok((n(w)?, n(h)?))
 }

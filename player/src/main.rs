@@ -9,6 +9,8 @@ mod outputs;
 mod screenshot;
 mod state;
 mod status;
+mod window;
+mod windowed;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +42,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    // A window when there is a display (and not --headless); headless otherwise, said once.
+    let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    let result = if !cli.headless && display {
+        windowed::run(cli, &runtime)
+    } else {
+        if !cli.headless && !cli.quiet {
+            eprintln!("note: no display (DISPLAY and WAYLAND_DISPLAY are unset): playing headless, without a window or sound");
+        }
+        runtime.block_on(run(cli, Front::headless()))
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("smoothplay: error: {message}");
@@ -85,32 +97,70 @@ fn demo_location() -> Result<String, String> {
         .ok_or_else(|| "the bundled demo (assets/demo.ism) was not found; give a URL, or run from the repository (assets/make-demo.sh rebuilds it)".to_string())
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    let url = match &cli.url {
-        Some(u) => u.clone(),
-        None => demo_location()?,
-    };
-    if !cli.headless && !cli.quiet {
-        // No window yet: playing headless is the only mode, so say so once.
-        eprintln!("note: the desktop window is not available in this build; playing headless (software clock, no audio device)");
-    }
+/// The URL to play: the argument, or the bundled demo.
+fn url_of(cli: &Cli) -> Result<String, String> {
     if !(cli.buffer.is_finite() && cli.buffer > 0.0) {
         return Err(format!("--buffer must be a positive number of seconds, not {}", cli.buffer));
     }
+    match &cli.url {
+        Some(u) => Ok(u.clone()),
+        None => demo_location(),
+    }
+}
+
+/// What plays the session out besides the files: headless, nothing; in a window, its
+/// video sink, the sound card, where events go, and how screenshots are taken.
+pub struct Front {
+    /// Extra video sinks (the window's).
+    pub video: Vec<Box<dyn smoothplay_engine::session::VideoSink>>,
+    /// The audio output.
+    pub audio: Box<dyn smoothplay_engine::session::AudioSink>,
+    /// Also told of every event (the window's display).
+    pub on_event: Option<Box<dyn FnMut(&smoothplay_engine::session::PlayerEvent) + Send>>,
+    /// The frontend for the controller; `None`: the headless one.
+    pub frontend: Option<Arc<dyn control::Frontend>>,
+    /// Where the last picture is kept for screenshots.
+    pub frame: FrameSlot,
+    /// The state the controller and the IPC share.
+    pub state: Arc<PlayerState>,
+    /// The session's command channel.
+    pub commands: (tokio::sync::mpsc::UnboundedSender<Command>, tokio::sync::mpsc::UnboundedReceiver<Command>),
+}
+
+impl Front {
+    /// Headless: the software clock, no window, no sound.
+    pub fn headless() -> Front {
+        Front {
+            video: Vec::new(),
+            audio: Box::new(NullAudioSink),
+            on_event: None,
+            frontend: None,
+            frame: FrameSlot::default(),
+            state: PlayerState::new(),
+            commands: tokio::sync::mpsc::unbounded_channel(),
+        }
+    }
+
+    /// The controller keys and the IPC use.
+    pub fn controller(&self) -> Controller {
+        let frontend = self.frontend.clone().unwrap_or_else(|| Arc::new(Headless { frame: self.frame.clone() }));
+        Controller::new(self.state.clone(), self.commands.0.clone(), frontend)
+    }
+}
+
+async fn run(cli: Cli, front: Front) -> Result<(), String> {
+    let url = url_of(&cli)?;
 
     // One Controller carries out commands from the IPC (and, later, the window's keys):
     // engine commands go into the session's channel, the rest into the shared state,
     // which follows the session's events.
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let state = PlayerState::new();
+    let state = front.state.clone();
     state.update(|s| s.path = Some(url.clone()));
-    let frame = FrameSlot::default();
-    let controller = Controller::new(state.clone(), tx.clone(), Arc::new(Headless { frame: frame.clone() }));
     let ipc = match &cli.input_ipc_server {
-        Some(p) => Some(ipc::IpcServer::start(p, controller).map_err(|e| format!("--input-ipc-server {}: {e}", p.display()))?),
+        Some(p) => Some(ipc::IpcServer::start(p, front.controller()).map_err(|e| format!("--input-ipc-server {}: {e}", p.display()))?),
         None => None,
     };
-    let result = play(&cli, &url, tx, rx, &state, ipc.is_some().then_some(frame)).await;
+    let result = play(&cli, &url, front, ipc.is_some()).await;
     if let Some(ipc) = ipc {
         let reason = match &result {
             Ok(EndReason::Stopped) if state.snapshot().quitting => EndFileReason::Quit,
@@ -123,16 +173,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     result.map(|_| ())
 }
 
-/// Opens and plays `url`; `commands` drive the session, `state` follows its events,
-/// `frame` (when given) keeps the picture on screen for screenshots.
-async fn play(
-    cli: &Cli,
-    url: &str,
-    tx: tokio::sync::mpsc::UnboundedSender<Command>,
-    commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
-    state: &Arc<PlayerState>,
-    frame: Option<FrameSlot>,
-) -> Result<EndReason, String> {
+/// Opens and plays `url` into `front`; its commands drive the session, its state follows
+/// the session's events; the last picture is kept for screenshots when a window or the
+/// IPC can ask for one.
+async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<EndReason, String> {
+    let Front { video: front_video, mut audio, on_event: mut front_events, frontend, frame, state, commands: (tx, commands) } = front;
+    let state = &state;
+    let keep_frame = keep_frame || frontend.is_some();
     let config = PlayerConfig {
         schedule: ScheduleConfig { forward_buffer: Duration::from_secs_f64(cli.buffer), video_pin: cli.video_bitrate },
         algorithm: cli.abr.clone(),
@@ -152,7 +199,7 @@ async fn play(
         },
         origin_fallbacks: cli.origin_fallback.clone(),
         // IPC clients read time-pos from the status: 10 per second, like a position display.
-        status_interval: if cli.input_ipc_server.is_some() { Duration::from_millis(100) } else { PlayerConfig::default().status_interval },
+        status_interval: if cli.input_ipc_server.is_some() || frontend.is_some() { Duration::from_millis(100) } else { PlayerConfig::default().status_interval },
         ..PlayerConfig::default()
     };
     let wall = Instant::now();
@@ -170,11 +217,11 @@ async fn play(
     if let Some(p) = &cli.dump_video {
         sinks.push(Box::new(DecodedFrames::y4m(p).map_err(|e| format!("{}: {e}", p.display()))?));
     }
-    if let Some(slot) = frame {
-        sinks.push(Box::new(LastFrame::new(slot, state.clone())));
+    if keep_frame {
+        sinks.push(Box::new(LastFrame::new(frame, state.clone())));
     }
+    sinks.extend(front_video);
     let mut video = VideoSinks(sinks);
-    let mut audio = NullAudioSink;
 
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -183,9 +230,12 @@ async fn play(
     });
     let mut status = StatusLine::new(cli.quiet);
     let stats = session
-        .play(&mut video, &mut audio, Some(commands), &mut |e| {
+        .play(&mut video, audio.as_mut(), Some(commands), &mut |e| {
             status.on_event(&e);
             state.on_player_event(&e);
+            if let Some(f) = front_events.as_mut() {
+                f(&e);
+            }
         })
         .await
         .map_err(|e| with_hint(&e));

@@ -1,0 +1,13 @@
+//! The desktop window (winit + wgpu): video, the on-screen display, keys and the mouse.
+
+pub mod app;
+pub mod keymap;
+pub mod layout;
+pub mod osd;
+pub mod quads;
+pub mod seekbar;
+pub mod sink;
+pub mod text;
+
+pub use app::{App, UserEvent, WindowOptions};
+pub use sink::WindowSink;
