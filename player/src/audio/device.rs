@@ -133,17 +133,24 @@ where
         .map_err(|e| AudioError::Backend(e.to_string()))
 }
 
-/// Files an error from the stream: underruns are counted, route changes and refused
-/// real-time priority noted, anything else ends the device's use as a clock.
+/// Files an error from the stream. cpal's output loop ends only on
+/// `DeviceNotAvailable` (and a stream that must be rebuilt cannot play either): those stop
+/// the device's use as a clock. Underruns are counted, route changes and refused real-time
+/// priority noted, anything else counted as transient (the loop goes on with the next
+/// period).
 pub fn record_error(shared: &Mutex<State>, e: &cpal::Error) {
     let mut st = shared.lock().unwrap_or_else(|p| p.into_inner());
     match e.kind() {
         cpal::ErrorKind::Xrun => st.errors.xruns += 1,
         cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::RealtimeDenied => st.errors.notices.push(e.to_string()),
+        cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::StreamInvalidated | cpal::ErrorKind::HostUnavailable => {
+            st.errors.fatal = Some(e.to_string());
+            st.errors.pending = true;
+            st.last = None;
+        }
         _ => {
-            if st.errors.fatal.is_none() {
-                st.errors.fatal = Some(e.to_string());
-            }
+            st.errors.transient += 1;
+            st.errors.last_transient = Some(e.to_string());
         }
     }
 }

@@ -162,7 +162,9 @@ impl AudioSink for AudioOutput {
         self.core.flush();
     }
     /// Plays out what is queued (bounded: the queue's length, the device latency and a
-    /// second), so the end of the audio is heard.
+    /// second), so the end of the audio is heard. Closing the stream drops what the device
+    /// still holds, and a sound server may hold more than it reports, so 200 ms more are
+    /// given.
     fn finish(&mut self) -> Result<(), SinkError> {
         let start = Instant::now();
         self.core.drain(start);
@@ -176,7 +178,7 @@ impl AudioSink for AudioOutput {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let tail = self.core.stats().latency.unwrap_or_default().min(Duration::from_millis(500));
+        let tail = self.core.stats().latency.unwrap_or_default().min(Duration::from_millis(500)) + Duration::from_millis(200);
         std::thread::sleep(tail);
         Ok(())
     }

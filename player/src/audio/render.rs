@@ -60,6 +60,7 @@ impl Renderer {
                             st.underruns += 1;
                         }
                         let more_queued = st.queued_frames() > 0;
+                        st.errors.pending = false;
                         st.last = Some(Written { at, latency, pts, step, frames: n, buffer_frames: frames, end_pts, ran_dry: n < frames, more_queued });
                         st.waiting_since = more_queued.then_some(at);
                         true

@@ -10,8 +10,17 @@ use super::convert::Chunk;
 /// Device errors as reported by cpal's error callback.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ErrorLog {
-    /// The first error that stops the device being trusted as a clock.
+    /// An error that ends the stream (device gone, stream invalidated); positions are
+    /// `None` from it until the device writes audio again (in practice: for good).
     pub fatal: Option<String>,
+    /// A fatal error is newer than the last callback that wrote audio.
+    pub pending: bool,
+    /// Other errors: cpal's ALSA loop reports them and goes on with the next period
+    /// (ALSA's PulseAudio plugin fails `snd_pcm_avail_delay` with EIO now and then). Counted;
+    /// a device that stops playing for good is caught by the stall timeout.
+    pub transient: u64,
+    pub last_transient: Option<String>,
+    pub transient_reported: bool,
     /// Underruns/overruns the backend reported (playback goes on).
     pub xruns: u64,
     /// Other transient reports (route changed, real-time priority refused).

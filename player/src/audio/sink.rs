@@ -42,8 +42,11 @@ pub struct AudioStats {
     pub muted_for_speed: bool,
     /// The resampler is in use.
     pub resampling: bool,
-    /// The error that stopped the device being used as the clock.
+    /// The error that ended the stream, if any.
     pub error: Option<String>,
+    /// Transient errors the backend reported (playback went on), and the last one.
+    pub transient_errors: u64,
+    pub last_transient_error: Option<String>,
 }
 
 /// The session's side (see the module docs).
@@ -158,7 +161,7 @@ impl SinkCore {
     pub fn pending(&self, now: Instant) -> (Duration, bool) {
         let st = self.state();
         let queued = Duration::from_secs_f64(st.queued_frames() as f64 / f64::from(st.rate.max(1)));
-        let taking = !st.paused && !st.rate_muted && st.errors.fatal.is_none() && !stalled(&st, now);
+        let taking = !st.paused && !st.rate_muted && !stalled(&st, now);
         (queued, taking)
     }
 
@@ -176,6 +179,8 @@ impl SinkCore {
             muted_for_speed: st.rate_muted,
             resampling: self.converter.is_resampling(),
             error: st.errors.fatal.clone(),
+            transient_errors: st.errors.transient,
+            last_transient_error: st.errors.last_transient.clone(),
         }
     }
 }
@@ -190,7 +195,7 @@ fn stalled(st: &State, now: Instant) -> bool {
 
 /// The media time audible at `now`, seconds (see [`super::clock`]).
 fn position(st: &mut State, now: Instant) -> Option<f64> {
-    if st.errors.fatal.is_some() || st.rate_muted {
+    if st.errors.pending || st.rate_muted {
         return None;
     }
     if st.paused {
@@ -220,6 +225,10 @@ fn report_errors(st: &mut State) {
     if let (Some(msg), false) = (&e.fatal, e.fatal_reported) {
         tracing::warn!("audio device error: {msg}; video runs on the software clock from now on");
         e.fatal_reported = true;
+    }
+    if let (Some(msg), false) = (&e.last_transient, e.transient_reported) {
+        tracing::warn!("audio device error: {msg} (playback goes on; further ones are counted in the stats)");
+        e.transient_reported = true;
     }
     if e.xruns > 0 && !e.xrun_reported {
         tracing::warn!("the audio device reported an underrun (audio may glitch; further ones are counted in the stats)");

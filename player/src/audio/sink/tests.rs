@@ -245,16 +245,19 @@ fn a_nudged_speed_is_resampled_and_the_clock_runs_at_that_speed() {
 }
 
 #[test]
-fn device_errors_end_the_clock_underruns_do_not() {
+fn a_lost_device_ends_the_clock_other_errors_do_not() {
     let mut r = rig();
     r.write(0, 100, 0);
     r.callback(0);
     let shared = r.sink.shared.clone();
     device::record_error(&shared, &cpal::Error::new(cpal::ErrorKind::Xrun));
-    assert!(r.position_ms(25).is_some());
-    assert_eq!(r.sink.stats().xruns, 1);
+    device::record_error(&shared, &cpal::Error::with_message(cpal::ErrorKind::BackendError, "snd_pcm_avail_delay: EIO"));
+    assert!(near(r.position_ms(25), 5.0));
+    let stats = r.sink.stats();
+    assert_eq!((stats.xruns, stats.transient_errors, stats.error), (1, 1, None));
     device::record_error(&shared, &cpal::Error::new(cpal::ErrorKind::DeviceNotAvailable));
     assert_eq!(r.position_ms(26), None);
+    assert_eq!(r.position_ms(3_000), None, "a stream that died stays without a clock");
     assert!(r.sink.stats().error.is_some());
 }
 
