@@ -110,6 +110,15 @@ pub struct Cli {
     #[arg(long)]
     pub fullscreen: bool,
 
+    /// Sound card for the window mode: a device name from `--audio-device help` (default:
+    /// the system's default output).
+    #[arg(long, value_name = "NAME")]
+    pub audio_device: Option<String>,
+
+    /// No sound in the window mode (video runs on the software clock).
+    #[arg(long)]
+    pub no_audio: bool,
+
     /// No on-screen display (seek bar, messages, stats) in the window.
     #[arg(long)]
     pub no_osd: bool,

@@ -34,6 +34,13 @@ fn main() -> ExitCode {
         print!("{}", control::bindings_help());
         return ExitCode::SUCCESS;
     }
+    if cli.audio_device.as_deref() == Some("help") {
+        println!("audio output devices (--audio-device NAME):");
+        for d in smoothplay_player::audio::list_devices() {
+            println!("  {d}");
+        }
+        return ExitCode::SUCCESS;
+    }
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,

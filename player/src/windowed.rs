@@ -13,12 +13,14 @@ use crate::window::app::SharedRenderer;
 use crate::window::osd::PlayerInfo;
 use crate::window::{App, UserEvent, WindowOptions, WindowSink};
 use crate::Front;
+use smoothplay_player::audio::{self, AudioControl, OutputConfig};
 
 /// The window's side of the controller: fullscreen and stats go to the window, volume
 /// to the sound card, screenshots are of the picture on screen.
 struct WindowFrontend {
     frame: FrameSlot,
     proxy: EventLoopProxy<UserEvent>,
+    audio: Option<AudioControl>,
 }
 
 impl Frontend for WindowFrontend {
@@ -30,6 +32,12 @@ impl Frontend for WindowFrontend {
     }
     fn stats_changed(&self, on: bool) {
         let _ = self.proxy.send_event(UserEvent::Stats(on));
+    }
+    fn volume_changed(&self, volume: f64, mute: bool) {
+        if let Some(a) = &self.audio {
+            a.set_volume((volume / 100.0) as f32);
+            a.set_muted(mute);
+        }
     }
 }
 
@@ -53,10 +61,27 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<(), String> {
     front.on_event = Some(Box::new(move |e| {
         let _ = events.send_event(UserEvent::Player(e.clone()));
     }));
-    front.frontend = Some(Arc::new(WindowFrontend { frame: front.frame.clone(), proxy: proxy.clone() }));
+    // The sound card is the master clock; without one, video plays on the software clock.
+    let mut audio_info = "none (--no-audio): software clock".to_string();
+    let mut audio_control = None;
+    if !cli.no_audio {
+        match audio::open(cli.audio_device.as_deref(), &OutputConfig::default()) {
+            Ok(out) => {
+                let i = out.info();
+                audio_info = format!("{} {} Hz {} ch", i.device_name, i.sample_rate, i.channels);
+                audio_control = Some(out.control());
+                front.audio = Box::new(out);
+            }
+            Err(e) => {
+                eprintln!("note: no sound ({e}); video plays on the software clock");
+                audio_info = "none: software clock".into();
+            }
+        }
+    }
+    front.frontend = Some(Arc::new(WindowFrontend { frame: front.frame.clone(), proxy: proxy.clone(), audio: audio_control }));
     let controller = front.controller();
     let options = WindowOptions { title: format!("{} - smoothplay", url), size: cli.geometry.unwrap_or((960, 540)), fullscreen: cli.fullscreen, osd: !cli.no_osd };
-    let info = PlayerInfo { algorithm: cli.abr.clone(), audio: "none (software clock)".into(), volume: 100.0, ..Default::default() };
+    let info = PlayerInfo { algorithm: cli.abr.clone(), audio: audio_info, volume: 100.0, ..Default::default() };
     let ended = proxy.clone();
     // Its own thread: the session's future is not Send (the selector is not Sync).
     let handle = runtime.handle().clone();
