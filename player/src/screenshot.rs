@@ -73,26 +73,10 @@ pub fn write_png(frame: &VideoFrame, path: &Path) -> std::io::Result<()> {
     writer.finish().map_err(std::io::Error::other)
 }
 
-/// YUV 4:2:0 to packed RGB, BT.601 limited range (16-235 luma), chroma by nearest
-/// sample, in 16.16 fixed point.
+/// YUV 4:2:0 to packed R'G'B' as the window shows it: the SPS's matrix, range and chroma
+/// siting (the renderer's CPU reference, see `video::convert`).
 pub fn to_rgb(frame: &VideoFrame) -> Vec<u8> {
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    let cw = frame.chroma_size().0 as usize;
-    let mut out = vec![0u8; w * h * 3];
-    let clamp = |v: i32| (v >> 16).clamp(0, 255) as u8;
-    for (row, line) in out.chunks_exact_mut(w * 3).enumerate() {
-        for (col, px) in line.chunks_exact_mut(3).enumerate() {
-            let y = i32::from(frame.y.get(row * w + col).copied().unwrap_or(16)) - 16;
-            let ci = (row / 2) * cw + col / 2;
-            let u = i32::from(frame.u.get(ci).copied().unwrap_or(128)) - 128;
-            let v = i32::from(frame.v.get(ci).copied().unwrap_or(128)) - 128;
-            let yy = 76_309 * y + (1 << 15); // 1.164, rounding
-            px[0] = clamp(yy + 104_597 * v); // 1.596
-            px[1] = clamp(yy - 25_675 * u - 53_279 * v); // 0.392, 0.813
-            px[2] = clamp(yy + 132_201 * u); // 2.017
-        }
-    }
-    out
+    smoothplay_player::video::convert::to_rgb8(frame)
 }
 
 #[cfg(test)]
@@ -103,7 +87,7 @@ mod tests {
 
     fn frame(w: u32, h: u32, y: u8, u: u8, v: u8) -> VideoFrame {
         let (cw, ch) = (w.div_ceil(2) as usize, h.div_ceil(2) as usize);
-        VideoFrame { pts: MediaTime::new(0, 1000), width: w, height: h, y: vec![y; (w * h) as usize], u: vec![u; cw * ch], v: vec![v; cw * ch] }
+        VideoFrame { pts: MediaTime::new(0, 1000), width: w, height: h, y: vec![y; (w * h) as usize], u: vec![u; cw * ch], v: vec![v; cw * ch], format: Default::default() }
     }
 
     #[test]
@@ -112,13 +96,14 @@ mod tests {
         assert_eq!(to_rgb(&frame(1, 1, 235, 128, 128)), [255, 255, 255]);
         // 100 % red of BT.601 (Y 81, Cb 90, Cr 240).
         assert_eq!(to_rgb(&frame(1, 1, 81, 90, 240)), [254, 0, 0]);
-        // 2x2 chroma: each sample covers a 2x2 block of luma.
+        // Chroma is interpolated between samples (left-co-sited): the first column has the
+        // first sample's colour, the third the second's.
         let mut f = frame(3, 2, 126, 128, 128);
         f.u = vec![128, 90];
         f.v = vec![128, 240];
         let rgb = to_rgb(&f);
-        assert_eq!(&rgb[0..3], &rgb[3..6]);
-        assert_ne!(&rgb[3..6], &rgb[6..9]);
+        assert_eq!(&rgb[0..3], &to_rgb(&frame(1, 1, 126, 128, 128))[..]);
+        assert_eq!(&rgb[6..9], &to_rgb(&frame(1, 1, 126, 90, 240))[..]);
     }
 
     #[test]

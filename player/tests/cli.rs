@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// The binary, headless whatever the developer's session has (no display: no window).
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_smoothplay"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_smoothplay"));
+    c.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    c
 }
 
 fn repo() -> PathBuf {

@@ -35,6 +35,8 @@ impl Drop for Player {
 impl Player {
     fn start(socket: &Path) -> Player {
         let child = Command::new(env!("CARGO_BIN_EXE_smoothplay"))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
             .args(["--headless", "--quiet", "--video-bitrate", "min"])
             .arg("--input-ipc-server")
             .arg(socket)

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn played_and_buffered_spans_are_proportional() {
-        let b = SeekBar::new(116, 100, 1.0); // 100 px wide
+        let b = SeekBar::new(132, 100, 1.0); // 100 px wide
         let st = BarState { position: secs(25), buffer: secs(25), seekable: Some((secs(0), secs(100))), live: false };
         let q = b.quads(&st);
         assert_eq!(q.len(), 3);
