@@ -288,6 +288,7 @@ pub(crate) mod tests {
             frames_presented: frames,
             seekable: Some((Duration::ZERO, Duration::from_secs(20))),
             video_size: Some((426, 240)),
+            decode: None,
         }
     }
 

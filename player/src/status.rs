@@ -124,6 +124,7 @@ mod tests {
             frames_presented: 1630,
             seekable: Some((Duration::ZERO, Duration::from_secs(120))),
             video_size: Some((1280, 720)),
+            decode: Some((Duration::from_micros(3250), Duration::from_millis(40))),
         };
         assert_eq!(format_status(&s), "▶ 01:05.2 / 02:00.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 3");
         let live = Status { live_edge_distance: Some(Duration::from_millis(3_240)), duration: None, ..s.clone() };

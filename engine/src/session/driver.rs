@@ -461,6 +461,7 @@ pub(super) async fn drive(
                     let q = manifest.streams.get(t.stream)?.levels.get(t.levels.get(l)?.manifest_index)?;
                     q.max_width.zip(q.max_height)
                 }),
+                decode: meter.capacity(0, last_frame_duration).map(|c| (c.decode_time_per_frame, c.frame_duration)),
             }));
         }
         deadline = deadline.min(next_status);

@@ -109,4 +109,7 @@ pub struct Status {
     pub seekable: Option<(Duration, Duration)>,
     /// Size (MaxWidth x MaxHeight) of the video level being fetched, when the manifest says.
     pub video_size: Option<(u32, u32)>,
+    /// Decoding cost per picture over the last few fragments, and the frame interval it
+    /// must fit in (what CPU-aware selection watches).
+    pub decode: Option<(Duration, Duration)>,
 }

@@ -23,8 +23,6 @@ const SHADE: [f32; 4] = [0.0, 0.0, 0.0, 0.6];
 pub struct PlayerInfo {
     /// The quality-selection algorithm.
     pub algorithm: String,
-    /// Mean decode time per frame, ms, when measured.
-    pub decode_ms: Option<f64>,
     /// Audio output: device and format, or why there is none.
     pub audio: String,
     /// Volume, percent.
@@ -33,8 +31,6 @@ pub struct PlayerInfo {
     pub muted: bool,
     /// Size of the frames being shown.
     pub frame_size: Option<(u32, u32)>,
-    /// Frame interval of the video, when known.
-    pub frame_interval: Option<Duration>,
 }
 
 /// The display's state.
@@ -169,10 +165,9 @@ pub fn stats_lines(status: Option<&Status>, info: &PlayerInfo) -> Vec<String> {
         }
         None => l.push("Video: starting".to_string()),
     }
-    let decode = match (info.decode_ms, info.frame_interval) {
-        (Some(d), Some(i)) => format!("Decode: {:.2} ms per frame (frame interval {:.1} ms)", d, i.as_secs_f64() * 1000.0),
-        (Some(d), None) => format!("Decode: {d:.2} ms per frame"),
-        _ => "Decode: -".to_string(),
+    let decode = match status.and_then(|s| s.decode) {
+        Some((d, i)) => format!("Decode: {:.2} ms per frame (frame interval {:.1} ms)", d.as_secs_f64() * 1000.0, i.as_secs_f64() * 1000.0),
+        None => "Decode: -".to_string(),
     };
     l.push(decode);
     l.push(format!("ABR: {}", if info.algorithm.is_empty() { "-" } else { &info.algorithm }));
@@ -208,6 +203,7 @@ mod tests {
             frames_presented: 1630,
             seekable: Some((Duration::ZERO, Duration::from_secs(120))),
             video_size: Some((1280, 720)),
+            decode: Some((Duration::from_micros(3250), Duration::from_millis(40))),
         }
     }
 
@@ -245,7 +241,7 @@ mod tests {
         let mut o = Osd::new();
         o.on_status(Status { buffering: true, ..status() });
         o.set_stats(true);
-        let info = PlayerInfo { algorithm: "smoothplay".into(), decode_ms: Some(3.25), frame_interval: Some(Duration::from_millis(40)), frame_size: Some((1280, 720)), ..Default::default() };
+        let info = PlayerInfo { algorithm: "smoothplay".into(), frame_size: Some((1280, 720)), ..Default::default() };
         let ov = o.overlay(1280, 720, 1.0, &info, t0);
         let all: String = ov.texts.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("\n");
         assert!(all.contains("Buffering..."), "{all}");
