@@ -118,6 +118,19 @@ impl App {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(event_loop.owned_display_handle())));
         let surface = instance.create_surface(window.clone()).map_err(|e| format!("cannot draw into the window: {e}"))?;
         let (adapter, device, queue) = pollster::block_on(smoothplay_player::video::offscreen::request_device(&instance, Some(&surface))).map_err(|e| e.to_string())?;
+        // GPU errors are reported, not fatal: wgpu's default handler panics, which would
+        // take the player down for what may be one bad frame; a lost device ends the
+        // picture (said on screen and in the log) while sound and playback go on.
+        let proxy = self.proxy.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            tracing::error!("GPU error: {e}");
+            let _ = proxy.send_event(UserEvent::Message(format!("GPU error: {e}")));
+        }));
+        let proxy = self.proxy.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            tracing::error!("the GPU device was lost ({reason:?}): {message}");
+            let _ = proxy.send_event(UserEvent::Message("The GPU was lost: no more pictures; playback goes on".into()));
+        });
         let size = window.inner_size();
         let mut config = surface
             .get_default_config(&adapter, size.width.max(1), size.height.max(1))
