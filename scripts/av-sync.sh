@@ -12,7 +12,8 @@
 #
 #   --keep DIR       keep the work files (clip, recordings, analysis) in DIR
 #   --player BIN     smoothplay binary (default: $CARGO_TARGET_DIR or target/, release)
-#   --record S       seconds recorded per player (default 21: the whole 20 s play)
+#   --record S       at most this many seconds per player (default 30; a player that
+#                    ends by itself ends the recording 0.5 s later)
 #   --skip-ffplay    only smoothplay
 #
 # Needs: Xvfb, pulseaudio + pulseaudio-utils + libasound2-plugins, ffmpeg with x11grab and
@@ -22,9 +23,9 @@
 # known to +-10 ms (taken as the midpoint between the last dark and first bright capture).
 set -euo pipefail
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
-keep="" ; player="" ; record=21 ; skip_ffplay=0
+keep="" ; player="" ; record=30 ; skip_ffplay=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
@@ -133,7 +134,7 @@ analyse() { # $1 = label, $2 = media file, then options for av_sync_analyse.py
     ffprobe -v error -select_streams a:0 -show_entries packet=pts_time,size -of csv=p=0 "$f" >"$work/$label.apk.csv"
     ffmpeg -hide_banner -loglevel error -nostdin -i "$f" -map 0:a:0 -af "pan=mono|c0=c0" -c:a pcm_s16le -f s16le "$work/$label.s16"
     python3 "$root/scripts/av_sync_analyse.py" "$label" "$work/$label.luma.txt" "$work/$label.apk.csv" "$work/$label.s16" "$@" \
-        | tee -a "$work/results.txt"
+        | tee -a "$work/results.txt" || log "$label: analysis found no events (logs: $label.*.log)"
 }
 
 # The file itself (no playback): the clip as ffmpeg decodes it, flashes vs beeps in
