@@ -68,8 +68,11 @@ pub enum AudioError {
 /// Options for [`open`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputConfig {
-    /// How far ahead of the playhead audio is queued, at least (default 150 ms; more is
-    /// asked for when the device itself buffers more).
+    /// How far ahead of the playhead audio is queued, at least (default 400 ms; more is
+    /// asked for when the device itself buffers more). It is what absorbs the session's
+    /// wake-up delays on a loaded machine: with 150 ms, two cores at load 7 starved the
+    /// device often enough that playback ran at 0.42x (scripts/av-sync.sh). It costs no
+    /// latency: the clock is what is heard, pause stops the device, seeks flush.
     pub lead: Duration,
     /// Device period to ask for (default 20 ms); `None` leaves the backend's default
     /// (which, through ALSA's PulseAudio plugin, can be large).
@@ -78,7 +81,7 @@ pub struct OutputConfig {
 
 impl Default for OutputConfig {
     fn default() -> Self {
-        OutputConfig { lead: Duration::from_millis(150), period: Some(Duration::from_millis(20)) }
+        OutputConfig { lead: Duration::from_millis(400), period: Some(Duration::from_millis(20)) }
     }
 }
 
