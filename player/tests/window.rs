@@ -625,3 +625,172 @@ fn the_window_shows_the_frame_due_letterboxed() {
     assert!(psnr_b > 25.0, "the window's picture vs the frame scaled to 800x450: {psnr_b:.2} dB");
     assert!(osd > 40, "the seek bar is drawn while paused (max {osd})");
 }
+
+#[test]
+fn keys_control_the_player() {
+    if !tools_present("keys", &[]) {
+        return;
+    }
+    let _turn = serial();
+    let t0 = Instant::now();
+    let dir = TempDir::new("keys");
+    let x = Xvfb::start(&dir, 2);
+    let socket = dir.0.join("mpv.sock");
+    let mut player = Player::start(&x, &dir, &["--geometry", "640x360", "--no-audio", "--video-bitrate", "min", "--input-ipc-server", socket.to_str().unwrap(), "-q"], &[]);
+    let mut ipc = Ipc::connect(&socket, &mut player);
+    let window = player.window(&x);
+    // Without a window manager the focus must be given (XTEST keys go to the focus).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let _ = run_bounded(Command::new("xdotool").args(["windowfocus", "--sync", &window]).env("DISPLAY", &x.display), Duration::from_secs(5));
+        let focused = run_bounded(Command::new("xdotool").arg("getwindowfocus").env("DISPLAY", &x.display), Duration::from_secs(5));
+        if String::from_utf8_lossy(&focused.stdout).trim() == window {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the window {window} never got the keyboard focus");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ipc.wait_for("time-pos", Duration::from_secs(30), |t| t.as_f64().is_some_and(|t| t > 0.2));
+    let key = |k: &str| {
+        x.xdotool(&["key", k]);
+    };
+    let wait = Duration::from_secs(10);
+
+    // SPACE pauses; RIGHT while paused moves the position by exactly 5 s; SPACE plays on.
+    assert_eq!(ipc.get("pause"), Some(json!(false)));
+    key("space");
+    ipc.wait_for("pause", wait, |v| *v == json!(true));
+    let before = ipc.settled_time_pos();
+    assert!(before < 12.0, "time-pos {before}: room for a 5 s seek and the rest of the test");
+    key("Right");
+    let after = secs(&ipc.wait_for("time-pos", wait, |t| t.as_f64().is_some_and(|t| (t - before - 5.0).abs() < 0.05)));
+    key("space");
+    ipc.wait_for("pause", wait, |v| *v == json!(false));
+    let moving = secs(&ipc.wait_for("time-pos", wait, |t| t.as_f64().is_some_and(|t| t > after + 0.1)));
+
+    // 9 and 0: volume -2 / +2 (mpv units, 100 to start); m mute; f fullscreen.
+    assert_eq!(ipc.get("volume"), Some(json!(100.0)));
+    key("9");
+    ipc.wait_for("volume", wait, |v| *v == json!(98.0));
+    key("9");
+    ipc.wait_for("volume", wait, |v| *v == json!(96.0));
+    key("0");
+    ipc.wait_for("volume", wait, |v| *v == json!(98.0));
+    assert_eq!(ipc.get("mute"), Some(json!(false)));
+    key("m");
+    ipc.wait_for("mute", wait, |v| *v == json!(true));
+    assert_eq!(ipc.get("fullscreen"), Some(json!(false)));
+    key("f");
+    ipc.wait_for("fullscreen", wait, |v| *v == json!(true));
+
+    // q: the process ends, status 0.
+    player.assert_running("before q");
+    let q_at = Instant::now();
+    key("q");
+    let status = player.proc.wait_exit(Duration::from_secs(10)).unwrap_or_else(|| panic!("still running 10 s after q; stderr:\n{}", player.log()));
+    assert!(status.success(), "exit status after q: {status}; stderr:\n{}", player.log());
+    eprintln!(
+        "keys: paused at {before:.3}, RIGHT -> {after:.3}, playing again ({moving:.3}); volume 98/96/98, mute, fullscreen; exit 0 {:.2} s after q; total {:.1} s",
+        q_at.elapsed().as_secs_f64(),
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+/// A PulseAudio daemon with one null sink, in the test's directory; killed on drop.
+struct Pulse {
+    server: String,
+    pid_file: PathBuf,
+}
+
+impl Pulse {
+    fn start(dir: &TempDir) -> Pulse {
+        let run = dir.private("pulse-run");
+        let pulse = Pulse { server: format!("unix:{}", run.join("pulse/native").display()), pid_file: run.join("pulse/pid") };
+        let out = run_bounded(
+            Command::new("pulseaudio")
+                .args([
+                    "-n",
+                    "--daemonize=yes",
+                    "--exit-idle-time=-1",
+                    "--load=module-native-protocol-unix",
+                    "--load=module-null-sink sink_name=test_sink rate=48000",
+                ])
+                .env("XDG_RUNTIME_DIR", &run)
+                .env("HOME", &dir.0),
+            Duration::from_secs(20),
+        );
+        assert!(out.status.success(), "pulseaudio did not start ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+        let socket = run.join("pulse/native");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "no PulseAudio socket at {}", socket.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        pulse
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        if let Some(pid) = std::fs::read_to_string(&self.pid_file).ok().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) {
+            let _ = Command::new("kill").arg(&pid).status();
+        }
+    }
+}
+
+#[test]
+fn the_window_plays_the_demo_aloud() {
+    if !tools_present("sound", &["pulseaudio", "parec"]) {
+        return;
+    }
+    let _turn = serial();
+    let t0 = Instant::now();
+    let dir = TempDir::new("sound");
+    let x = Xvfb::start(&dir, 3);
+    let pulse = Pulse::start(&dir);
+    let recording = dir.0.join("rec.f32");
+    let mut parec = Proc::spawn(
+        "parec",
+        Command::new("parec")
+            .args(["-d", "test_sink.monitor", "--rate=48000", "--channels=2", "--format=float32le", "--latency-msec=20"])
+            .env("PULSE_SERVER", &pulse.server)
+            .stdout(File::create(&recording).unwrap())
+            .stderr(Stdio::null()),
+    );
+    let stats_path = dir.0.join("stats.json");
+    let mut player = Player::start(&x, &dir, &["--geometry", "320x240", "--stats-json", stats_path.to_str().unwrap(), "-q"], &[("PULSE_SERVER", pulse.server.as_str())]);
+    let played_at = Instant::now();
+    let status = player.proc.wait_exit(Duration::from_secs(45)).unwrap_or_else(|| panic!("the 20 s demo still playing after 45 s; stderr:\n{}", player.log()));
+    let wall = played_at.elapsed();
+    assert!(status.success(), "exit status {status}; stderr:\n{}", player.log());
+    // Let the sink's last period reach the monitor, then stop recording.
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = parec.child.kill();
+    let _ = parec.child.wait();
+
+    let log = player.log();
+    assert!(!log.contains("no sound") && !log.contains("playing headless"), "the player played without its window or sound:\n{log}");
+    let stats: Value = serde_json::from_str(&std::fs::read_to_string(&stats_path).expect("the stats JSON")).expect("valid stats JSON");
+    assert_eq!(stats["ended_by"], "completed", "stats: {stats}");
+    assert_eq!(stats["rebuffer"]["count"], 0, "no rebuffering: {}", stats["rebuffer"]);
+
+    // 100 ms windows of the recording (48 kHz stereo float): which have sound.
+    let samples: Vec<f32> = std::fs::read(&recording).unwrap().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let win = 2 * 4800;
+    let rms: Vec<f64> = samples.chunks(win).map(|w| (w.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / w.len() as f64).sqrt()).collect();
+    let loud: Vec<bool> = rms.iter().map(|&r| r > 0.01).collect();
+    let audible = loud.iter().filter(|&&l| l).count() as f64 * 0.1;
+    let first = loud.iter().position(|&l| l).map(|i| i as f64 * 0.1);
+    let last = loud.iter().rposition(|&l| l).map(|i| (i + 1) as f64 * 0.1);
+    let longest_quiet = loud.split(|&l| l).skip(1).map(|run| run.len()).max().unwrap_or(0) as f64 * 0.1;
+    let peak_rms = rms.iter().copied().fold(0.0, f64::max);
+    eprintln!(
+        "sound: player ran {:.1} s, video {} frames ({} dropped), recording {:.1} s, sound in {audible:.1} s of it (from {first:?} to {last:?} s, longest quiet stretch inside {longest_quiet:.1} s, peak 100 ms RMS {peak_rms:.3}); total {:.1} s",
+        wall.as_secs_f64(),
+        stats["video"]["frames_decoded"],
+        stats["video"]["frames_dropped"],
+        samples.len() as f64 / 96_000.0,
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(audible >= 15.0, "sound in only {audible:.1} s of the recording (100 ms windows with RMS > 0.01)");
+}
