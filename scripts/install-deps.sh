@@ -6,13 +6,14 @@
 #   libasound2-dev : cpal's ALSA backend (the audio output) links against it
 #   libxkbcommon-x11-0, libx11-xcb1, libxcursor1, libxrandr2, libxi6 : loaded by winit at run time
 #   mesa-vulkan-drivers, libvulkan1 : lavapipe, software Vulkan, so wgpu renders with no GPU
-#   xvfb, imagemagick : a real X display for the window tests, and a screenshot of it
+#   xvfb, imagemagick, xdotool : a real X display for the window tests, a screenshot of
+#                 it, and keys typed into the window (player/tests/window.rs)
 #   pulseaudio, pulseaudio-utils, libasound2-plugins : a null sink the audio tests play
 #                 into and record from (ALSA's default device reaches it through the plugin)
 # Uses sudo when not root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 packages=(nasm pkg-config ffmpeg libasound2-dev libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6
-  mesa-vulkan-drivers libvulkan1 xvfb imagemagick pulseaudio pulseaudio-utils libasound2-plugins)
+  mesa-vulkan-drivers libvulkan1 xvfb imagemagick xdotool pulseaudio pulseaudio-utils libasound2-plugins)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
