@@ -105,3 +105,47 @@ async fn paced_playback_takes_real_time_and_pause_stops_the_clock() {
     let per_frame = stats.video.mean_decode_ms.unwrap();
     assert!(per_frame < 20.0, "decode cost per frame {per_frame} ms includes waiting");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seek_while_paused_shows_the_picture_at_the_target() {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let config = PlayerConfig { untimed: false, ..common::untimed(LevelPin::Min) };
+    let session = smoothplay::engine::session::Session::open(&small(), config).await.unwrap();
+    // Stops the session once the picture at the seek target is shown.
+    struct Sink {
+        tx: tokio::sync::mpsc::UnboundedSender<Command>,
+        presented: Vec<Duration>,
+    }
+    impl smoothplay::engine::session::VideoSink for Sink {
+        fn present(&mut self, f: &smoothplay::engine::decode::VideoFrame) -> Result<(), smoothplay::engine::session::SinkError> {
+            self.presented.push(f.pts.to_duration());
+            if f.pts.to_duration() >= Duration::from_secs(6) {
+                let _ = self.tx.send(Command::Stop);
+            }
+            Ok(())
+        }
+    }
+    let mut sink = Sink { tx: tx.clone(), presented: Vec::new() };
+    let mut audio = smoothplay::engine::session::NullAudioSink;
+    let mut paused_at_seek = None;
+    let mut asked = false;
+    let played = tokio::time::timeout(
+        Duration::from_secs(30),
+        session.play(&mut sink, &mut audio, Some(rx), &mut |e| match e {
+            PlayerEvent::Playing if !asked => {
+                asked = true;
+                let _ = tx.send(Command::Pause);
+                let _ = tx.send(Command::Seek(Duration::from_secs(6)));
+            }
+            PlayerEvent::Status(s) if asked && s.position == Duration::from_secs(6) => paused_at_seek = Some(s.paused),
+            _ => {}
+        }),
+    )
+    .await
+    .expect("the picture at the target is shown while paused, within 30 s")
+    .unwrap();
+    assert_eq!(sink.presented.last(), Some(&Duration::from_secs(6)), "{:?}", sink.presented);
+    assert!(sink.presented.len() <= 4, "paused: nothing played after the seek: {:?}", sink.presented);
+    assert_eq!(played.ended_by, smoothplay::engine::session::EndReason::Stopped);
+    assert_ne!(paused_at_seek, Some(false), "the clock did not start");
+}

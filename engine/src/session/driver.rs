@@ -433,6 +433,15 @@ pub(super) async fn drive(
                 }
             }
         }
+        if state == State::Paused && shown_position.is_none() {
+            // Paused after a seek (or before the first picture): show the picture at the
+            // new position, as players do; the clock stays where it is.
+            if let Some(f) = video_q.pop_front() {
+                video_sink.present(&f)?;
+                shown_position = Some(f.pts.to_duration());
+                stats.video.frames_presented += 1;
+            }
+        }
         if tracks.iter().all(|t| t.eos) && video_q.is_empty() && audio_q.is_empty() && fetches.is_empty() && sched.all_fetched() {
             break;
         }
