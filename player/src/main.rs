@@ -207,6 +207,8 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
         origin_fallbacks: cli.origin_fallback.clone(),
         // IPC clients read time-pos from the status: 10 per second, like a position display.
         status_interval: if cli.input_ipc_server.is_some() || frontend.is_some() { Duration::from_millis(100) } else { PlayerConfig::default().status_interval },
+        // A window's first size, before it exists (fragments start arriving at once).
+        viewport: frontend.is_some().then(|| cli.geometry.unwrap_or(window::DEFAULT_SIZE)),
         ..PlayerConfig::default()
     };
     let wall = Instant::now();

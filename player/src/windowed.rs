@@ -80,7 +80,7 @@ pub fn run(cli: Cli, runtime: &Runtime) -> Result<(), String> {
     }
     front.frontend = Some(Arc::new(WindowFrontend { frame: front.frame.clone(), proxy: proxy.clone(), audio: audio_control }));
     let controller = front.controller();
-    let options = WindowOptions { title: format!("{} - smoothplay", url), size: cli.geometry.unwrap_or((960, 540)), fullscreen: cli.fullscreen, osd: !cli.no_osd };
+    let options = WindowOptions { title: format!("{} - smoothplay", url), size: cli.geometry.unwrap_or(crate::window::DEFAULT_SIZE), fullscreen: cli.fullscreen, osd: !cli.no_osd };
     let info = PlayerInfo { algorithm: cli.abr.clone(), audio: audio_info, volume: 100.0, ..Default::default() };
     let ended = proxy.clone();
     // Its own thread: the session's future is not Send (the selector is not Sync).

@@ -794,3 +794,35 @@ fn the_window_plays_the_demo_aloud() {
     );
     assert!(audible >= 15.0, "sound in only {audible:.1} s of the recording (100 ms windows with RMS > 0.01)");
 }
+
+#[test]
+fn a_small_window_does_not_fetch_levels_far_above_its_size() {
+    if !tools_present("viewport", &[]) {
+        return;
+    }
+    let _turn = serial();
+    let dir = TempDir::new("viewport");
+    let x = Xvfb::start(&dir, 3);
+    let stats = dir.0.join("stats.json");
+    // 320x180: the 426x240 level is within the selector's slack, 640x360 and 1280x720 are
+    // far above. Loopback bandwidth would otherwise pick the top level at once.
+    let mut player = Player::start(&x, &dir, &["--geometry", "320x180", "--no-audio", "--duration", "6", "--stats-json", stats.to_str().unwrap(), "-q"], &[]);
+    player.window(&x);
+    let status = player.proc.wait_exit(Duration::from_secs(60)).unwrap_or_else(|| panic!("still running after 60 s; stderr:\n{}", player.log()));
+    assert!(status.success(), "exit status {status}; stderr:\n{}", player.log());
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let bitrates: Vec<u64> = json["video"]["fragments"].as_array().unwrap().iter().map(|f| f["bitrate"].as_u64().unwrap()).collect();
+    assert!(!bitrates.is_empty());
+    assert!(bitrates.iter().all(|b| *b == 250_000), "a 320x180 window fetched larger levels: {bitrates:?}");
+
+    // The same play headless (no viewport) goes up the ladder: the cap is the window's.
+    let headless = dir.0.join("headless.json");
+    let out = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_smoothplay")).args(["--headless", "--duration", "6", "-q", "--stats-json", headless.to_str().unwrap()]).arg(demo()),
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&headless).unwrap()).unwrap();
+    let top = json["video"]["fragments"].as_array().unwrap().iter().filter_map(|f| f["bitrate"].as_u64()).max().unwrap();
+    assert!(top > 250_000, "headless stayed at the lowest level: the comparison means nothing");
+}

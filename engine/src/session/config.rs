@@ -29,6 +29,10 @@ pub struct PlayerConfig {
     /// Alternate origins with the same path layout, tried in order when the manifest's
     /// origin keeps failing (`--origin-fallback`).
     pub origin_fallbacks: Vec<String>,
+    /// The size in pixels of where the video will be shown, from the start (a window's
+    /// initial size): the selector does not fetch levels far above it. Later changes come
+    /// through [`super::Command::SetViewport`].
+    pub viewport: Option<(u32, u32)>,
 }
 
 /// How a live presentation is followed.
@@ -64,6 +68,7 @@ impl Default for PlayerConfig {
             play_for: None,
             live: LiveConfig::default(),
             origin_fallbacks: Vec::new(),
+            viewport: None,
         }
     }
 }

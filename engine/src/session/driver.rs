@@ -95,6 +95,9 @@ pub(super) async fn drive(
     };
     stats.algorithm = selector.name().to_string();
     let mut sched = Scheduler::new(plans, config.schedule.clone(), selector);
+    if let Some((width, height)) = config.viewport {
+        sched.on_event(Event::Viewport(smoothplay_heuristics::Viewport { width, height }), t0);
+    }
     let mut estimator = EwmaEstimator::sabre_default(ladder.fragment_duration);
 
     let mut tracks: Vec<TrackRt> = selection
@@ -549,6 +552,7 @@ pub(super) async fn drive(
                         playback.set_rate(user_speed, clock.now());
                     }
                     Some(Command::SetViewport { width, height }) => {
+                        tracing::info!(width, height, "viewport");
                         sched.on_event(Event::Viewport(smoothplay_heuristics::Viewport { width, height }), clock.now());
                     }
                     Some(Command::SeekBy(_)) => {}

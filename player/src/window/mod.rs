@@ -11,3 +11,6 @@ pub mod text;
 
 pub use app::{App, UserEvent, WindowOptions};
 pub use sink::WindowSink;
+
+/// The window's size in logical pixels when `--geometry` does not say.
+pub const DEFAULT_SIZE: (u32, u32) = (960, 540);
