@@ -135,27 +135,34 @@ fn retry_after(value: &[u8]) -> Option<Duration> {
     std::str::from_utf8(value).ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+/// The rustls error behind a failed request, if that is what failed. It sits inside
+/// io::Errors (tokio-rustls wraps it, hyper wraps that again) whose `source()` skips the
+/// wrapped error, so each io::Error is opened with `get_ref`.
+fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(r) = e.downcast_ref::<rustls::Error>() {
+        return Some(r);
+    }
+    if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        if let Some(r) = find_rustls_error(inner) {
+            return Some(r);
+        }
+    }
+    e.source().and_then(find_rustls_error)
+}
+
 fn classify(url: &str, e: reqwest::Error, config: &HttpConfig) -> FetchError {
     if e.is_timeout() {
         return FetchError::Timeout { url: url.to_string(), after: config.request_timeout };
     }
-    // Walk the source chain: reqwest's own message ("error sending request") hides the
-    // cause. A TLS failure sits in an io::Error whose `source()` skips it: look inside.
+    if let Some(tls) = find_rustls_error(&e) {
+        return FetchError::Tls { url: url.to_string(), reason: tls.to_string() };
+    }
+    // Walk the source chain: reqwest's own message ("error sending request") hides the cause.
     let mut reason = e.to_string();
-    let mut tls = None;
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         reason = format!("{reason}: {s}");
-        if let Some(r) = s.downcast_ref::<rustls::Error>() {
-            tls = Some(r.to_string());
-        }
-        if let Some(r) = s.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|i| i.downcast_ref::<rustls::Error>()) {
-            tls = Some(r.to_string());
-        }
         source = s.source();
-    }
-    if let Some(reason) = tls {
-        return FetchError::Tls { url: url.to_string(), reason };
     }
     if e.is_redirect() {
         let why = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or(reason);
