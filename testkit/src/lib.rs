@@ -1,7 +1,8 @@
 //! Test support for smoothplay (not published).
 //!
 //! - [`origin`]: a loopback HTTP origin that serves a presentation directory, with
-//!   scripted faults (error statuses, delays, connection resets) and a request log.
+//!   scripted faults (error statuses, Retry-After, delays, resets, redirects, gzip,
+//!   headers), a request log, on IPv4, IPv6 or TLS.
 //! - [`raw_origin`]: a bare HTTP/1.1 file server over TCP for malformed answers (a reset
 //!   inside the headers, a body shorter or longer than its Content-Length, a trickle, a
 //!   stall, a huge header).
