@@ -76,13 +76,18 @@ fn with_hint(e: &smoothplay_engine::session::Error) -> String {
             format!("{e}\n  the presentation is encrypted: give its key with --key KID:KEY, --key-file FILE or --clearkey-url URL")
         }
         Error::WrongKey { .. } | Error::Decryption { .. } => format!("{e}\n  check the key given with --key/--key-file"),
+        Error::ManifestFetch(smoothplay_engine::io::FetchError::Tls { .. }) => {
+            format!("{e}\n  the server's certificate is not trusted here (self-signed, expired, or for another name); smoothplay never skips this check")
+        }
         _ => e.to_string(),
     }
 }
 
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
+        // rustls' platform verifier logs each refused certificate as an error; the
+        // player reports it once itself (FetchError::Tls).
+        0 => "warn,rustls_platform_verifier=off",
         1 => "info",
         _ => "debug",
     };
@@ -213,7 +218,7 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
     };
     let wall = Instant::now();
     let cpu0 = cpu::process_cpu_time();
-    let mut session = Session::open(url, config).await.map_err(|e| e.to_string())?;
+    let mut session = Session::open(url, config).await.map_err(|e| with_hint(&e))?;
     if let Some(keys) = keys::load(cli, &session).await? {
         session.set_keys(keys);
     }

@@ -184,3 +184,43 @@ async fn live_stream_with_duration_start_behind_and_live_stats() {
     assert_eq!(json["ended_by"], "played_for");
     assert!(json["video"]["frames_decoded"].as_u64().unwrap() >= 90, "{}", json["video"]);
 }
+
+/// The fault matrix's exit codes (README, "Fault matrix"; the engine's side is
+/// tests/fault_matrix.rs): a manifest that cannot be had exits 1 with one message naming
+/// the URL; a fragment that cannot be had is skipped, reported, and the player exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_matrix_exit_codes_and_messages() {
+    use smoothplay_testkit::origin::{Fault, Origin};
+    let root = repo().join("tests/fixtures/media");
+    let run = |args: Vec<String>| tokio::task::spawn_blocking(move || bin().args(["--headless", "--untimed", "--quiet"]).args(args).output().unwrap());
+
+    // A 403 on the manifest.
+    let o = Origin::serve(root.clone()).await;
+    o.fault("Manifest", Fault::Status { status: 403, times: 99 });
+    let url = format!("{}small.ism/Manifest", o.base);
+    let out = run(vec![url.clone()]).await.unwrap();
+    assert_clean_failure(&out, &format!("{url}: HTTP status 403"));
+
+    // A redirect loop.
+    o.fault("/a/", Fault::Redirect("/b/small.ism/Manifest".into()));
+    o.fault("/b/", Fault::Redirect("/a/small.ism/Manifest".into()));
+    let out = run(vec![format!("{}a/small.ism/Manifest", o.base)]).await.unwrap();
+    assert_clean_failure(&out, "redirect refused: redirect loop");
+
+    // A self-signed certificate: refused, the URL and the certificate named, with a hint.
+    let tls = Origin::serve_tls(root.clone(), &smoothplay_testkit::tls::self_signed()).await;
+    let url = format!("{}small.ism/Manifest", tls.base);
+    let out = run(vec![url.clone()]).await.unwrap();
+    assert_clean_failure(&out, &format!("{url}: TLS handshake failed: invalid peer certificate"));
+    assert!(stderr(&out).contains("never skips this check"), "{}", stderr(&out));
+
+    // A fragment answering 500 every time: skipped, reported, exit 0.
+    let o = Origin::serve(root).await;
+    o.fault("QualityLevels(200000)/Fragments(video=40000000)", Fault::Status { status: 500, times: 99 });
+    let stats = tmp("fault-500.json");
+    let out = run(vec!["--video-bitrate".into(), "min".into(), "--stats-json".into(), stats.display().to_string(), format!("{}small.ism/Manifest", o.base)]).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(s["video"]["frames_decoded"], 200, "the other four fragments");
+    assert_eq!(s["skipped_fragments"][0]["index"], 2, "{}", s["skipped_fragments"]);
+}

@@ -1,7 +1,12 @@
 //! Test support for smoothplay (not published).
 //!
 //! - [`origin`]: a loopback HTTP origin that serves a presentation directory, with
-//!   scripted faults (error statuses, delays, connection resets) and a request log.
+//!   scripted faults (error statuses, Retry-After, delays, resets, redirects, gzip,
+//!   headers), a request log, on IPv4, IPv6 or TLS.
+//! - [`raw_origin`]: a bare HTTP/1.1 file server over TCP for malformed answers (a reset
+//!   inside the headers, a body shorter or longer than its Content-Length, a trickle, a
+//!   stall, a huge header).
+//! - [`tls`]: certificates for an https origin (self-signed, expired, private CA).
 //! - [`live_origin`]: an on-demand presentation re-published as an endless live one, on
 //!   a clock the test controls (pause/resume, dark levels, end of event).
 //! - [`oracle`]: independent references from ffmpeg (per-frame md5, decoded audio) to
@@ -16,7 +21,9 @@ pub mod ffmpeg_live;
 pub mod live_origin;
 pub mod oracle;
 pub mod origin;
+pub mod raw_origin;
 pub mod sinks;
+pub mod tls;
 
 /// The repository root (for fixtures and assets).
 pub fn repo_root() -> std::path::PathBuf {

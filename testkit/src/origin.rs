@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+
+use crate::tls::{TestCert, TlsListener};
 
 /// What the origin does to requests whose path contains a pattern.
 #[derive(Debug, Clone)]
@@ -25,6 +27,16 @@ pub enum Fault {
     Replace(Bytes),
     /// Send the body at this rate, in 8 KiB pieces (every time).
     Throttle { bits_per_sec: u64 },
+    /// Answer with this status and `Retry-After: seconds`, `times` times.
+    RetryAfter { status: u16, seconds: u64, times: u32 },
+    /// Answer `302 Found` with this `Location` (absolute or relative), every time.
+    Redirect(String),
+    /// Serve the body gzip-compressed with `Content-Encoding: gzip`, every time.
+    Gzip,
+    /// Serve the body with this `Content-Type`, every time.
+    ContentType(String),
+    /// Add a header (`x-padding`) of this many bytes, every time.
+    HugeHeader(usize),
 }
 
 #[derive(Default)]
@@ -51,15 +63,36 @@ impl Drop for Origin {
 impl Origin {
     /// Serves `root` (a directory holding presentation folders) on a loopback port.
     pub async fn serve(root: PathBuf) -> Origin {
+        Origin::serve_at(root, SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind loopback")
+    }
+
+    /// Same, on `addr` (`[::1]:0` for IPv6 loopback); an error when it cannot be bound.
+    pub async fn serve_at(root: PathBuf, addr: SocketAddr) -> std::io::Result<Origin> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        Ok(Origin::serve_on(root, listener, format!("http://{addr}/")))
+    }
+
+    /// Serves `root` over https on a loopback port with `cert` (see [`crate::tls`]). The
+    /// base URL names `localhost`, which the test certificates are made for.
+    pub async fn serve_tls(root: PathBuf, cert: &TestCert) -> Origin {
+        let tcp = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind loopback");
+        let port = tcp.local_addr().expect("local addr").port();
+        Origin::serve_on(root, TlsListener::new(tcp, cert), format!("https://localhost:{port}/"))
+    }
+
+    fn serve_on<L>(root: PathBuf, listener: L, base: String) -> Origin
+    where
+        L: axum::serve::Listener,
+        L::Addr: std::fmt::Debug,
+    {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let state = (root, shared.clone());
         let app = axum::Router::new().fallback(handle).with_state(state);
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Origin { base: format!("http://{addr}/"), shared, task }
+        Origin { base, shared, task }
     }
 
     /// Adds a fault for request paths containing `pattern`.
@@ -85,14 +118,16 @@ async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
     let path = percent_decode(&raw);
     let mut delay = None;
     let mut action = None;
+    let mut decorations = Vec::new();
     {
         let mut s = shared.lock().unwrap();
         let faults = s.faults.clone();
         for (pat, f) in faults.iter().filter(|(p, _)| path.contains(p.as_str())) {
             match f {
                 Fault::Delay(d) => delay = Some(*d),
-                Fault::Replace(_) | Fault::Throttle { .. } => action = Some(f.clone()),
-                Fault::Status { times, .. } | Fault::Reset { times } => {
+                Fault::Replace(_) | Fault::Throttle { .. } | Fault::Redirect(_) => action = Some(f.clone()),
+                Fault::Gzip | Fault::ContentType(_) | Fault::HugeHeader(_) => decorations.push(f.clone()),
+                Fault::Status { times, .. } | Fault::Reset { times } | Fault::RetryAfter { times, .. } => {
                     let key = format!("{pat}\u{0}{f:?}");
                     let n = s.counts.entry(key).or_insert(0);
                     if *n < *times {
@@ -114,9 +149,18 @@ async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
             status(code);
             return (StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "injected fault").into_response();
         }
+        Some(Fault::RetryAfter { status: code, seconds, .. }) => {
+            status(code);
+            let code = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return (code, [(header::RETRY_AFTER, seconds.to_string())], "injected fault").into_response();
+        }
+        Some(Fault::Redirect(location)) => {
+            status(302);
+            return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+        }
         Some(Fault::Replace(bytes)) => {
             status(200);
-            return bytes.into_response();
+            return decorate(bytes.to_vec(), &decorations);
         }
         _ => {}
     }
@@ -156,7 +200,28 @@ async fn handle(State((root, shared)): State<AppState>, uri: Uri) -> Response {
             .body(Body::from_stream(stream))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
     }
-    body.into_response()
+    decorate(body, &decorations)
+}
+
+/// A 200 answer with `body`, changed by the decorating faults (gzip, headers).
+fn decorate(body: Vec<u8>, decorations: &[Fault]) -> Response {
+    use std::io::Write;
+    let mut body = body;
+    let mut response = Response::builder().status(StatusCode::OK);
+    for d in decorations {
+        match d {
+            Fault::Gzip => {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                gz.write_all(&body).expect("gzip in memory");
+                body = gz.finish().expect("gzip in memory");
+                response = response.header(header::CONTENT_ENCODING, "gzip");
+            }
+            Fault::ContentType(t) => response = response.header(header::CONTENT_TYPE, t.as_str()),
+            Fault::HugeHeader(n) => response = response.header("x-padding", HeaderValue::from_str(&"a".repeat(*n)).expect("ascii")),
+            _ => {}
+        }
+    }
+    response.body(Body::from(body)).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// Decodes `%XX` escapes of a request path (malformed escapes are kept as written).

@@ -36,6 +36,24 @@ pub enum FetchError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// A redirect was refused: too many in a row, a loop, or a move from https to http
+    /// (a downgrade that would drop the transport security the user asked for).
+    #[error("{url}: redirect refused: {reason}")]
+    Redirect {
+        /// The requested URL.
+        url: String,
+        /// Which rule refused it.
+        reason: String,
+    },
+    /// The TLS handshake failed; a certificate the system does not trust (self-signed,
+    /// expired, for another name) is never accepted silently.
+    #[error("{url}: TLS handshake failed: {reason}")]
+    Tls {
+        /// The requested URL.
+        url: String,
+        /// What rustls said (it names the certificate problem).
+        reason: String,
+    },
     /// A local file could not be read.
     #[error("{path}: {reason}")]
     File {
@@ -79,7 +97,9 @@ impl FetchError {
             FetchError::Status { url, .. }
             | FetchError::Timeout { url, .. }
             | FetchError::Connection { url, .. }
-            | FetchError::TooLarge { url, .. } => Some(url),
+            | FetchError::TooLarge { url, .. }
+            | FetchError::Redirect { url, .. }
+            | FetchError::Tls { url, .. } => Some(url),
             FetchError::File { path, .. } => Some(path),
             FetchError::Setup(_) => None,
         }
