@@ -341,8 +341,15 @@ async fn manifest_redirect_is_followed() {
     let o = Origin::serve(root()).await;
     o.fault("moved.ism/Manifest", Fault::Redirect(format!("/{MANIFEST}")));
     let s = Session::open(&format!("{}moved.ism/Manifest", o.base), config()).await.expect("followed");
+    assert!(s.location().manifest_url().ends_with(&format!("/{MANIFEST}")), "fragments resolve against the target: {}", s.location().manifest_url());
     drop(s);
     assert_eq!(o.requests_matching(MANIFEST), 1);
+    // Played through: every fragment comes from where the manifest really is (the path
+    // given, moved.ism/, has none).
+    let p = common::play(&format!("{}moved.ism/Manifest", o.base), config()).await;
+    assert!(p.stats.skipped_fragments.is_empty(), "{:?}", p.stats.skipped_fragments);
+    assert_eq!(p.video.presented.lock().unwrap().len(), FRAMES);
+    assert_eq!(o.requests_matching("moved.ism/QualityLevels"), 0);
 }
 
 #[tokio::test]

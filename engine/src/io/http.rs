@@ -86,6 +86,7 @@ impl HttpSource {
         let plain = |e: FetchError| (e, None);
         let mut response = self.client.get(url).send().await.map_err(|e| plain(classify(url, e, &self.config)))?;
         let ttfb = start.elapsed();
+        let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
         let status = response.status();
         if !status.is_success() {
             let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| retry_after(v.as_bytes()));
@@ -111,7 +112,7 @@ impl HttpSource {
                 }
             }
         }
-        Ok(Fetched { body: Bytes::from(body), ttfb, elapsed: start.elapsed(), attempts: 1 })
+        Ok(Fetched { body: Bytes::from(body), ttfb, elapsed: start.elapsed(), attempts: 1, redirected_to })
     }
 }
 

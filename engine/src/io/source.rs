@@ -17,6 +17,9 @@ pub struct Fetched {
     pub elapsed: Duration,
     /// How many attempts it took (1 when the first succeeded).
     pub attempts: u32,
+    /// Where the body came from when redirects led elsewhere (relative URLs in it, such
+    /// as a manifest's fragment URLs, resolve against this); `None` when not redirected.
+    pub redirected_to: Option<String>,
 }
 
 /// Size limits on what a source accepts, so a hostile server cannot exhaust memory.

@@ -98,6 +98,14 @@ impl Session {
             .await
             .map_err(Error::ManifestFetch)?;
         let manifest = Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.clone(), source })?;
+        // Redirected: fragment URLs are relative to where the manifest really is.
+        let location = match body.redirected_to.as_deref().map(Location::parse) {
+            Some(Ok(moved @ Location::Http { .. })) => {
+                tracing::info!(from = %url, to = %moved.manifest_url(), "the manifest was redirected: fragments are fetched from there");
+                moved
+            }
+            _ => location,
+        };
         let selection = select_tracks(&manifest);
         if selection.tracks.is_empty() {
             return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
