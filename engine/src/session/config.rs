@@ -29,6 +29,10 @@ pub struct PlayerConfig {
     /// Alternate origins with the same path layout, tried in order when the manifest's
     /// origin keeps failing (`--origin-fallback`).
     pub origin_fallbacks: Vec<String>,
+    /// Which video, audio and text tracks to play (by name or language); the default
+    /// plays the first video, the audio in the system locale's language else the first,
+    /// and no captions.
+    pub tracks: super::TrackPreferences,
 }
 
 /// How a live presentation is followed.
@@ -64,6 +68,7 @@ impl Default for PlayerConfig {
             play_for: None,
             live: LiveConfig::default(),
             origin_fallbacks: Vec::new(),
+            tracks: super::TrackPreferences::default(),
         }
     }
 }

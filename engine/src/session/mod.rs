@@ -11,10 +11,12 @@
 //! # Ok(()) }
 //! ```
 
+mod catalog;
 mod config;
 mod decode_meter;
 mod driver;
 mod error;
+mod language;
 mod live;
 mod live_join;
 mod events;
@@ -34,12 +36,14 @@ use smoothplay_heuristics::QualitySelector;
 use crate::io::{source_for, ByteSource, FailoverSource, Limits, Location};
 use crate::manifest::Manifest;
 
+pub use catalog::{Track, TrackLevel, TrackPreferences, TrackType};
 pub use config::{LiveConfig, PlayerConfig};
+pub use language::{primary_language, same_language, system_language};
 pub use error::Error;
 pub use events::{Command, PlayerEvent, Status};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
 pub use stats::{AudioStats, DistanceSummary, EndReason, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
-pub use tracks::{select_tracks, LevelConfig, SelectedTrack, TrackSelection};
+pub use tracks::{select_tracks, select_tracks_with, LevelConfig, SelectedTrack, TrackSelection};
 pub use protection::{KeyUse, ProtectionInfo};
 pub use worker::{FragmentHook, HookError};
 
@@ -98,7 +102,7 @@ impl Session {
             .await
             .map_err(Error::ManifestFetch)?;
         let manifest = Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.clone(), source })?;
-        let selection = select_tracks(&manifest);
+        let selection = select_tracks_with(&manifest, &config.tracks)?;
         if selection.tracks.is_empty() {
             return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
         }
@@ -117,6 +121,12 @@ impl Session {
     /// The manifest's location.
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// Every `StreamIndex` of the manifest as a [`Track`] (kind, name, language, subtype,
+    /// levels, whether it can be played), in manifest order.
+    pub fn tracks(&self) -> &[Track] {
+        &self.selection.available
     }
 
     /// The tracks that will play, and the streams left out with why.
