@@ -50,6 +50,20 @@ pub use worker::{FragmentHook, HookError};
 /// Largest manifest accepted (a long DVR window of 2 s fragments is a few MB).
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Fetches and parses the manifest of `input` (as [`Session::open`] takes it) without
+/// choosing tracks or requiring anything playable: for listing the tracks of any
+/// presentation ([`select_tracks_with`] then describes them).
+pub async fn fetch_manifest(input: &str, config: &PlayerConfig) -> Result<Manifest, Error> {
+    let location = Location::parse(input)?;
+    let source = source_for(&location, config.http.clone()).map_err(Error::ManifestFetch)?;
+    fetch_manifest_from(&*source, &location.manifest_url()).await
+}
+
+async fn fetch_manifest_from(source: &dyn ByteSource, url: &str) -> Result<Manifest, Error> {
+    let body = source.fetch(url, Limits { max_body_bytes: MAX_MANIFEST_BYTES }).await.map_err(Error::ManifestFetch)?;
+    Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.to_string(), source })
+}
+
 /// An opened presentation: the manifest is loaded and the tracks chosen; call
 /// [`Session::play`] to play it.
 pub struct Session {
@@ -97,11 +111,7 @@ impl Session {
             None => source,
         };
         let url = location.manifest_url();
-        let body = source
-            .fetch(&url, Limits { max_body_bytes: MAX_MANIFEST_BYTES })
-            .await
-            .map_err(Error::ManifestFetch)?;
-        let manifest = Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.clone(), source })?;
+        let manifest = fetch_manifest_from(&*source, &url).await?;
         let selection = select_tracks_with(&manifest, &config.tracks)?;
         if selection.tracks.is_empty() {
             return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
