@@ -58,3 +58,31 @@ async fn a_missing_track_fails_at_open_naming_the_tracks() {
     assert!(matches!(&e, Error::NoSuchTrack { kind: TrackType::Audio, asked, .. } if asked == "audio_deu"), "{e:?}");
     assert!(e.to_string().ends_with(r#"the audio tracks are: "audio_eng" (eng), "audio_fra" (fra)"#), "{e}");
 }
+
+/// The hand-written text and sparse fragments parse: one sync sample, the tfxd time of
+/// the manifest's `<c t>`, a TTML document or the same splice_info_section as the `<f>`.
+#[test]
+fn text_and_sparse_fragments_parse() {
+    use smoothplay::engine::fmp4::parse_fragment;
+    use smoothplay::engine::manifest::{Manifest, PayloadData};
+    let dir = fixtures().join("multitrack.ism");
+    let m = Manifest::parse(&std::fs::read(dir.join("Manifest")).unwrap()).unwrap();
+    let mut seen = 0;
+    for s in m.streams.iter().filter(|s| s.name.as_deref().is_some_and(|n| ["captions_eng", "subtitles_fra", "scte35"].contains(&n))) {
+        for c in &s.chunks {
+            let data = std::fs::read(dir.join(s.fragment_url(&s.levels[0], c))).unwrap();
+            let f = parse_fragment(data.into()).unwrap();
+            let tfxd = f.tfxd.unwrap();
+            assert_eq!((tfxd.start, Some(tfxd.duration)), (c.start.ticks, c.duration.map(|d| d.ticks)));
+            let [sample] = &f.samples[..] else { panic!("one sample: {:?}", f.samples.len()) };
+            assert!(sample.is_sync);
+            match &c.payloads[..] {
+                [p] => assert_eq!(p.data, PayloadData::Bytes(sample.data.to_vec()), "the <f> payload is the sample"),
+                [] => assert!(std::str::from_utf8(&sample.data).unwrap().contains("<tt xmlns=\"http://www.w3.org/ns/ttml\"")),
+                more => panic!("{more:?}"),
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 9);
+}
