@@ -98,6 +98,37 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub input_ipc_server: Option<PathBuf>,
 
+    /// Print every track of the presentation (video angles, audio languages, captions,
+    /// sparse marker streams) with its name, language, subtype and levels, and exit. `*`
+    /// marks the tracks that would play with the other options given.
+    #[arg(long)]
+    pub list_tracks: bool,
+
+    /// Video track (camera angle) to play, by its Name in --list-tracks (default: the
+    /// first).
+    #[arg(long, value_name = "NAME")]
+    pub video_track: Option<String>,
+
+    /// Audio track to play, by its Name in --list-tracks.
+    #[arg(long, value_name = "NAME")]
+    pub audio_track: Option<String>,
+
+    /// Audio language to play (en, eng, fr-CA...: the primary language is compared).
+    /// Default: the system locale's (LC_ALL, LC_MESSAGES, LANG) when a track has it, else
+    /// the first audio track.
+    #[arg(long, value_name = "LANG")]
+    pub audio_lang: Option<String>,
+
+    /// Caption/subtitle track, by Name. Only recorded for now: captions are not shown yet
+    /// (default: captions off).
+    #[arg(long, value_name = "NAME")]
+    pub text_track: Option<String>,
+
+    /// Caption/subtitle language. Only recorded for now: captions are not shown yet
+    /// (default: captions off).
+    #[arg(long, value_name = "LANG")]
+    pub text_lang: Option<String>,
+
     /// Print the key bindings and exit.
     #[arg(long)]
     pub list_keys: bool,
@@ -130,6 +161,20 @@ pub struct Cli {
     /// Log more (repeat for more detail); RUST_LOG overrides.
     #[arg(long, short, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+impl Cli {
+    /// The track choices given on the command line.
+    pub fn track_preferences(&self) -> smoothplay_engine::session::TrackPreferences {
+        smoothplay_engine::session::TrackPreferences {
+            video_track: self.video_track.clone(),
+            audio_track: self.audio_track.clone(),
+            audio_lang: self.audio_lang.clone(),
+            text_track: self.text_track.clone(),
+            text_lang: self.text_lang.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// Where to start: a position, or (live) a distance behind the edge.

@@ -9,6 +9,7 @@ mod outputs;
 mod screenshot;
 mod state;
 mod status;
+mod tracks;
 mod window;
 mod windowed;
 
@@ -51,7 +52,9 @@ fn main() -> ExitCode {
     };
     // A window when there is a display (and not --headless); headless otherwise, said once.
     let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
-    let result = if !cli.headless && display {
+    let result = if cli.list_tracks {
+        runtime.block_on(tracks::list(&cli))
+    } else if !cli.headless && display {
         windowed::run(cli, &runtime)
     } else {
         if !cli.headless && !cli.quiet {
@@ -210,6 +213,7 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
             idle_timeout: cli.live_idle_timeout,
         },
         origin_fallbacks: cli.origin_fallback.clone(),
+        tracks: cli.track_preferences(),
         // IPC clients read time-pos from the status: 10 per second, like a position display.
         status_interval: if cli.input_ipc_server.is_some() || frontend.is_some() { Duration::from_millis(100) } else { PlayerConfig::default().status_interval },
         // A window's first size, before it exists (fragments start arriving at once).
@@ -219,6 +223,9 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
     let wall = Instant::now();
     let cpu0 = cpu::process_cpu_time();
     let mut session = Session::open(url, config).await.map_err(|e| with_hint(&e))?;
+    if !cli.quiet {
+        tracks::announce(&session);
+    }
     if let Some(keys) = keys::load(cli, &session).await? {
         session.set_keys(keys);
     }

@@ -224,3 +224,130 @@ async fn fault_matrix_exit_codes_and_messages() {
     assert_eq!(s["video"]["frames_decoded"], 200, "the other four fragments");
     assert_eq!(s["skipped_fragments"][0]["index"], 2, "{}", s["skipped_fragments"]);
 }
+
+fn multitrack() -> String {
+    repo().join("tests/fixtures/media/multitrack.ism").display().to_string()
+}
+
+/// The binary with the user's locale set to `lang` (`C`: no language).
+fn bin_in_locale(lang: &str) -> Command {
+    let mut c = bin();
+    c.env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", lang);
+    c
+}
+
+/// The rows of `--list-tracks` as (chosen, kind, name, language, subtype).
+fn track_rows(o: &Output) -> Vec<(bool, String, String, String, String)> {
+    assert!(o.status.success(), "{}", stderr(o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with('('))
+        .map(|l| {
+            let f: Vec<&str> = l[1..].split_whitespace().collect();
+            (l.starts_with('*'), f[0].into(), f[1].into(), f[2].into(), f[3].into())
+        })
+        .collect()
+}
+
+#[test]
+fn list_tracks_prints_every_track_and_what_would_play() {
+    let o = bin_in_locale("C").args(["--list-tracks", &multitrack()]).output().unwrap();
+    let rows = track_rows(&o);
+    let row = |c: bool, k: &str, n: &str, l: &str, s: &str| (c, k.to_string(), n.to_string(), l.to_string(), s.to_string());
+    assert_eq!(
+        rows,
+        [
+            row(true, "video", "camera1", "-", "-"),
+            row(false, "video", "camera2", "-", "-"),
+            row(true, "audio", "audio_eng", "eng", "-"),
+            row(false, "audio", "audio_fra", "fra", "-"),
+            row(false, "text", "captions_eng", "eng", "CAPT"),
+            row(false, "text", "subtitles_fra", "fra", "SUBT"),
+            row(false, "sparse", "scte35", "-", "SCTE35"),
+        ]
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("160x90 H264 60 kbit/s, 320x180 H264 150 kbit/s"), "{out}");
+    assert!(out.contains("AACL 48000 Hz 1 ch"), "{out}");
+    assert!(out.contains("(follows camera1; data in the manifest)"), "{out}");
+    assert!(stderr(&o).is_empty(), "nothing played: {}", stderr(&o));
+
+    // The locale picks the audio; options pick the rest.
+    let chosen = |o: &Output| track_rows(o).into_iter().filter(|r| r.0).map(|r| r.2).collect::<Vec<_>>();
+    assert_eq!(chosen(&bin_in_locale("fr_CA.UTF-8").args(["--list-tracks", &multitrack()]).output().unwrap()), ["camera1", "audio_fra"]);
+    let o = bin_in_locale("fr_CA.UTF-8").args(["--list-tracks", "--video-track", "camera2", "--audio-lang", "eng", "--text-lang", "fr", &multitrack()]).output().unwrap();
+    assert_eq!(chosen(&o), ["camera2", "audio_eng", "subtitles_fra"]);
+    let o = bin_in_locale("C").args(["--list-tracks", "--audio-track", "audio_fra", "--text-track", "captions_eng", &multitrack()]).output().unwrap();
+    assert_eq!(chosen(&o), ["camera1", "audio_fra", "captions_eng"]);
+
+    // Tracks that cannot play are listed with why.
+    let msdocs = repo().join("tests/fixtures/peer-manifests/msdocs_live_sparse_scte35.ismc").display().to_string();
+    let o = bin().args(["--list-tracks", &msdocs]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(r#"(not playable: unsupported codec FourCC "WVC1""#), "{out}");
+}
+
+#[test]
+fn a_track_that_does_not_exist_is_a_clear_error_listing_the_tracks() {
+    for args in [["--list-tracks", "--audio-lang", "de"], ["--untimed", "--audio-lang", "de"]] {
+        let o = bin().arg("--quiet").args(args).arg(multitrack()).output().unwrap();
+        assert_clean_failure(&o, r#"no audio track in language "de"; the audio tracks are: "audio_eng" (eng), "audio_fra" (fra)"#);
+    }
+    let o = bin().args(["--quiet", "--untimed", "--video-track", "camera3", &multitrack()]).output().unwrap();
+    assert_clean_failure(&o, r#"no video track named "camera3"; the video tracks are: "camera1", "camera2""#);
+    let o = bin().args(["--quiet", "--untimed", "--text-lang", "en", &small()]).output().unwrap();
+    assert_clean_failure(&o, "the presentation has no text tracks");
+}
+
+/// The Bitrate of the audio track `name` in multitrack.ism's Manifest.
+fn audio_bitrate(name: &str) -> u64 {
+    let manifest = std::fs::read_to_string(repo().join("tests/fixtures/media/multitrack.ism/Manifest")).unwrap();
+    let stream = &manifest[manifest.find(&format!("Name=\"{name}\"")).unwrap()..];
+    let bitrate = &stream[stream.find("Bitrate=\"").unwrap() + 9..];
+    bitrate[..bitrate.find('"').unwrap()].parse().unwrap()
+}
+
+/// Plays `multitrack.ism` headless: the video checksums and the audio fragments' bitrates
+/// (audio_eng's and audio_fra's differ) tell which tracks played.
+fn play_multitrack(mut c: Command, args: &[&str]) -> (Vec<String>, Vec<u64>, String) {
+    let md5 = tmp(&format!("multitrack{}.md5", args.join("_")));
+    let stats = tmp(&format!("multitrack{}.json", args.join("_")));
+    let o = c.args(["--headless", "--untimed", "--video-bitrate", "max"]).args(args).arg("--framemd5").arg(&md5).arg("--stats-json").arg(&stats).arg(multitrack()).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let frames = std::fs::read_to_string(&md5).unwrap().lines().filter(|l| !l.starts_with('#')).map(|l| l.rsplit(',').next().unwrap().trim().to_string()).collect();
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let audio = s["audio"]["fragments"].as_array().unwrap().iter().map(|f| f["bitrate"].as_u64().unwrap()).collect();
+    (frames, audio, stderr(&o))
+}
+
+#[test]
+fn plays_the_chosen_angle_and_language() {
+    let (cam1, audio, e) = play_multitrack(bin_in_locale("C"), &[]);
+    assert_eq!(cam1.len(), 150, "6 s at 25 fps");
+    let (eng, fra) = (audio_bitrate("audio_eng"), audio_bitrate("audio_fra"));
+    assert_ne!(eng, fra);
+    assert_eq!(audio, [eng; 3], "audio_eng");
+    assert!(e.contains("tracks: video camera1, audio audio_eng (eng)"), "{e}");
+    assert!(!e.contains("error"), "{e}");
+
+    let (frames, audio, _) = play_multitrack(bin_in_locale("fr_FR.UTF-8"), &[]);
+    assert!(frames == cam1, "camera1");
+    assert_eq!(audio, [fra; 3], "the locale's language: audio_fra");
+
+    let (cam2, audio, e) = play_multitrack(bin_in_locale("fr_FR.UTF-8"), &["--video-track", "camera2", "--audio-lang", "en", "--text-lang", "fr"]);
+    assert_eq!(cam2.len(), 150);
+    assert!(cam2.iter().zip(&cam1).all(|(a, b)| a != b), "camera2 shows other pictures");
+    assert_eq!(audio, [eng; 3]);
+    assert!(e.contains("tracks: video camera2, audio audio_eng (eng), text subtitles_fra (fra); captions are not shown yet"), "{e}");
+}
+
+#[test]
+fn help_lists_the_track_options() {
+    let o = bin().arg("--help").output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    for opt in ["--list-tracks", "--video-track", "--audio-track", "--audio-lang", "--text-track", "--text-lang", "not shown yet"] {
+        assert!(out.contains(opt), "--help mentions {opt}");
+    }
+}

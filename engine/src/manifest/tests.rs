@@ -510,6 +510,49 @@ fn bento_cenc_checksum_verifies_with_the_known_key() {
     assert_urls_exist("small-bento-cenc.ism", &m);
 }
 
+/// multitrack.ism (made by tests/fixtures/media/make-multitrack.sh): one StreamIndex per
+/// camera angle, audio language and text track, each with its Name in the Url; the sparse
+/// SCTE-35 stream's `<f>` payloads are splice_info_sections; every fragment exists.
+#[test]
+fn multitrack_fixture_reads_back() {
+    let m = media("multitrack.ism");
+    let names: Vec<(&StreamKind, &str, Option<&str>, Option<&str>)> =
+        m.streams.iter().map(|s| (&s.kind, s.name.as_deref().unwrap(), s.language.as_deref(), s.subtype.as_deref())).collect();
+    assert_eq!(
+        names,
+        [
+            (&StreamKind::Video, "camera1", None, None),
+            (&StreamKind::Video, "camera2", None, None),
+            (&StreamKind::Audio, "audio_eng", Some("eng"), None),
+            (&StreamKind::Audio, "audio_fra", Some("fra"), None),
+            (&StreamKind::Text, "captions_eng", Some("eng"), Some("CAPT")),
+            (&StreamKind::Text, "subtitles_fra", Some("fra"), Some("SUBT")),
+            (&StreamKind::Text, "scte35", None, Some("SCTE35")),
+        ]
+    );
+    let (cam1, cam2) = (&m.streams[0], &m.streams[1]);
+    assert_eq!(starts(cam1), [0, 20_000_000, 40_000_000]);
+    assert_eq!(starts(cam1), starts(cam2), "the angles share fragment boundaries");
+    assert_eq!(cam2.fragment_url(&cam2.levels[1], &cam2.chunks[2]), "QualityLevels(150000)/Fragments(camera2=40000000)");
+    let scte = &m.streams[6];
+    assert_eq!((scte.parent_stream_index.as_deref(), scte.manifest_output), (Some("camera1"), true));
+    assert_eq!(starts(scte), [20_000_000, 40_000_000, 50_000_000]);
+    for c in &scte.chunks {
+        match &c.payloads[..] {
+            [ChunkPayload { data: PayloadData::Bytes(b), .. }] => assert_eq!(b[0], 0xFC, "table_id"),
+            other => panic!("{other:?}"),
+        }
+    }
+    for s in &m.streams {
+        for l in &s.levels {
+            for c in &s.chunks {
+                let path = format!("{MEDIA}multitrack.ism/{}", s.fragment_url(l, c));
+                assert!(std::path::Path::new(&path).is_file(), "missing {path}");
+            }
+        }
+    }
+}
+
 /// Every fixture manifest parses (the brief allows typed failures; none is expected).
 #[test]
 fn every_fixture_manifest_parses() {
@@ -534,7 +577,7 @@ fn every_fixture_manifest_parses() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 15);
+    assert_eq!(seen, 16);
 }
 
 // ---- synthetic manifests: semantics --------------------------------------------

@@ -33,6 +33,10 @@ pub struct PlayerConfig {
     /// initial size): the selector does not fetch levels far above it. Later changes come
     /// through [`super::Command::SetViewport`].
     pub viewport: Option<(u32, u32)>,
+    /// Which video, audio and text tracks to play (by name or language); the default
+    /// plays the first video, the audio in the system locale's language else the first,
+    /// and no captions.
+    pub tracks: super::TrackPreferences,
 }
 
 /// How a live presentation is followed.
@@ -69,6 +73,7 @@ impl Default for PlayerConfig {
             live: LiveConfig::default(),
             origin_fallbacks: Vec::new(),
             viewport: None,
+            tracks: super::TrackPreferences::default(),
         }
     }
 }

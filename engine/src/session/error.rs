@@ -1,7 +1,15 @@
 use crate::io::{FetchError, LocationError};
 use crate::manifest::ManifestError;
 
-use super::SinkError;
+use super::{SinkError, TrackType};
+
+fn available_tracks(kind: &TrackType, available: &[String]) -> String {
+    if available.is_empty() {
+        format!("the presentation has no {kind} tracks")
+    } else {
+        format!("the {kind} tracks are: {}", available.join(", "))
+    }
+}
 
 /// Why a presentation could not be opened or played. Classified by who is at fault:
 /// the user's input, the server, the content, or a local sink.
@@ -58,6 +66,29 @@ pub enum Error {
     /// A sink failed (disk full, window closed...).
     #[error("output failed: {0}")]
     Sink(#[from] SinkError),
+    /// A track asked for by name or language (`--audio-lang`, `--video-track`...) is not
+    /// in the manifest; the message lists the tracks of that kind.
+    #[error("no {kind} track {by} {asked:?}; {}", available_tracks(kind, available))]
+    NoSuchTrack {
+        /// Which kind of track was asked for.
+        kind: TrackType,
+        /// `named` or `in language`.
+        by: &'static str,
+        /// The name or language asked for.
+        asked: String,
+        /// The tracks of that kind, as `"name" (language)`.
+        available: Vec<String>,
+    },
+    /// The track asked for exists but cannot be played (unsupported codec...).
+    #[error("the {kind} track {track} cannot be played: {reason}")]
+    TrackNotPlayable {
+        /// Which kind of track.
+        kind: TrackType,
+        /// The track, as `"name" (language)`.
+        track: String,
+        /// Why.
+        reason: String,
+    },
     /// The seek target is outside the presentation.
     #[error("cannot seek to {requested:?}: the presentation spans {start:?}..{end:?}")]
     SeekOutOfRange {

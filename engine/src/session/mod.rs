@@ -11,10 +11,12 @@
 //! # Ok(()) }
 //! ```
 
+mod catalog;
 mod config;
 mod decode_meter;
 mod driver;
 mod error;
+mod language;
 mod live;
 mod live_join;
 mod events;
@@ -34,17 +36,35 @@ use smoothplay_heuristics::QualitySelector;
 use crate::io::{source_for, ByteSource, FailoverSource, Limits, Location};
 use crate::manifest::Manifest;
 
+pub use catalog::{Track, TrackLevel, TrackPreferences, TrackType};
 pub use config::{LiveConfig, PlayerConfig};
+pub use language::{primary_language, same_language, system_language};
 pub use error::Error;
 pub use events::{Command, PlayerEvent, Status};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
 pub use stats::{AudioStats, DistanceSummary, EndReason, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
-pub use tracks::{select_tracks, LevelConfig, SelectedTrack, TrackSelection};
+pub use tracks::{select_tracks, select_tracks_with, LevelConfig, SelectedTrack, TrackSelection};
 pub use protection::{KeyUse, ProtectionInfo};
 pub use worker::{FragmentHook, HookError};
 
 /// Largest manifest accepted (a long DVR window of 2 s fragments is a few MB).
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Fetches and parses the manifest of `input` (as [`Session::open`] takes it) without
+/// choosing tracks or requiring anything playable: for listing the tracks of any
+/// presentation ([`select_tracks_with`] then describes them).
+pub async fn fetch_manifest(input: &str, config: &PlayerConfig) -> Result<Manifest, Error> {
+    let location = Location::parse(input)?;
+    let source = source_for(&location, config.http.clone()).map_err(Error::ManifestFetch)?;
+    fetch_manifest_from(&*source, &location.manifest_url()).await.map(|(m, _)| m)
+}
+
+/// The manifest at `url`, and where it really came from when redirected.
+async fn fetch_manifest_from(source: &dyn ByteSource, url: &str) -> Result<(Manifest, Option<String>), Error> {
+    let body = source.fetch(url, Limits { max_body_bytes: MAX_MANIFEST_BYTES }).await.map_err(Error::ManifestFetch)?;
+    let manifest = Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.to_string(), source })?;
+    Ok((manifest, body.redirected_to))
+}
 
 /// An opened presentation: the manifest is loaded and the tracks chosen; call
 /// [`Session::play`] to play it.
@@ -93,20 +113,16 @@ impl Session {
             None => source,
         };
         let url = location.manifest_url();
-        let body = source
-            .fetch(&url, Limits { max_body_bytes: MAX_MANIFEST_BYTES })
-            .await
-            .map_err(Error::ManifestFetch)?;
-        let manifest = Manifest::parse(&body.body).map_err(|source| Error::Manifest { url: url.clone(), source })?;
+        let (manifest, redirected_to) = fetch_manifest_from(&*source, &url).await?;
         // Redirected: fragment URLs are relative to where the manifest really is.
-        let location = match body.redirected_to.as_deref().map(Location::parse) {
+        let location = match redirected_to.as_deref().map(Location::parse) {
             Some(Ok(moved @ Location::Http { .. })) => {
                 tracing::info!(from = %url, to = %moved.manifest_url(), "the manifest was redirected: fragments are fetched from there");
                 moved
             }
             _ => location,
         };
-        let selection = select_tracks(&manifest);
+        let selection = select_tracks_with(&manifest, &config.tracks)?;
         if selection.tracks.is_empty() {
             return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
         }
@@ -125,6 +141,12 @@ impl Session {
     /// The manifest's location.
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// Every `StreamIndex` of the manifest as a [`Track`] (kind, name, language, subtype,
+    /// levels, whether it can be played), in manifest order.
+    pub fn tracks(&self) -> &[Track] {
+        &self.selection.available
     }
 
     /// The tracks that will play, and the streams left out with why.
