@@ -20,6 +20,7 @@ pub mod live;
 pub mod schedule;
 pub mod playout;
 pub mod session;
+pub mod text;
 
 pub use time::MediaTime;
 /// The quality-selection crate the engine drives, re-exported for embedders.
