@@ -17,8 +17,8 @@ const TABLE: [u32; 256] = {
     t
 };
 
-/// The CRC-32/MPEG-2 of `data`.
-pub(crate) fn crc32_mpeg2(data: &[u8]) -> u32 {
+/// The CRC-32/MPEG-2 of `data` (a whole section including its CRC_32 gives 0).
+pub fn crc32_mpeg2(data: &[u8]) -> u32 {
     data.iter().fold(0xFFFF_FFFF, |crc, &b| (crc << 8) ^ TABLE[((crc >> 24) as u8 ^ b) as usize])
 }
 

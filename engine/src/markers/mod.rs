@@ -26,6 +26,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 
 use crate::time::MediaTime;
+pub use crc::crc32_mpeg2;
 pub use scte35::{parse_splice_info_section, Pts, SpliceCommand, SpliceInfoSection};
 pub use scte_xml::{parse_xml_signal, XmlSignal};
 
