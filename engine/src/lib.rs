@@ -20,6 +20,8 @@ pub mod live;
 pub mod schedule;
 pub mod playout;
 pub mod session;
+pub mod text;
+pub mod markers;
 
 pub use time::MediaTime;
 /// The quality-selection crate the engine drives, re-exported for embedders.
