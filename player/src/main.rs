@@ -271,7 +271,7 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
             stats.video.frames_dropped,
             stats.audio.samples_decoded,
             stats.rebuffer.count,
-            stats.skipped_fragments.len()
+            stats.skipped_total
         );
     }
     Ok(stats.ended_by)
