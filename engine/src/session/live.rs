@@ -197,8 +197,7 @@ impl LiveState {
     /// The prediction (next fragment to probe for) of a track: (absolute index, start tick).
     pub fn probe_target(&self, track: usize) -> Option<(usize, u64)> {
         let tl = self.timelines.get(track)?;
-        let (i, e) = tl.iter().last()?;
-        (e.source == crate::live::Source::Predicted).then_some((i as usize, e.start))
+        tl.prediction().map(|(i, e)| (i as usize, e.start))
     }
 
     /// Pushes every track's timeline into the scheduler and the edge to the follower.
@@ -290,7 +289,7 @@ impl LiveState {
             return Missing::PastTheEnd;
         }
         let index = index as u64;
-        let newer_known = tl.iter().any(|(i, e)| i > index && (e.available || e.source != crate::live::Source::Predicted));
+        let newer_known = (index + 1..tl.end_index()).filter_map(|i| tl.get(i)).any(|e| e.available || e.source != crate::live::Source::Predicted);
         let end = self.to_duration(track, entry.end());
         let fragment = self.follower.fragment();
         // The streams are published together: when the others have this time already and
@@ -478,6 +477,9 @@ pub(super) fn summarize(values: &mut [f64]) -> DistanceSummary {
     let pct = |p: f64| values[((p * (n - 1) as f64).round() as usize).min(n - 1)];
     DistanceSummary { mean: values.iter().sum::<f64>() / n as f64, p50: pct(0.5), p95: pct(0.95), max: values[n - 1] }
 }
+
+#[cfg(test)]
+mod memory_tests;
 
 #[cfg(test)]
 mod tests {
