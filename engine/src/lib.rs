@@ -8,6 +8,8 @@
 //! (clock, frame pacing, drops). Live presentations add [`live`]: the timeline that grows
 //! from manifest refreshes, tfrf and tfxd, and the decisions of following the live edge.
 //! [`session`] is the embedding API and the tokio driver that wires them together.
+//! [`limits`] gathers every bound on what untrusted input or a long session can make the
+//! engine allocate or walk.
 #![forbid(unsafe_code)]
 
 pub mod time;
@@ -22,6 +24,7 @@ pub mod playout;
 pub mod session;
 pub mod text;
 pub mod markers;
+pub mod limits;
 
 pub use time::MediaTime;
 /// The quality-selection crate the engine drives, re-exported for embedders.

@@ -1,4 +1,11 @@
 //! `smoothplay`: play a Smooth Streaming presentation.
+//!
+//! Limits: what comes from a server is bounded by the engine (`smoothplay_engine::limits`).
+//! The player's own inputs: an IPC request line is at most `ipc::protocol::MAX_LINE`
+//! (1 MiB; longer gets an error and the connection closes), finished IPC clients are
+//! pruned at each new connection, the frame-rate window keeps 2 s of status samples, and
+//! key files are read whole (they come from the user).
+#![forbid(unsafe_code)]
 
 mod cli;
 mod control;
@@ -285,7 +292,7 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
             stats.video.frames_dropped,
             stats.audio.samples_decoded,
             stats.rebuffer.count,
-            stats.skipped_fragments.len()
+            stats.skipped_total
         );
     }
     Ok(stats.ended_by)

@@ -23,7 +23,7 @@ use super::decode_meter::DecodeMeter;
 use super::live::{Arrival, LiveState, Missing};
 use super::live_join::{self, Joined, Net};
 use super::protection::{self, ProtectionInfo};
-use super::stats::{EndReason, FragmentStats, PlaybackStats, SkippedFragment};
+use super::stats::{push_recent, EndReason, FragmentStats, PlaybackStats, SkippedFragment, MAX_FRAGMENT_RECORDS, MAX_SKIPPED_RECORDS};
 use super::worker::{Job, Output, Worker};
 use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
 
@@ -654,9 +654,13 @@ pub(super) async fn drive(
                                 stats.video.switches += 1;
                             }
                             last_video_level = Some(req.level);
-                            stats.video.fragments.push(fs);
+                            stats.video.fragments_total += 1;
+                            stats.video.bytes_total += fs.bytes;
+                            push_recent(&mut stats.video.fragments, fs, MAX_FRAGMENT_RECORDS);
                         } else {
-                            stats.audio.fragments.push(fs);
+                            stats.audio.fragments_total += 1;
+                            stats.audio.bytes_total += fs.bytes;
+                            push_recent(&mut stats.audio.fragments, fs, MAX_FRAGMENT_RECORDS);
                         }
                         let _ = tracks[req.track].worker.jobs.send(Job::Fragment { epoch: req.epoch, chunk: req.chunk, url, level, body: f.body, manifest_start: ticks });
                     }
@@ -778,7 +782,8 @@ fn skip(stats: &mut PlaybackStats, on_event: &mut (dyn FnMut(PlayerEvent) + Send
     let track = if kind == TrackKind::Video { "video" } else { "audio" }.to_string();
     tracing::warn!(%url, %error, "fragment skipped");
     on_event(PlayerEvent::FragmentSkipped { track: track.clone(), index, error: format!("{url}: {error}") });
-    stats.skipped_fragments.push(SkippedFragment { track, index, url, error });
+    stats.skipped_total += 1;
+    push_recent(&mut stats.skipped_fragments, SkippedFragment { track, index, url, error }, MAX_SKIPPED_RECORDS);
 }
 
 #[allow(clippy::too_many_arguments)]

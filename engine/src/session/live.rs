@@ -14,7 +14,7 @@ use crate::schedule::{ChunkSlot, Scheduler, TrackKind};
 use crate::time::MediaTime;
 
 use super::config::LiveConfig;
-use super::stats::{DistanceSummary, LiveSample, LiveStats};
+use super::stats::{DistanceSummary, LiveSample, LiveStats, MAX_LIVE_SAMPLES};
 use super::tracks::TrackSelection;
 
 /// A fragment body that does not parse is taken for one still being written this many
@@ -25,8 +25,16 @@ const SHORT_BODY_RETRIES: u32 = 5;
 const SUMMARY_INTERVAL: Duration = Duration::from_millis(100);
 /// One [`LiveSample`] per this many measurements (once a second).
 const SAMPLES_PER_RECORD: u64 = 10;
-/// Measurements kept for the summary (a day at 100 ms is 864 000).
-const MAX_DISTANCES: usize = 200_000;
+const SAMPLE_INTERVAL_MS: u64 = 1000;
+/// Measurements kept for the summary's percentiles (a day at 100 ms is 864 000): when
+/// reached, every other one is dropped and only every other later measurement is kept, so
+/// the kept ones stay evenly spread over the session. Mean and maximum are kept exactly.
+pub(crate) const MAX_DISTANCES: usize = 200_000;
+/// Entries kept in the small bookkeeping maps (404s per fragment and level, bodies still
+/// being written): only recent fragments matter, so a full map is emptied.
+pub(crate) const MAX_RECENT_ENTRIES: usize = 256;
+/// Fragments of the followed track remembered as "asked for, not there yet".
+pub(crate) const MAX_MISSED: usize = 64;
 
 /// What a download told the live state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +69,15 @@ pub(super) struct LiveState {
     /// Whether the stream has stopped (waiting, timed out).
     pub idle: IdleWatch,
     next_sample: Option<Instant>,
+    /// Distances kept for the percentiles: one measurement in `distance_every`.
     distances_ms: Vec<f64>,
+    distance_every: u64,
+    /// Exact over every measurement.
+    distance_sum: f64,
+    distance_max: f64,
     measurements: u64,
+    /// One [`LiveSample`] per this many measurements (doubles at [`MAX_LIVE_SAMPLES`]).
+    sample_every: u64,
     short_bodies: std::collections::HashMap<(usize, u64), u32>,
     video: Option<usize>,
     /// When the last fragment was fetched again for its tfrf.
@@ -103,12 +118,16 @@ impl LiveState {
             streams,
             follower: EdgeFollower::new(FollowConfig::for_fragment(Duration::from_secs(2), config.target_delay), Duration::from_secs(2)),
             refresh: RefreshPolicy::new(Duration::from_secs(2), now),
-            stats: LiveStats::default(),
+            stats: LiveStats { sample_interval_ms: SAMPLE_INTERVAL_MS, ..LiveStats::default() },
             refreshing: false,
             idle: IdleWatch::new(config.idle_timeout),
             next_sample: None,
             distances_ms: Vec::new(),
+            distance_every: 1,
+            distance_sum: 0.0,
+            distance_max: 0.0,
             measurements: 0,
+            sample_every: SAMPLES_PER_RECORD,
             short_bodies: Default::default(),
             video,
             missed: Default::default(),
@@ -178,8 +197,7 @@ impl LiveState {
     /// The prediction (next fragment to probe for) of a track: (absolute index, start tick).
     pub fn probe_target(&self, track: usize) -> Option<(usize, u64)> {
         let tl = self.timelines.get(track)?;
-        let (i, e) = tl.iter().last()?;
-        (e.source == crate::live::Source::Predicted).then_some((i as usize, e.start))
+        tl.prediction().map(|(i, e)| (i as usize, e.start))
     }
 
     /// Pushes every track's timeline into the scheduler and the edge to the follower.
@@ -218,6 +236,9 @@ impl LiveState {
         let Some(fragment) = parsed else {
             if track == self.video.unwrap_or(0) {
                 self.served.remove(&(index as u64)); // a body still being written: not there yet
+            }
+            if self.short_bodies.len() >= MAX_RECENT_ENTRIES {
+                self.short_bodies.clear(); // bounded: only the newest fragments matter
             }
             let n = self.short_bodies.entry((track, index as u64)).or_insert(0);
             *n += 1;
@@ -268,7 +289,7 @@ impl LiveState {
             return Missing::PastTheEnd;
         }
         let index = index as u64;
-        let newer_known = tl.iter().any(|(i, e)| i > index && (e.available || e.source != crate::live::Source::Predicted));
+        let newer_known = (index + 1..tl.end_index()).filter_map(|i| tl.get(i)).any(|e| e.available || e.source != crate::live::Source::Predicted);
         let end = self.to_duration(track, entry.end());
         let fragment = self.follower.fragment();
         // The streams are published together: when the others have this time already and
@@ -285,19 +306,19 @@ impl LiveState {
                 .filter(|&t| t != track)
                 .filter_map(|t| self.timelines[t].available_end().map(|e| self.to_duration(t, e)))
                 .any(|e| e + Duration::from_millis(100) >= end + margin);
+        if self.misses.len() >= MAX_RECENT_ENTRIES {
+            self.misses.clear(); // bounded; only recent misses matter
+        }
         let misses = self.misses.entry((track, entry.start, level)).or_insert(0);
         *misses += 1;
         let announced = entry.source != crate::live::Source::Predicted || newer_known;
         if entry.available || others_past || (announced && *misses >= 2) {
             return Missing::Gone;
         }
-        if self.misses.len() > 256 {
-            self.misses.clear(); // bounded; only recent misses matter
-        }
         self.stats.unavailable_retries += 1;
         if track == self.edge_track() {
             self.missed.insert(index);
-            if self.missed.len() > 64 {
+            if self.missed.len() > MAX_MISSED {
                 self.missed.clear(); // bounded: only the newest misses matter
                 self.served.clear();
                 self.missed.insert(index);
@@ -354,24 +375,73 @@ impl LiveState {
         }
         let Some(edge) = self.edge() else { return };
         self.next_sample = Some(now + SUMMARY_INTERVAL);
-        self.distances_ms.push(ms(edge.saturating_sub(position)));
+        let distance = ms(edge.saturating_sub(position));
         self.measurements += 1;
-        if self.measurements % SAMPLES_PER_RECORD == 1 {
+        self.distance_sum += distance;
+        self.distance_max = self.distance_max.max(distance);
+        if (self.measurements - 1) % self.distance_every == 0 {
+            self.distances_ms.push(distance);
+            if self.distances_ms.len() >= MAX_DISTANCES {
+                // Over 5.5 hours: keep memory flat by halving the resolution evenly.
+                decimate(&mut self.distances_ms);
+                self.distance_every *= 2;
+            }
+        }
+        if (self.measurements - 1) % self.sample_every == 0 {
             let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
             self.stats.samples.push(LiveSample { wall_unix_ms: ms(wall), position_ms: ms(position), edge_ms: ms(edge) });
+            if self.stats.samples.len() >= MAX_LIVE_SAMPLES {
+                decimate(&mut self.stats.samples);
+                self.sample_every *= 2;
+                self.stats.sample_interval_ms *= 2;
+            }
         }
-        if self.distances_ms.len() >= MAX_DISTANCES {
-            // A day of playback: keep memory flat by halving the resolution.
-            self.distances_ms = self.distances_ms.iter().step_by(2).copied().collect();
+    }
+
+    #[cfg(test)]
+    /// Lengths of the structures that grow with playing time, for memory tests: (live
+    /// samples, distance measurements kept, timeline entries per track, 404 and short-body
+    /// bookkeeping entries).
+    pub fn footprint(&self) -> LiveFootprint {
+        LiveFootprint {
+            samples: self.stats.samples.len(),
+            distances: self.distances_ms.len(),
+            timeline_entries: self.timelines.iter().map(LiveTimeline::len).max().unwrap_or(0),
+            bookkeeping: self.misses.len() + self.short_bodies.len() + self.missed.len() + self.served.len(),
         }
     }
 
     /// The statistics, with the distance summary computed.
     pub fn finish(mut self) -> LiveStats {
-        self.stats.edge_distance_ms = summarize(&mut self.distances_ms);
+        let mut summary = summarize(&mut self.distances_ms);
+        if self.distance_every > 1 && self.measurements > 0 {
+            // Decimated: the percentiles are estimates, mean and maximum stay exact.
+            summary.mean = self.distance_sum / self.measurements as f64;
+            summary.max = self.distance_max;
+        }
+        self.stats.edge_distance_ms = summary;
         self.stats.window_start_ms = self.window_start().map(ms);
         self.stats
     }
+}
+
+/// Lengths of [`LiveState`]'s growing structures (see [`LiveState::footprint`]).
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LiveFootprint {
+    pub samples: usize,
+    pub distances: usize,
+    pub timeline_entries: usize,
+    pub bookkeeping: usize,
+}
+
+/// Keeps the items at even positions (the first, the third...), in place.
+fn decimate<T: Copy>(v: &mut Vec<T>) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        i % 2 == 1
+    });
 }
 
 fn find_stream<'a>(manifest: &'a Manifest, index: usize, name: Option<&str>, kind: TrackKind) -> Option<&'a StreamIndex> {
@@ -407,6 +477,9 @@ pub(super) fn summarize(values: &mut [f64]) -> DistanceSummary {
     let pct = |p: f64| values[((p * (n - 1) as f64).round() as usize).min(n - 1)];
     DistanceSummary { mean: values.iter().sum::<f64>() / n as f64, p50: pct(0.5), p95: pct(0.95), max: values[n - 1] }
 }
+
+#[cfg(test)]
+mod memory_tests;
 
 #[cfg(test)]
 mod tests {

@@ -42,7 +42,7 @@ pub use language::{primary_language, same_language, system_language};
 pub use error::Error;
 pub use events::{Command, PlayerEvent, Status};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
-pub use stats::{AudioStats, DistanceSummary, EndReason, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
+pub use stats::{MAX_FRAGMENT_RECORDS, MAX_LIVE_SAMPLES, MAX_SKIPPED_RECORDS, AudioStats, DistanceSummary, EndReason, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
 pub use tracks::{select_tracks, select_tracks_with, LevelConfig, SelectedTrack, TrackSelection};
 pub use protection::{KeyUse, ProtectionInfo};
 pub use worker::{FragmentHook, HookError};

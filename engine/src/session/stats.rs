@@ -1,5 +1,33 @@
 use serde::Serialize;
 
+/// Most [`FragmentStats`] kept per track (`video.fragments`, `audio.fragments`): the most
+/// recent ones. A day of live at 2 s fragments is 43 200 fragments per track; the totals
+/// ([`VideoStats::fragments_total`], [`VideoStats::bytes_total`] and the audio ones) stay
+/// exact whatever is dropped. 10 000 records are about 5.5 hours of 2 s fragments, about
+/// 400 KiB.
+pub const MAX_FRAGMENT_RECORDS: usize = 10_000;
+
+/// Most [`SkippedFragment`]s kept (the most recent); [`PlaybackStats::skipped_total`]
+/// counts them all.
+pub const MAX_SKIPPED_RECORDS: usize = 1_000;
+
+/// Most [`LiveSample`]s kept in [`LiveStats::samples`]: two hours at one a second. When a
+/// longer session reaches it, every other sample is dropped and the interval between
+/// samples doubles ([`LiveStats::sample_interval_ms`]), so the samples always cover the
+/// whole session evenly and never number more than this.
+pub const MAX_LIVE_SAMPLES: usize = 7_200;
+
+/// Appends `item` to a list that keeps only its most recent `cap` items: when full, the
+/// oldest quarter is dropped at once (amortised O(1) per push). `v.len() <= cap` after.
+pub(crate) fn push_recent<T>(v: &mut Vec<T>, item: T, cap: usize) {
+    let cap = cap.max(1);
+    if v.len() >= cap {
+        let drop = (cap / 4).max(1).max(v.len() + 1 - cap);
+        v.drain(..drop.min(v.len()));
+    }
+    v.push(item);
+}
+
 /// What happened during a playback, written by `--stats-json`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PlaybackStats {
@@ -13,8 +41,11 @@ pub struct PlaybackStats {
     pub audio: AudioStats,
     /// Stalls after playback started (not counting startup and seeks).
     pub rebuffer: RebufferStats,
-    /// Fragments that failed after retries and were skipped.
+    /// Fragments that failed after retries and were skipped: the most recent
+    /// [`MAX_SKIPPED_RECORDS`].
     pub skipped_fragments: Vec<SkippedFragment>,
+    /// Every fragment skipped (exact, also past [`MAX_SKIPPED_RECORDS`]).
+    pub skipped_total: u64,
     /// Streams that could not be played (unsupported codec...), with why.
     pub unsupported_streams: Vec<String>,
     /// The quality-selection algorithm.
@@ -51,8 +82,12 @@ pub struct VideoStats {
     pub frames_presented: u64,
     /// Frames dropped because their time had passed.
     pub frames_dropped: u64,
-    /// Fragments downloaded, in download order.
+    /// Fragments downloaded, in download order: the most recent [`MAX_FRAGMENT_RECORDS`].
     pub fragments: Vec<FragmentStats>,
+    /// Every fragment downloaded (exact, also past [`MAX_FRAGMENT_RECORDS`]).
+    pub fragments_total: u64,
+    /// Bytes of every fragment downloaded (exact).
+    pub bytes_total: u64,
     /// Mean decode time per frame, ms.
     pub mean_decode_ms: Option<f64>,
     /// Level switches between consecutive fragments.
@@ -70,8 +105,12 @@ pub struct AudioStats {
     pub sample_rate: Option<u32>,
     /// Channel count.
     pub channels: Option<u16>,
-    /// Fragments downloaded.
+    /// Fragments downloaded: the most recent [`MAX_FRAGMENT_RECORDS`].
     pub fragments: Vec<FragmentStats>,
+    /// Every fragment downloaded (exact, also past [`MAX_FRAGMENT_RECORDS`]).
+    pub fragments_total: u64,
+    /// Bytes of every fragment downloaded (exact).
+    pub bytes_total: u64,
 }
 
 /// One downloaded fragment.
@@ -115,10 +154,16 @@ pub struct SkippedFragment {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LiveStats {
     /// Distance from the presented position to the live edge (the newest available
-    /// fragment's end), over the samples below.
+    /// fragment's end), measured every 100 ms. `mean` and `max` are exact over the whole
+    /// session; `p50` and `p95` come from at most 200 000 measurements, evenly spread (past
+    /// that, about 5.5 hours, every other one is dropped and the interval doubles).
     pub edge_distance_ms: DistanceSummary,
-    /// About once per second while playing.
+    /// Once per [`LiveStats::sample_interval_ms`] while playing (once a second for the
+    /// first two hours); at most [`MAX_LIVE_SAMPLES`], evenly spread over the session.
     pub samples: Vec<LiveSample>,
+    /// Time between two `samples`: 1000 ms, doubled each time [`MAX_LIVE_SAMPLES`] is
+    /// reached.
+    pub sample_interval_ms: u64,
     /// Manifest downloads after the first.
     pub manifest_refreshes: u64,
     /// Entries read from tfrf boxes.

@@ -6,6 +6,7 @@
 //!                [--every N] [--threads N] [--plot DIR] [--plot-sessions N]
 //! ```
 //! `smoothplay-sim --help` describes every flag and its default.
+#![forbid(unsafe_code)]
 
 mod args;
 
