@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smoothplay_engine::playout::{MAX_RATE, MIN_RATE};
-use smoothplay_engine::session::Command;
+use smoothplay_engine::session::{Command, TrackChoice, TrackType};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::state::PlayerState;
@@ -145,6 +145,8 @@ pub const BINDINGS: &[Binding] = &[
     bind("ESC", "set fullscreen no", "leave fullscreen"),
     bind("i", "script-binding stats/display-stats-toggle", "statistics on / off"),
     bind("s", "screenshot", "screenshot to smoothplay-shotNNNN.png"),
+    bind("#", "cycle audio", "next audio track (language), from the next fragment"),
+    bind("_", "cycle video", "next video track (camera angle), from the next fragment"),
     bind("END", "go-live", "live: back to the live edge"),
     bind("q", "quit", "quit"),
 ];
@@ -255,6 +257,9 @@ pub fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<PlayerCommand, CommandErr
                 "mute" => Ok(PlayerCommand::ToggleMute),
                 "fullscreen" | "fs" => Ok(PlayerCommand::ToggleFullscreen),
                 "stats" => Ok(PlayerCommand::ToggleStats),
+                // mpv's `cycle audio`/`cycle video` (`aid`, `vid`): the next track.
+                "audio" | "aid" => Ok(switch(TrackType::Audio, TrackChoice::Next)),
+                "video" | "vid" => Ok(switch(TrackType::Video, TrackChoice::Next)),
                 p => Err(not_settable(p, "cycle")),
             }
         }
@@ -287,9 +292,13 @@ pub fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<PlayerCommand, CommandErr
     }
 }
 
+fn switch(kind: TrackType, track: TrackChoice) -> PlayerCommand {
+    PlayerCommand::Engine(Command::SwitchTrack { kind, track })
+}
+
 /// The command that sets a property to a value given as text (`set NAME VALUE`, IPC
 /// `set_property`): `pause`, `speed`, `volume`, `mute`, `fullscreen`, `time-pos`,
-/// `percent-pos`.
+/// `percent-pos`, `aid`/`vid` (a track's name; audio also a language).
 pub fn set_property(name: &str, value: &str) -> Result<PlayerCommand, CommandError> {
     match name {
         "pause" => Ok(PlayerCommand::Engine(if flag(value)? { Command::Pause } else { Command::Resume })),
@@ -300,6 +309,8 @@ pub fn set_property(name: &str, value: &str) -> Result<PlayerCommand, CommandErr
         "stats" => Ok(PlayerCommand::SetStats(flag(value)?)),
         "time-pos" | "playback-time" => Ok(PlayerCommand::Engine(Command::Seek(Duration::from_secs_f64(number(value)?.max(0.0))))),
         "percent-pos" => Ok(PlayerCommand::SeekPercent { percent: number(value)?, relative: false }),
+        "aid" | "audio" => Ok(switch(TrackType::Audio, TrackChoice::Name(value.to_string()))),
+        "vid" | "video" => Ok(switch(TrackType::Video, TrackChoice::Name(value.to_string()))),
         p => Err(not_settable(p, "set")),
     }
 }
@@ -652,5 +663,20 @@ mod tests {
         let help = bindings_help();
         assert_eq!(help.lines().count(), BINDINGS.len());
         assert!(help.lines().any(|l| l.starts_with("SPACE") && l.contains("cycle pause")));
+    }
+
+    #[test]
+    fn tracks_switch_by_name_or_cycle_as_in_mpv() {
+        let audio = |c| PlayerCommand::Engine(Command::SwitchTrack { kind: TrackType::Audio, track: c });
+        let video = |c| PlayerCommand::Engine(Command::SwitchTrack { kind: TrackType::Video, track: c });
+        assert_eq!(parse("cycle audio").unwrap(), audio(TrackChoice::Next));
+        assert_eq!(parse("cycle aid").unwrap(), audio(TrackChoice::Next));
+        assert_eq!(parse("cycle video").unwrap(), video(TrackChoice::Next));
+        assert_eq!(parse("set aid audio_fra").unwrap(), audio(TrackChoice::Name("audio_fra".into())));
+        assert_eq!(parse("set aid fr").unwrap(), audio(TrackChoice::Name("fr".into())));
+        assert_eq!(parse("set vid camera2").unwrap(), video(TrackChoice::Name("camera2".into())));
+        assert_eq!(set_property("vid", "camera1").unwrap(), video(TrackChoice::Name("camera1".into())));
+        assert_eq!(command_for_key("#"), Some(audio(TrackChoice::Next)), "mpv's key");
+        assert_eq!(command_for_key("_"), Some(video(TrackChoice::Next)), "mpv's key");
     }
 }

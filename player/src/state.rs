@@ -289,6 +289,8 @@ pub(crate) mod tests {
             seekable: Some((Duration::ZERO, Duration::from_secs(20))),
             video_size: Some((426, 240)),
             decode: None,
+            video_track: None,
+            audio_track: None,
         }
     }
 

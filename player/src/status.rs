@@ -33,6 +33,8 @@ impl StatusLine {
                 self.message(&format!("note: the position left the live window; continuing at its oldest fragment ({})", clock(*resumed_at)))
             }
             PlayerEvent::OriginSwitched { from, to } => self.message(&format!("warning: origin {from} keeps failing; switched to {to}")),
+            PlayerEvent::TrackSwitched { kind, from, to, at, .. } if !self.quiet => self.message(&format!("{kind} track: {from} -> {to} from {}", clock(*at))),
+            PlayerEvent::TrackSwitchFailed { error, .. } => self.message(&format!("warning: {error}")),
             _ => {}
         }
     }
@@ -125,6 +127,8 @@ mod tests {
             seekable: Some((Duration::ZERO, Duration::from_secs(120))),
             video_size: Some((1280, 720)),
             decode: Some((Duration::from_micros(3250), Duration::from_millis(40))),
+            video_track: None,
+            audio_track: None,
         };
         assert_eq!(format_status(&s), "▶ 01:05.2 / 02:00.0  video 1200 kbit/s  buffer 12.3 s  bandwidth 5.4 Mbit/s  dropped 3");
         let live = Status { live_edge_distance: Some(Duration::from_millis(3_240)), duration: None, ..s.clone() };

@@ -34,13 +34,18 @@ impl Drop for Player {
 
 impl Player {
     fn start(socket: &Path) -> Player {
+        Player::start_on(socket, &repo().join("assets/demo.ism"))
+    }
+
+    fn start_on(socket: &Path, input: &Path) -> Player {
         let child = Command::new(env!("CARGO_BIN_EXE_smoothplay"))
             .env_remove("DISPLAY")
+            .env("LC_ALL", "C")
             .env_remove("WAYLAND_DISPLAY")
             .args(["--headless", "--quiet", "--video-bitrate", "min"])
             .arg("--input-ipc-server")
             .arg(socket)
-            .arg(repo().join("assets/demo.ism"))
+            .arg(input)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -302,11 +307,32 @@ fn text_commands_work_like_mpvs() {
 }
 
 #[test]
+fn tracks_switch_through_aid_vid_and_cycle() {
+    let dir = tmp_dir("tracks");
+    let socket = dir.join("mpv.sock");
+    let mut player = Player::start_on(&socket, &repo().join("tests/fixtures/media/multitrack.ism"));
+    let mut ipc = Ipc::connect(&socket, &mut player);
+    ipc.send_raw("set pause yes");
+    ipc.wait_for("vid", Duration::from_secs(30), |v| v == "camera1");
+    assert_eq!(ipc.get("aid"), Some(json!("audio_eng")));
+    ipc.send_raw("set aid fr");
+    ipc.wait_for("aid", Duration::from_secs(10), |v| v == "audio_fra");
+    ipc.send_raw("cycle video");
+    ipc.wait_for("vid", Duration::from_secs(10), |v| v == "camera2");
+    ipc.ok(json!(["set_property", "aid", "audio_eng"]));
+    ipc.wait_for("aid", Duration::from_secs(10), |v| v == "audio_eng");
+    ipc.send_raw("quit");
+    ipc.wait_event(Duration::from_secs(10), |e| e["event"] == "shutdown");
+    assert!(player.wait_exit(Duration::from_secs(5)).expect("the player exits").success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn list_keys_prints_the_bindings() {
     let o = Command::new(env!("CARGO_BIN_EXE_smoothplay")).arg("--list-keys").output().unwrap();
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
-    for (key, command) in [("SPACE", "cycle pause"), ("RIGHT", "seek 5"), ("UP", "seek 60"), ("]", "multiply speed 1.1"), ("0", "add volume 2"), ("q", "quit")] {
+    for (key, command) in [("SPACE", "cycle pause"), ("RIGHT", "seek 5"), ("UP", "seek 60"), ("]", "multiply speed 1.1"), ("0", "add volume 2"), ("#", "cycle audio"), ("_", "cycle video"), ("q", "quit")] {
         assert!(out.lines().any(|l| l.split_whitespace().next() == Some(key) && l.contains(command)), "{key} -> {command} in:\n{out}");
     }
 }

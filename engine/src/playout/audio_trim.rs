@@ -23,6 +23,22 @@ pub fn trim_audio_before(block: &mut AudioBlock, t: Duration) -> bool {
     true
 }
 
+/// Drops the sample frames of `block` from `t` on (rounded to the nearest frame); returns
+/// false when nothing is left.
+pub fn trim_audio_after(block: &mut AudioBlock, t: Duration) -> bool {
+    let start = block.pts.to_duration();
+    if t <= start {
+        return false;
+    }
+    let ch = usize::from(block.channels.max(1));
+    let keep = (((t - start).as_secs_f64() * f64::from(block.sample_rate)).round() as usize).saturating_mul(ch);
+    if keep == 0 {
+        return false;
+    }
+    block.samples.truncate(keep);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +65,17 @@ mod tests {
         assert_eq!(later.samples.len(), 2048);
         let mut earlier = block(1000);
         assert!(!trim_audio_before(&mut earlier, Duration::from_millis(1030)));
+    }
+
+    #[test]
+    fn trims_the_tail_at_a_boundary() {
+        let mut b = block(1000);
+        assert!(trim_audio_after(&mut b, Duration::from_millis(1010)));
+        assert_eq!(b.samples.len(), 480 * 2);
+        assert_eq!(b.pts.to_duration(), Duration::from_millis(1000));
+        let mut whole = block(1000);
+        assert!(trim_audio_after(&mut whole, Duration::from_millis(1100)));
+        assert_eq!(whole.samples.len(), 2048);
+        assert!(!trim_audio_after(&mut block(1000), Duration::from_millis(1000)));
     }
 }

@@ -10,7 +10,7 @@ mod pacer;
 mod playback_clock;
 
 pub use audio_master::AudioMaster;
-pub use audio_trim::trim_audio_before;
+pub use audio_trim::{trim_audio_after, trim_audio_before};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use pacer::{FrameDecision, VideoPacer};
 pub use playback_clock::{PlaybackClock, MAX_RATE, MIN_RATE};

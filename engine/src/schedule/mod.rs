@@ -14,4 +14,4 @@ mod track;
 pub use config::{LevelPin, ScheduleConfig};
 pub use event::{Action, Event, FetchRequest, TrackId};
 pub use scheduler::{ladder_for, Scheduler};
-pub use track::{ChunkSlot, TrackKind, TrackPlan};
+pub use track::{ChunkSlot, LevelMap, TrackKind, TrackPlan};

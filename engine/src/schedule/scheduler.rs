@@ -4,7 +4,7 @@ use smoothplay_heuristics::{
     BufferState, Context, DecodeCapacity, DownloadProgress, DownloadReport, Ladder, QualitySelector, Viewport,
 };
 
-use super::track::TrackState;
+use super::track::{LevelMap, TrackState};
 use super::{Action, Event, FetchRequest, ScheduleConfig, TrackId, TrackKind, TrackPlan};
 
 /// A gap between fragments longer than this is a hole that playback jumps over.
@@ -103,6 +103,36 @@ impl Scheduler {
                 self.ladder.fragment_duration = typical_duration(&t.plan);
             }
         }
+    }
+
+    /// Replaces a playing track by another stream of the same kind on the same timeline
+    /// (an audio language, a camera angle), from the fragment `from` of `plan` on:
+    /// fetching restarts there at the new stream's levels, the request in flight is
+    /// forgotten (the caller cancels it), what was fetched of the old stream after
+    /// `from` no longer counts as buffered. Nothing else changes: the other tracks, the
+    /// epoch and the selector with its bandwidth history. A video stream whose ladder
+    /// differs from the selector's is fetched through a [`LevelMap`].
+    pub fn switch_track(&mut self, track: TrackId, plan: TrackPlan, from: usize) {
+        let Some(t) = self.tracks.get_mut(track) else { return };
+        let from = from.clamp(plan.first_index, plan.end_index());
+        let from_start = plan.get(from).map(|c| c.start).or(plan.chunks.last().map(|c| c.end())).unwrap_or_default();
+        t.level_map = if Some(track) == self.video {
+            let ladder: Vec<u64> = self.ladder.levels.iter().map(|l| l.bitrate_bps).collect();
+            LevelMap::between(&ladder, &plan.levels.iter().map(|l| l.bitrate_bps).collect::<Vec<_>>())
+        } else {
+            None
+        };
+        t.plan = plan;
+        t.next_chunk = from;
+        t.buffered_end = t.buffered_end.min(from_start);
+        t.in_flight = None;
+        t.wait_until = None;
+        t.end_reported = false;
+        t.retry_cap = None;
+        t.dark_until.clear();
+        t.all_dark_rounds = None;
+        t.skipped.retain(|(s, _)| *s < from_start);
+        self.pending.retain(|a| !matches!(a, Action::Abandon(r) if r.track == track));
     }
 
     /// Absolute index of the next fragment a track will request.
@@ -219,7 +249,8 @@ impl Scheduler {
                     track.last_level = Some(request.level);
                 }
                 if Some(request.track) == self.video {
-                    let report = DownloadReport { level: request.level, bytes, ttfb, duration: elapsed, media_duration, abandoned: false };
+                    let level = self.ladder_level(request.track, request.level);
+                    let report = DownloadReport { level, bytes, ttfb, duration: elapsed, media_duration, abandoned: false };
                     let ctx = view!(self).context(request.chunk, now);
                     self.selector.on_download(&ctx, &report);
                 }
@@ -309,6 +340,22 @@ impl Scheduler {
         }
     }
 
+    /// A plan level of a track as the selector's ladder names it.
+    fn ladder_level(&self, track: TrackId, level: usize) -> usize {
+        match self.tracks.get(track).and_then(|t| t.level_map.as_ref()) {
+            Some(m) => m.to_ladder(level),
+            None => level,
+        }
+    }
+
+    /// The plan level of a track that a selector level fetches.
+    fn plan_level(&self, track: TrackId, level: usize) -> usize {
+        match self.tracks.get(track).and_then(|t| t.level_map.as_ref()) {
+            Some(m) => m.to_plan(level),
+            None => level,
+        }
+    }
+
     /// Asks the selector whether an in-flight video request should be abandoned; if so,
     /// reports the partial download to it and queues [`Action::Abandon`].
     fn consider_abandoning(&mut self, request: FetchRequest, p: crate::io::Progress, now: Instant) {
@@ -319,9 +366,10 @@ impl Scheduler {
         if track.in_flight != Some((request.chunk, request.level)) {
             return;
         }
+        let ladder_level = self.ladder_level(request.track, request.level);
         let progress = DownloadProgress {
             fragment_index: request.chunk,
-            level: request.level,
+            level: ladder_level,
             bytes_done: p.bytes_done,
             bytes_total: p.bytes_total,
             elapsed: p.elapsed,
@@ -329,8 +377,9 @@ impl Scheduler {
         };
         let ctx = view!(self).context(request.chunk, now);
         let Some(suggested) = self.selector.should_abandon(&ctx, &progress) else { return };
+        let suggested = self.plan_level(request.track, suggested);
         let report = DownloadReport {
-            level: request.level,
+            level: ladder_level,
             bytes: p.bytes_done,
             ttfb: p.ttfb.unwrap_or(p.elapsed),
             duration: p.elapsed,
@@ -424,7 +473,7 @@ impl Scheduler {
                                 Some((chunk, cap)) if chunk == next => cap,
                                 _ => n_levels - 1,
                             };
-                            d.level.min(cap)
+                            self.plan_level(id, d.level).min(cap)
                         }
                     }
                 }
@@ -462,7 +511,7 @@ impl<'a> View<'a> {
             ladder: self.ladder,
             fragment_index,
             buffer: BufferState { level, target: self.forward_buffer, max: self.forward_buffer },
-            last_level: video.and_then(|t| t.last_level),
+            last_level: video.and_then(|t| t.last_level.map(|l| t.level_map.as_ref().map_or(l, |m| m.to_ladder(l)))),
             live_edge_distance: self.live_edge.map(|e| e.saturating_sub(self.position)),
             decode: self.decode,
             viewport: self.viewport,

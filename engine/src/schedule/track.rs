@@ -98,13 +98,54 @@ pub(crate) struct TrackState {
     /// Fragments given up on (start, end) that the playhead has not passed yet: they are
     /// holes to jump over, and no media to count as buffered.
     pub skipped: Vec<(Duration, Duration)>,
+    /// Video after a switch to a stream whose ladder differs from the one the selector
+    /// was built with: for each selector level, the plan level to fetch (see
+    /// [`LevelMap`]). `None`: the same ladder, levels used as they are.
+    pub level_map: Option<LevelMap>,
+}
+
+/// Translates between the selector's ladder and a track plan's levels when they differ
+/// (a camera angle encoded at other bitrates): a selector level fetches the highest plan
+/// level at or below its bitrate (the lowest when none is), and a plan level is reported
+/// to the selector as the ladder level nearest its bitrate. The selector keeps its
+/// bandwidth history and its ladder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelMap {
+    to_plan: Vec<usize>,
+    to_ladder: Vec<usize>,
+}
+
+impl LevelMap {
+    /// The map between `ladder` and `plan` bitrates (both ascending); `None` when they are
+    /// the same.
+    pub fn between(ladder: &[u64], plan: &[u64]) -> Option<LevelMap> {
+        if ladder == plan || plan.is_empty() || ladder.is_empty() {
+            return None;
+        }
+        let to_plan = ladder.iter().map(|&b| plan.iter().rposition(|&p| p <= b).unwrap_or(0)).collect();
+        let to_ladder = plan
+            .iter()
+            .map(|&p| (0..ladder.len()).min_by_key(|&i| ladder[i].abs_diff(p)).unwrap_or(0))
+            .collect();
+        Some(LevelMap { to_plan, to_ladder })
+    }
+
+    /// The plan level a selector level fetches.
+    pub fn to_plan(&self, ladder_level: usize) -> usize {
+        self.to_plan.get(ladder_level).or(self.to_plan.last()).copied().unwrap_or(0)
+    }
+
+    /// The selector level a plan level is reported as.
+    pub fn to_ladder(&self, plan_level: usize) -> usize {
+        self.to_ladder.get(plan_level).or(self.to_ladder.last()).copied().unwrap_or(0)
+    }
 }
 
 impl TrackState {
     pub fn new(plan: TrackPlan) -> Self {
         let start = plan.chunks.first().map(|c| c.start).unwrap_or_default();
         let next_chunk = plan.first_index;
-        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new(), all_dark_rounds: None, skipped: Vec::new() }
+        TrackState { plan, next_chunk, buffered_end: start, in_flight: None, wait_until: None, last_level: None, end_reported: false, retry_cap: None, dark_until: Vec::new(), all_dark_rounds: None, skipped: Vec::new(), level_map: None }
     }
 
     /// `level` if it delivers, else the nearest level below that does, else the nearest
@@ -155,5 +196,16 @@ mod tests {
         assert_eq!(plan.get(102).map(|c| c.start), Some(s(14)));
         assert_eq!(plan.get(99), None);
         assert_eq!(plan.end_index(), 105);
+    }
+
+    #[test]
+    fn a_level_map_goes_by_bitrate() {
+        assert_eq!(LevelMap::between(&[100, 200], &[100, 200]), None, "same ladder");
+        let m = LevelMap::between(&[100, 200, 400], &[150, 500]).unwrap();
+        assert_eq!((0..3).map(|l| m.to_plan(l)).collect::<Vec<_>>(), [0, 0, 0], "nothing at or below 100: the lowest");
+        assert_eq!((m.to_ladder(0), m.to_ladder(1)), (0, 2), "150 nearest 100 (a tie goes low), 500 nearest 400");
+        let m = LevelMap::between(&[100, 200, 400], &[90, 210, 390, 800]).unwrap();
+        assert_eq!((0..3).map(|l| m.to_plan(l)).collect::<Vec<_>>(), [0, 0, 2]);
+        assert_eq!((0..4).map(|l| m.to_ladder(l)).collect::<Vec<_>>(), [0, 1, 2, 2]);
     }
 }

@@ -14,7 +14,7 @@ use crate::decode::{AudioBlock, VideoFrame};
 use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
 use crate::live::Liveness;
 use crate::manifest::Manifest;
-use crate::playout::{trim_audio_before, AudioMaster, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer, MAX_RATE, MIN_RATE};
+use crate::playout::{trim_audio_after, trim_audio_before, AudioMaster, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer, MAX_RATE, MIN_RATE};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
 use crate::drm::{KeyProvider, StaticKeys};
@@ -24,6 +24,8 @@ use super::live::{Arrival, LiveState, Missing};
 use super::live_join::{self, Joined, Net};
 use super::protection::{self, ProtectionInfo};
 use super::stats::{push_recent, EndReason, FragmentStats, PlaybackStats, SkippedFragment, MAX_FRAGMENT_RECORDS, MAX_SKIPPED_RECORDS};
+use super::switch::{self, Cuts, Pending, Verdict};
+use super::catalog::TrackType;
 use super::worker::{Job, Output, Worker};
 use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
 
@@ -42,11 +44,17 @@ struct TrackRt {
     rx: mpsc::Receiver<Output>,
     /// The worker has flushed everything of the current epoch.
     eos: bool,
+    /// Which generation (stream, after track switches) owns which span of the timeline.
+    cuts: Cuts,
+    /// A switch whose new track has not been presented yet.
+    pending: Option<Pending>,
+    /// How long the track's last fragment took to download.
+    last_fetch: Option<Duration>,
 }
 
-/// A finished download: the request, its URL, the fragment's start tick it asked for, and
-/// the outcome.
-type FetchResult = (FetchRequest, String, u64, Result<Fetched, FetchError>);
+/// A finished download: the request, its URL, the fragment's start tick it asked for, the
+/// track's generation when it was asked for, and the outcome.
+type FetchResult = (FetchRequest, String, u64, u32, Result<Fetched, FetchError>);
 
 pub(super) async fn drive(
     session: Session,
@@ -55,7 +63,7 @@ pub(super) async fn drive(
     mut commands: Option<mpsc::UnboundedReceiver<Command>>,
     on_event: &mut (dyn FnMut(PlayerEvent) + Send),
 ) -> Result<PlaybackStats, Error> {
-    let Session { location, source, manifest, selection, config, hook: user_hook, keys, selector: custom_selector, failover, opened_at } = session;
+    let Session { location, source, manifest, mut selection, config, hook: user_hook, keys, selector: custom_selector, failover, opened_at } = session;
     // Decryption runs before any user hook; a missing or wrong key stops here, before
     // anything is rendered.
     let key_uses = Arc::new(Mutex::new(Vec::new()));
@@ -106,17 +114,23 @@ pub(super) async fn drive(
         .map(|t| {
             let cap = if t.kind == TrackKind::Video { config.decoded_frames_ahead.max(2) } else { 64 };
             let (tx, rx) = mpsc::channel(cap);
-            TrackRt { kind: t.kind, worker: Worker::spawn(t.kind, t.timescale, tx, hook.clone()), rx, eos: false }
+            TrackRt { kind: t.kind, worker: Worker::spawn(t.kind, tx, hook.clone()), rx, eos: false, cuts: Cuts::default(), pending: None, last_fetch: None }
         })
         .collect();
     let video_track = tracks.iter().position(|t| t.kind == TrackKind::Video);
+    let audio_track = tracks.iter().position(|t| t.kind == TrackKind::Audio);
 
     let mut live = manifest.is_live.then(|| LiveState::new(&manifest, &selection, &config.live, t0));
     let mut body_cache: HashMap<String, Fetched> = HashMap::new();
-    let net = Net { source: &source, location: &location, manifest: &manifest, selection: &selection };
+    // Built where used: a track switch changes `selection`.
+    macro_rules! net {
+        () => {
+            Net { source: &source, location: &location, manifest: &manifest, selection: &selection }
+        };
+    }
     if let Some(live) = live.as_mut() {
         live.sync(&mut sched, t0);
-        match live_join::find_edge(live, &mut sched, &net, &config.live, &mut body_cache).await {
+        match live_join::find_edge(live, &mut sched, &net!(), &config.live, &mut body_cache).await {
             Joined::Edge | Joined::Ended => {}
             Joined::Idle => {
                 on_event(PlayerEvent::LiveWaiting);
@@ -134,7 +148,9 @@ pub(super) async fn drive(
     let mut state = State::Buffering { stall_since: None };
     let mut seek_target: Option<Duration> = None;
     let mut fetches: JoinSet<FetchResult> = JoinSet::new();
-    let mut in_flight: Vec<(FetchRequest, tokio::task::AbortHandle)> = Vec::new();
+    let mut in_flight: Vec<(FetchRequest, u32, tokio::task::AbortHandle)> = Vec::new();
+    // End of the audio written to the sink (cannot be taken back by a track switch).
+    let mut audio_written_end: Option<Duration> = None;
     let mut video_q: VecDeque<VideoFrame> = VecDeque::new();
     let mut audio_q: VecDeque<AudioBlock> = VecDeque::new();
     let mut untimed_position = start;
@@ -155,13 +171,18 @@ pub(super) async fn drive(
         ($to:expr, $now:expr) => {{
             let (to, now): (Duration, Instant) = ($to, $now);
             sched.on_event(Event::Seek(to), now);
-            for (_, h) in in_flight.drain(..) {
+            for (_, _, h) in in_flight.drain(..) {
                 h.abort(); // stale now
             }
             for t in tracks.iter_mut() {
                 t.worker.set_epoch(sched.epoch());
                 t.eos = false;
+                t.cuts.restart();
+                if let Some(p) = t.pending.as_mut() {
+                    p.at = p.at.min(to); // everything from the target on is the new track
+                }
             }
+            audio_written_end = None;
             video_q.clear();
             audio_q.clear();
             audio_sink.flush();
@@ -314,7 +335,8 @@ pub(super) async fn drive(
                         Some(live) => live.fragment_start(req.track, req.chunk),
                         None => manifest.streams[t.stream].chunks.get(req.chunk).map(|c| c.start.ticks),
                     };
-                    let Some(url) = ticks.and_then(|ticks| net.fragment_url(req.track, req.level, ticks)) else { continue };
+                    let Some(url) = ticks.and_then(|ticks| net!().fragment_url(req.track, req.level, ticks)) else { continue };
+                    let generation = tracks[req.track].cuts.generation();
                     let ticks = ticks.unwrap_or_default();
                     let src = source.clone();
                     // Fetched while looking for the live edge: no second download.
@@ -324,7 +346,7 @@ pub(super) async fn drive(
                     let progress_tx = (!config.untimed && t.kind == TrackKind::Video).then(|| progress_tx.clone());
                     let handle = fetches.spawn(async move {
                         if let Some(f) = cached {
-                            return (req, url, ticks, Ok(f));
+                            return (req, url, ticks, generation, Ok(f));
                         }
                         let r = match progress_tx {
                             Some(tx) => {
@@ -335,20 +357,20 @@ pub(super) async fn drive(
                             }
                             None => src.fetch(&url, Limits::default()).await,
                         };
-                        (req, url, ticks, r)
+                        (req, url, ticks, generation, r)
                     });
-                    in_flight.push((req, handle));
+                    in_flight.push((req, generation, handle));
                 }
                 Action::Abandon(req) => {
-                    if let Some(i) = in_flight.iter().position(|(r, _)| *r == req) {
-                        in_flight.swap_remove(i).1.abort();
+                    if let Some(i) = in_flight.iter().position(|(r, g, _)| *r == req && *g == tracks[req.track].cuts.generation()) {
+                        in_flight.swap_remove(i).2.abort();
                         stats.video.abandoned += 1;
                         tracing::info!(chunk = req.chunk, level = req.level, "download abandoned");
                     }
                 }
                 Action::TrackEnded(id) => {
                     if let Some(t) = tracks.get(id) {
-                        let _ = t.worker.jobs.send(Job::EndOfStream { epoch: sched.epoch() });
+                        let _ = t.worker.jobs.send(Job::EndOfStream { epoch: sched.epoch(), generation: t.cuts.generation() });
                     }
                 }
             }
@@ -401,6 +423,9 @@ pub(super) async fn drive(
                 match pacer.decide(pts, dur, position) {
                     FrameDecision::Present => {
                         video_sink.present(f)?;
+                        if let Some(t) = video_track.and_then(|v| tracks.get_mut(v)) {
+                            switch_presented(t, TrackType::Video, pts, clock.now(), on_event);
+                        }
                         shown_position = Some(pts);
                         stats.video.frames_presented += 1;
                         last_frame_duration = dur;
@@ -426,6 +451,10 @@ pub(super) async fn drive(
                 let pts = b.pts.to_duration();
                 if config.untimed || pts <= audio_until {
                     audio_sink.write(b)?;
+                    audio_written_end = Some(pts + block_duration(b));
+                    if let Some(t) = audio_track.and_then(|a| tracks.get_mut(a)) {
+                        switch_presented(t, TrackType::Audio, pts, clock.now(), on_event);
+                    }
                     if config.untimed && !has_video {
                         untimed_position = untimed_position.max(pts + block_duration(b));
                     }
@@ -441,6 +470,9 @@ pub(super) async fn drive(
             // new position, as players do; the clock stays where it is.
             if let Some(f) = video_q.pop_front() {
                 video_sink.present(&f)?;
+                if let Some(t) = video_track.and_then(|v| tracks.get_mut(v)) {
+                    switch_presented(t, TrackType::Video, f.pts.to_duration(), clock.now(), on_event);
+                }
                 shown_position = Some(f.pts.to_duration());
                 stats.video.frames_presented += 1;
             }
@@ -474,7 +506,12 @@ pub(super) async fn drive(
                     q.max_width.zip(q.max_height)
                 }),
                 decode: meter.capacity(0, last_frame_duration).map(|c| (c.decode_time_per_frame, c.frame_duration)),
+                video_track: video_track.and_then(|v| selection.available.get(selection.tracks[v].stream)).map(|t| t.label()),
+                audio_track: audio_track.and_then(|a| selection.available.get(selection.tracks[a].stream)).map(|t| t.label()),
             }));
+            for t in tracks.iter_mut() {
+                t.cuts.prune(position);
+            }
         }
         deadline = deadline.min(next_status);
         if let Some(l) = live.as_ref().filter(|l| !l.refreshing) {
@@ -556,6 +593,53 @@ pub(super) async fn drive(
                         sched.on_event(Event::Viewport(smoothplay_heuristics::Viewport { width, height }), clock.now());
                     }
                     Some(Command::SeekBy(_)) => {}
+                    Some(Command::SwitchTrack { kind, track: choice }) => {
+                        let now = clock.now();
+                        let position = if config.untimed { untimed_position } else { playback.position(now) };
+                        // What the video sink has seen (every picture in the queue went
+                        // through `decoded`) and the audio sink holds cannot be taken back.
+                        let video_committed = video_q.back().map(|f| f.pts.to_duration()).or(shown_position).map_or(position, |p| p + last_frame_duration);
+                        let playing = switch::Playing { manifest: &manifest, selection: &selection, live: live.is_some(), position };
+                        let decided = switch::plan(&playing, &kind, &choice, |i| {
+                            let video = tracks.get(i)?.kind == TrackKind::Video;
+                            Some(switch::TrackNow {
+                                plan: sched.plan(i)?,
+                                next_chunk: sched.next_chunk(i)?,
+                                committed: if video { video_committed } else { audio_written_end.unwrap_or(position) },
+                                lead: switch::switch_lead(tracks[i].last_fetch, if video { Duration::ZERO } else { audio_sink.lead() }),
+                            })
+                        });
+                        match decided {
+                            Ok(None) => tracing::info!("{kind} track {choice:?}: already playing"),
+                            Err(error) => {
+                                tracing::warn!("{kind} track switch to {choice:?}: {error}");
+                                let asked = match &choice {
+                                    super::TrackChoice::Name(n) => n.clone(),
+                                    super::TrackChoice::Next => "next".to_string(),
+                                };
+                                on_event(PlayerEvent::TrackSwitchFailed { kind, asked, error });
+                            }
+                            Ok(Some(sw)) => {
+                                tracing::info!(from = %sw.from_name, to = %sw.to_name, at = ?sw.at, "{kind} track switch");
+                                let t = &mut tracks[sw.track];
+                                let generation = t.cuts.cut(sw.at);
+                                t.worker.supersede(generation, sw.old_chunk);
+                                t.eos = false;
+                                let from = t.pending.take().map_or(sw.from_name, |p| p.from);
+                                t.pending = Some(Pending { at: sw.at, from, to: sw.to_name, asked: now, asked_position: position });
+                                in_flight.retain(|(r, _, h)| r.track != sw.track || {
+                                    h.abort();
+                                    false
+                                });
+                                sched.switch_track(sw.track, sw.to.plan.clone(), sw.new_chunk);
+                                if sw.to.kind == TrackKind::Audio {
+                                    // Decoded old audio after the boundary is not played.
+                                    audio_q.retain_mut(|b| trim_audio_after(b, sw.at));
+                                }
+                                selection.tracks[sw.track] = sw.to;
+                            }
+                        }
+                    }
                     Some(Command::Resume) => {
                         if state == State::Paused {
                             state = State::Buffering { stall_since: None };
@@ -593,10 +677,10 @@ pub(super) async fn drive(
                 }
             }
             Some(joined) = fetches.join_next(), if !fetches.is_empty() => {
-                let Ok((req, url, ticks, result)) = joined else { continue }; // aborted
-                in_flight.retain(|(r, _)| *r != req);
-                if req.epoch != sched.epoch() {
-                    continue;
+                let Ok((req, url, ticks, generation, result)) = joined else { continue }; // aborted
+                in_flight.retain(|(r, g, _)| !(*r == req && *g == generation));
+                if req.epoch != sched.epoch() || tracks.get(req.track).is_none_or(|t| t.cuts.generation() != generation) {
+                    continue; // from before a seek or a track switch
                 }
                 let now = clock.now();
                 let Some(t) = selection.tracks.get(req.track) else { continue };
@@ -625,7 +709,7 @@ pub(super) async fn drive(
                                 // A wrong prediction (a small gap before the next fragment)
                                 // looks the same: the newest fragment's tfrf says.
                                 if let Some((index, ticks)) = live.reprobe_target(req.track, req.chunk, now) {
-                                    if let Some(url) = net.fragment_url(req.track, 0, ticks) {
+                                    if let Some(url) = net!().fragment_url(req.track, 0, ticks) {
                                         let (src, tx, track) = (source.clone(), reprobe_tx.clone(), req.track);
                                         tokio::spawn(async move {
                                             let sent = Instant::now();
@@ -662,7 +746,8 @@ pub(super) async fn drive(
                             stats.audio.bytes_total += fs.bytes;
                             push_recent(&mut stats.audio.fragments, fs, MAX_FRAGMENT_RECORDS);
                         }
-                        let _ = tracks[req.track].worker.jobs.send(Job::Fragment { epoch: req.epoch, chunk: req.chunk, url, level, body: f.body, manifest_start: ticks });
+                        tracks[req.track].last_fetch = Some(f.elapsed);
+                        let _ = tracks[req.track].worker.jobs.send(Job::Fragment { epoch: req.epoch, chunk: req.chunk, url, level, body: f.body, manifest_start: ticks, timescale: t.timescale, generation });
                     }
                     Err(e) => {
                         sched.on_event(Event::Failed { request: req }, now);
@@ -769,6 +854,18 @@ async fn recv_cmd(rx: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<C
     }
 }
 
+/// Says [`PlayerEvent::TrackSwitched`] when `pts`, just presented, is the first of a
+/// pending switch's new track.
+fn switch_presented(t: &mut TrackRt, kind: TrackType, pts: Duration, now: Instant, on_event: &mut (dyn FnMut(PlayerEvent) + Send)) {
+    if t.pending.as_ref().is_some_and(|p| pts + Duration::from_millis(1) >= p.at) {
+        if let Some(p) = t.pending.take() {
+            let latency = now.saturating_duration_since(p.asked);
+            tracing::info!(from = %p.from, to = %p.to, at = ?p.at, ?latency, "{kind} track switched");
+            on_event(PlayerEvent::TrackSwitched { kind, from: p.from, to: p.to, at: p.at, asked_at: p.asked_position, latency });
+        }
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -804,7 +901,11 @@ fn handle_output(
     let current = sched.epoch();
     let kind = tracks.get(track).map_or(TrackKind::Video, |t| t.kind);
     match out {
-        Output::Video { epoch, frame } if epoch == current => {
+        Output::Video { epoch, generation, frame } if epoch == current => {
+            let pts = frame.pts.to_duration();
+            if tracks.get(track).is_some_and(|t| t.cuts.verdict(generation, pts, pts) == Verdict::Drop) {
+                return Ok(()); // the other side of a track switch's boundary
+            }
             if seek_target.is_some_and(|t| frame.pts.to_duration() + Duration::from_millis(1) <= t) {
                 return Ok(()); // decoded only to reach the seek target
             }
@@ -812,7 +913,17 @@ fn handle_output(
             video_sink.decoded(&frame)?;
             video_q.push_back(frame);
         }
-        Output::Audio { epoch, mut block } if epoch == current => {
+        Output::Audio { epoch, generation, mut block } if epoch == current => {
+            let start = block.pts.to_duration();
+            match tracks.get(track).map_or(Verdict::Keep, |t| t.cuts.verdict(generation, start, start + block_duration(&block))) {
+                Verdict::Keep => {}
+                Verdict::Drop => return Ok(()),
+                Verdict::Trim { from, to } => {
+                    if !trim_audio_before(&mut block, from) || to.is_some_and(|to| !trim_audio_after(&mut block, to)) {
+                        return Ok(());
+                    }
+                }
+            }
             if let Some(t) = seek_target {
                 if !trim_audio_before(&mut block, t) {
                     return Ok(());
@@ -842,7 +953,7 @@ fn handle_output(
                 t.eos = true;
             }
         }
-        Output::EndOfStream { epoch } if epoch == current => {
+        Output::EndOfStream { epoch, generation } if epoch == current && tracks.get(track).is_some_and(|t| t.cuts.generation() == generation) => {
             if let Some(t) = tracks.get_mut(track) {
                 t.eos = true;
             }

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use super::catalog::TrackType;
+
 /// A control command for a playing session (send through the `commands` channel).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -26,8 +28,29 @@ pub enum Command {
         /// Height in pixels.
         height: u32,
     },
+    /// Play another track of the same kind from the next fragment boundary on (an audio
+    /// language, a camera angle): seamless, without a seek or a stall; buffered media of
+    /// the old track after the boundary is dropped. See [`PlayerEvent::TrackSwitched`]
+    /// (done) and [`PlayerEvent::TrackSwitchFailed`] (a name no track has, a live
+    /// presentation, a text track: playback goes on unchanged).
+    SwitchTrack {
+        /// [`TrackType::Video`] or [`TrackType::Audio`].
+        kind: TrackType,
+        /// Which one.
+        track: TrackChoice,
+    },
     /// End playback now.
     Stop,
+}
+
+/// Which track [`Command::SwitchTrack`] asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackChoice {
+    /// By `Name` (any case, or `#N` for the stream's position); audio also by language
+    /// (`fr`, `fra`) when no name matches.
+    Name(String),
+    /// The next playable track of the kind, in manifest order, wrapping (mpv's `cycle`).
+    Next,
 }
 
 /// Something the session reports while playing.
@@ -75,6 +98,31 @@ pub enum PlayerEvent {
         /// The origin used from now on.
         to: String,
     },
+    /// The first picture or audio of a track switched to with [`Command::SwitchTrack`]
+    /// was presented (video: shown; audio: written to the audio sink).
+    TrackSwitched {
+        /// Video or audio.
+        kind: TrackType,
+        /// The track's name before.
+        from: String,
+        /// Its name now.
+        to: String,
+        /// Where the new track starts: a fragment boundary, on the presentation timeline.
+        at: Duration,
+        /// The playhead when the command came (`at` minus this: the switch time in media).
+        asked_at: Duration,
+        /// Wall time from the command to the first new picture or audio presented.
+        latency: Duration,
+    },
+    /// A [`Command::SwitchTrack`] could not be carried out; the tracks playing go on.
+    TrackSwitchFailed {
+        /// Video or audio (as asked).
+        kind: TrackType,
+        /// What was asked for (a name, a language, `next`).
+        asked: String,
+        /// Why, with the tracks of that kind when the name matches none.
+        error: String,
+    },
     /// The end was reached.
     Ended,
 }
@@ -112,4 +160,9 @@ pub struct Status {
     /// Decoding cost per picture over the last few fragments, and the frame interval it
     /// must fit in (what CPU-aware selection watches).
     pub decode: Option<(Duration, Duration)>,
+    /// `Name` of the video track being fetched (after [`Command::SwitchTrack`]: the new
+    /// one, from the command on).
+    pub video_track: Option<String>,
+    /// `Name` of the audio track being fetched.
+    pub audio_track: Option<String>,
 }

@@ -23,6 +23,7 @@ mod events;
 mod protection;
 mod sink;
 mod stats;
+mod switch;
 mod tracks;
 mod worker;
 
@@ -40,7 +41,7 @@ pub use catalog::{Track, TrackLevel, TrackPreferences, TrackType};
 pub use config::{LiveConfig, PlayerConfig};
 pub use language::{primary_language, same_language, system_language};
 pub use error::Error;
-pub use events::{Command, PlayerEvent, Status};
+pub use events::{Command, PlayerEvent, Status, TrackChoice};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
 pub use stats::{MAX_FRAGMENT_RECORDS, MAX_LIVE_SAMPLES, MAX_SKIPPED_RECORDS, AudioStats, DistanceSummary, EndReason, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
 pub use tracks::{select_tracks, select_tracks_with, LevelConfig, SelectedTrack, TrackSelection};

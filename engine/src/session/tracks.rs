@@ -135,18 +135,7 @@ pub fn select_tracks_with(manifest: &Manifest, prefs: &TrackPreferences) -> Resu
             }
         }
         if let Some((i, stream, levels)) = chosen {
-            let plan = TrackPlan::complete(
-                kind,
-                chunk_slots(stream, manifest),
-                levels
-                    .iter()
-                    .map(|l| {
-                        let q = &stream.levels[l.manifest_index];
-                        Level { bitrate_bps: l.bitrate, width: q.max_width, height: q.max_height }
-                    })
-                    .collect(),
-            );
-            sel.tracks.push(SelectedTrack { kind, stream: i, levels, plan, timescale: stream.timescale });
+            sel.tracks.push(selected(manifest, kind, i, stream, levels));
         } else if asked {
             let track = name.clone().or_else(|| lang.clone()).unwrap_or_default();
             return Err(Error::TrackNotPlayable { kind: ttype, track: format!("{track:?}"), reason: reasons.join("; ") });
@@ -169,9 +158,37 @@ pub fn select_tracks_with(manifest: &Manifest, prefs: &TrackPreferences) -> Resu
     Ok(sel)
 }
 
+/// The video or audio `StreamIndex` at `index` as a track to play (a track switch during
+/// playback): its decodable levels and its plan; why not when it cannot be played.
+pub(super) fn select_stream(manifest: &Manifest, index: usize) -> Result<SelectedTrack, String> {
+    let stream = manifest.streams.get(index).ok_or_else(|| format!("no stream #{index}"))?;
+    let kind = match stream.kind {
+        StreamKind::Video => TrackKind::Video,
+        StreamKind::Audio => TrackKind::Audio,
+        _ => return Err(format!("{} is not a video or audio stream", stream_label(stream, index))),
+    };
+    let levels = check_stream(manifest, index, stream, kind).result?;
+    Ok(selected(manifest, kind, index, stream, levels))
+}
+
+fn selected(manifest: &Manifest, kind: TrackKind, i: usize, stream: &StreamIndex, levels: Vec<Arc<LevelConfig>>) -> SelectedTrack {
+    let plan = TrackPlan::complete(
+        kind,
+        chunk_slots(stream, manifest),
+        levels
+            .iter()
+            .map(|l| {
+                let q = &stream.levels[l.manifest_index];
+                Level { bitrate_bps: l.bitrate, width: q.max_width, height: q.max_height }
+            })
+            .collect(),
+    );
+    SelectedTrack { kind, stream: i, levels, plan, timescale: stream.timescale }
+}
+
 /// The tracks of `kind` with `name` and `lang` (each when given), in manifest order;
 /// [`Error::NoSuchTrack`] when a name or language given matches none.
-fn candidates(tracks: &[Track], kind: &TrackType, name: Option<&str>, lang: Option<&str>) -> Result<Vec<usize>, Error> {
+pub(super) fn candidates(tracks: &[Track], kind: &TrackType, name: Option<&str>, lang: Option<&str>) -> Result<Vec<usize>, Error> {
     let of_kind: Vec<&Track> = tracks.iter().filter(|t| t.kind == *kind).collect();
     let missing = |by: &'static str, asked: &str| Error::NoSuchTrack {
         kind: kind.clone(),

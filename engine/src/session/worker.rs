@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -43,16 +43,21 @@ pub(crate) enum Job {
         /// Start time from the manifest, in the stream timescale (used when the fragment
         /// carries neither tfxd nor tfdt).
         manifest_start: u64,
+        /// The stream's timescale.
+        timescale: u64,
+        /// The track's generation (a track switch starts a new one, from another stream):
+        /// the decoder restarts when it changes, and outputs carry it.
+        generation: u32,
     },
     /// No more fragments: flush the decoder.
-    EndOfStream { epoch: u64 },
+    EndOfStream { epoch: u64, generation: u32 },
 }
 
 /// What a worker produces, tagged with the seek generation it belongs to.
 #[allow(clippy::large_enum_variant)] // frames are moved once; boxing them would add an allocation each
 pub(crate) enum Output {
-    Video { epoch: u64, frame: VideoFrame },
-    Audio { epoch: u64, block: AudioBlock },
+    Video { epoch: u64, generation: u32, frame: VideoFrame },
+    Audio { epoch: u64, generation: u32, block: AudioBlock },
     /// A fragment was decoded: its cost (parse, decrypt, decode; not the time spent
     /// waiting for playout to take frames), for CPU-aware quality selection.
     FragmentDone { epoch: u64, frames: u64, decode_time: Duration },
@@ -62,32 +67,38 @@ pub(crate) enum Output {
     Fatal { error: String },
     /// Playback must stop (a fragment hook said so).
     Abort { epoch: u64, chunk: usize, url: String, error: String },
-    EndOfStream { epoch: u64 },
+    EndOfStream { epoch: u64, generation: u32 },
 }
 
 /// Handle to a running worker.
 pub(crate) struct Worker {
     pub jobs: std_mpsc::Sender<Job>,
     pub epoch: Arc<AtomicU64>,
+    /// After a track switch: (generation, fragment): fragments of older generations from
+    /// that index on are superseded and not decoded.
+    superseded: Arc<Mutex<Option<(u32, usize)>>>,
     pub handle: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Worker {
     /// Starts a worker thread for a track.
-    pub fn spawn(
-        kind: TrackKind,
-        timescale: u64,
-        out: mpsc::Sender<Output>,
-        hook: Option<FragmentHook>,
-    ) -> Worker {
+    pub fn spawn(kind: TrackKind, out: mpsc::Sender<Output>, hook: Option<FragmentHook>) -> Worker {
         let (jobs, rx) = std_mpsc::channel();
         let epoch = Arc::new(AtomicU64::new(0));
         let current = epoch.clone();
+        let superseded = Arc::new(Mutex::new(None));
+        let skip = superseded.clone();
         let handle = std::thread::Builder::new()
             .name(format!("decode-{kind:?}").to_lowercase())
-            .spawn(move || run(kind, timescale, rx, out, current, hook))
+            .spawn(move || run(kind, rx, out, current, skip, hook))
             .ok();
-        Worker { jobs, epoch, handle }
+        Worker { jobs, epoch, superseded, handle }
+    }
+
+    /// A track switch: fragments of generations before `generation` from index `chunk`
+    /// on are not decoded any more (their output would be dropped).
+    pub fn supersede(&self, generation: u32, chunk: usize) {
+        *self.superseded.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, chunk));
     }
 
     /// Starts a new seek generation: queued work of older ones is dropped.
@@ -105,10 +116,10 @@ enum Decoder {
 
 fn run(
     kind: TrackKind,
-    timescale: u64,
     jobs: std_mpsc::Receiver<Job>,
     out: mpsc::Sender<Output>,
     current: Arc<AtomicU64>,
+    superseded: Arc<Mutex<Option<(u32, usize)>>>,
     hook: Option<FragmentHook>,
 ) {
     let mut decoder = match kind {
@@ -122,9 +133,10 @@ fn run(
         TrackKind::Audio => Decoder::Audio { dec: None, level: None },
     };
     let mut decoder_epoch = 0u64;
+    let mut decoder_generation = 0u32;
     while let Ok(job) = jobs.recv() {
-        let job_epoch = match &job {
-            Job::Fragment { epoch, .. } | Job::EndOfStream { epoch } => *epoch,
+        let (job_epoch, job_generation) = match &job {
+            Job::Fragment { epoch, generation, .. } | Job::EndOfStream { epoch, generation } => (*epoch, *generation),
         };
         if job_epoch != current.load(Ordering::SeqCst) {
             continue; // from before a seek
@@ -144,9 +156,36 @@ fn run(
                 }
             }
         }
+        if let Job::Fragment { chunk, .. } = &job {
+            let cut = *superseded.lock().unwrap_or_else(|p| p.into_inner());
+            if cut.is_some_and(|(g, from)| job_generation < g && *chunk >= from) {
+                continue; // the track switched to another stream before this fragment
+            }
+        }
+        if job_generation != decoder_generation {
+            // A track switch: the old stream's pictures still held come out (those
+            // before the boundary are shown), then the decoder starts over with the new
+            // stream's parameters at its first fragment's IDR picture.
+            let old = std::mem::replace(&mut decoder_generation, job_generation);
+            match &mut decoder {
+                Decoder::Video { dec, level } => {
+                    for frame in dec.flush().unwrap_or_default() {
+                        if out.blocking_send(Output::Video { epoch: job_epoch, generation: old, frame }).is_err() {
+                            return;
+                        }
+                    }
+                    let _ = dec.reset();
+                    *level = None;
+                }
+                Decoder::Audio { dec, level } => {
+                    *dec = None;
+                    *level = None;
+                }
+            }
+        }
         let ok = match job {
-            Job::Fragment { epoch, chunk, url, level, body, manifest_start } => {
-                let mut sender = Sender { out: &out, epoch, waiting: Duration::ZERO };
+            Job::Fragment { epoch, chunk, url, level, body, manifest_start, timescale, generation } => {
+                let mut sender = Sender { out: &out, epoch, generation, waiting: Duration::ZERO };
                 let started = Instant::now();
                 match decode_fragment(&mut decoder, &level, body, manifest_start, timescale, &mut sender, hook.as_ref()) {
                     Ok(frames) => {
@@ -157,12 +196,12 @@ fn run(
                     Err(HookError::Fatal(error)) => out.blocking_send(Output::Abort { epoch, chunk, url, error }),
                 }
             }
-            Job::EndOfStream { epoch } => {
+            Job::EndOfStream { epoch, generation } => {
                 if let Decoder::Video { dec, .. } = &mut decoder {
                     match dec.flush() {
                         Ok(frames) => {
                             for frame in frames {
-                                if out.blocking_send(Output::Video { epoch, frame }).is_err() {
+                                if out.blocking_send(Output::Video { epoch, generation, frame }).is_err() {
                                     return;
                                 }
                             }
@@ -170,7 +209,7 @@ fn run(
                         Err(e) => tracing::warn!("flushing the video decoder: {e}"),
                     }
                 }
-                out.blocking_send(Output::EndOfStream { epoch })
+                out.blocking_send(Output::EndOfStream { epoch, generation })
             }
         };
         if ok.is_err() {
@@ -184,13 +223,14 @@ fn run(
 struct Sender<'a> {
     out: &'a mpsc::Sender<Output>,
     epoch: u64,
+    generation: u32,
     waiting: Duration,
 }
 
 impl Sender<'_> {
-    fn send(&mut self, make: impl FnOnce(u64) -> Output) -> Result<(), ()> {
+    fn send(&mut self, make: impl FnOnce(u64, u32) -> Output) -> Result<(), ()> {
         let t = Instant::now();
-        let r = self.out.blocking_send(make(self.epoch)).map_err(|_| ());
+        let r = self.out.blocking_send(make(self.epoch, self.generation)).map_err(|_| ());
         self.waiting += t.elapsed();
         r
     }
@@ -228,7 +268,7 @@ fn decode_fragment(
                 let frames = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| skip(e.to_string()))?;
                 for frame in frames {
                     produced += 1;
-                    out.send(|epoch| Output::Video { epoch, frame }).map_err(|_| skip("driver gone".into()))?;
+                    out.send(|epoch, generation| Output::Video { epoch, generation, frame }).map_err(|_| skip("driver gone".into()))?;
                 }
             }
         }
@@ -242,7 +282,7 @@ fn decode_fragment(
                 let pts = s.presentation_time(base);
                 let block = dec.decode(&s.data, MediaTime::new(pts, timescale)).map_err(|e| skip(e.to_string()))?;
                 produced += 1;
-                out.send(|epoch| Output::Audio { epoch, block }).map_err(|_| skip("driver gone".into()))?;
+                out.send(|epoch, generation| Output::Audio { epoch, generation, block }).map_err(|_| skip("driver gone".into()))?;
             }
         }
     }

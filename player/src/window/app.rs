@@ -298,6 +298,8 @@ impl ApplicationHandler<UserEvent> for App {
             UserEvent::Player(PlayerEvent::Status(s)) => self.osd.on_status(s),
             UserEvent::Player(PlayerEvent::FragmentSkipped { track, index, .. }) => self.osd.error(format!("{track} fragment {index} skipped")),
             UserEvent::Player(PlayerEvent::LiveWaiting) => self.osd.message("Waiting for the live stream...", Instant::now()),
+            UserEvent::Player(PlayerEvent::TrackSwitched { kind, to, .. }) => self.osd.message(format!("{kind}: {to}"), Instant::now()),
+            UserEvent::Player(PlayerEvent::TrackSwitchFailed { error, .. }) => self.osd.error(error),
             UserEvent::Player(_) => {}
             UserEvent::Fullscreen(on) => {
                 if let Some(w) = &self.window {

@@ -204,6 +204,8 @@ mod tests {
             seekable: Some((Duration::ZERO, Duration::from_secs(120))),
             video_size: Some((1280, 720)),
             decode: Some((Duration::from_micros(3250), Duration::from_millis(40))),
+            video_track: None,
+            audio_track: None,
         }
     }
 

@@ -415,3 +415,50 @@ fn skipped_fragments_fill_no_buffer_and_are_holes_to_jump_over() {
     s.on_event(Event::Position(S(10)), now);
     assert_eq!(s.buffer_ahead(0), S(2));
 }
+
+#[test]
+fn a_track_switch_refetches_that_track_from_the_boundary_and_nothing_else() {
+    let sel = Scripted::default();
+    let mut s = sched(100, LevelPin::Auto, &sel);
+    let now = Instant::now();
+    // Fetch everything of both tracks.
+    loop {
+        let f = fetches(&s.poll(now));
+        if f.is_empty() {
+            break;
+        }
+        f.into_iter().for_each(|r| done(&mut s, r, now));
+    }
+    assert!(s.all_fetched());
+    s.on_event(Event::Position(S(1)), now);
+    let epoch = s.epoch();
+    let buffered_video = s.buffer_ahead(0);
+    // The audio track becomes another language from fragment 3 (6 s) on.
+    s.switch_track(1, plan(TrackKind::Audio, 10, &[32]), 3);
+    assert_eq!((s.epoch(), s.buffer_ahead(0)), (epoch, buffered_video), "video untouched, no seek");
+    assert_eq!(s.buffer_ahead(1), S(5), "old audio counts up to the boundary only");
+    assert!(!s.all_fetched());
+    let f = fetches(&s.poll(now));
+    assert_eq!(f, [FetchRequest { track: 1, chunk: 3, level: 0, epoch }], "the new stream's only level, from the boundary");
+    // A late answer for an old request is not taken for the new one.
+    s.on_event(Event::Downloaded { request: FetchRequest { track: 1, chunk: 9, level: 1, epoch }, bytes: 1, ttfb: S(0), elapsed: S(0) }, now);
+    assert_eq!(s.next_chunk(1), Some(3));
+    done(&mut s, f[0], now);
+    assert_eq!(s.next_chunk(1), Some(4));
+    assert_eq!(*sel.seeks.lock().unwrap(), 0, "the selector saw no seek");
+}
+
+#[test]
+fn a_video_switch_to_another_ladder_maps_levels_by_bitrate() {
+    let sel = Scripted::default();
+    let mut s = sched(4, LevelPin::Auto, &sel);
+    let now = Instant::now();
+    s.switch_track(0, plan(TrackKind::Video, 10, &[150, 250, 350, 900]), 0);
+    sel.decisions.lock().unwrap().push(Decision::now(2)); // 300 on the selector's ladder
+    let f = fetches(&s.poll(now));
+    let v = f.iter().find(|r| r.track == 0).copied().unwrap();
+    assert_eq!(v.level, 1, "the highest new level at or below 300: 250");
+    done(&mut s, v, now);
+    let reports = sel.reports.lock().unwrap();
+    assert_eq!(reports.last().unwrap().1.level, 1, "250 is reported as the ladder's 200");
+}
