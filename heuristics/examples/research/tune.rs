@@ -13,7 +13,7 @@
 
 use smoothplay_heuristics::algo::smoothplay::{Smoothplay, SmoothplayParams};
 use smoothplay_heuristics::sim::oracle::run_optimal;
-use smoothplay_heuristics::sim::scenario_lib;
+use smoothplay_heuristics::research::scenario_lib;
 use smoothplay_heuristics::selector::QualitySelector;
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
 use smoothplay_heuristics::types::{Context, Decision, DownloadProgress, DownloadReport};
