@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p smoothplay-heuristics --example oracle -- VIDEO BUFFER_S LIVE|vod DIR...`
 
-use smoothplay_heuristics::sim::oracle::{optimal, run_optimal_with_first};
+use smoothplay_heuristics::sim::oracle::{optimal, run_plan};
 use smoothplay_heuristics::sim::{LiveConfig, SimConfig, Trace, Video};
 use std::path::Path;
 use std::time::Instant;
@@ -26,14 +26,16 @@ fn main() {
             let start = Instant::now();
             let plan = optimal(&video, &trace, &cfg, None);
             secs += start.elapsed().as_secs_f64();
-            let replay = run_optimal_with_first(&video, &trace, &cfg, None).metrics.qoe_lin;
+            let replay = run_plan(&video, &trace, &cfg, &plan.levels).metrics.qoe_lin;
             worst_gap = worst_gap.max((replay - plan.qoe_lin).abs());
             free += replay;
             let start = Instant::now();
             let p0 = optimal(&video, &trace, &cfg, Some(0));
             secs_low += start.elapsed().as_secs_f64();
             low_states = low_states.max(p0.max_states);
-            low += run_optimal_with_first(&video, &trace, &cfg, Some(0)).metrics.qoe_lin;
+            let low_replay = run_plan(&video, &trace, &cfg, &p0.levels).metrics.qoe_lin;
+            worst_gap = worst_gap.max((low_replay - p0.qoe_lin).abs());
+            low += low_replay;
             worst_states = worst_states.max(plan.max_states);
             count += 1;
         }

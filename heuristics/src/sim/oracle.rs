@@ -443,8 +443,13 @@ pub fn run_optimal(video: &Video, trace: &Trace, cfg: &SimConfig) -> SessionResu
 
 /// [`run_optimal`] with the first fragment's level fixed (`Some`) or free (`None`).
 pub fn run_optimal_with_first(video: &Video, trace: &Trace, cfg: &SimConfig, first_level: Option<usize>) -> SessionResult {
-    let plan = optimal_plan_with_first(video, trace, cfg, first_level);
-    let mut sel = FixedPlan { plan: &plan };
+    run_plan(video, trace, cfg, &optimal_plan_with_first(video, trace, cfg, first_level))
+}
+
+/// Plays a fixed plan (level per fragment; level 0 past its end) through the simulator,
+/// with no waits and no abandonment; the session is named `optimal`.
+pub fn run_plan(video: &Video, trace: &Trace, cfg: &SimConfig, plan: &[usize]) -> SessionResult {
+    let mut sel = FixedPlan { plan };
     let cfg = SimConfig { abandonment: false, ..cfg.clone() };
     simulate(video, trace, &mut sel, &cfg)
 }
