@@ -20,7 +20,7 @@ fn main() {
     if names.iter().any(|n| n == "mdp") {
         // mdp's one-time value iteration per ladder (cached afterwards), timed apart.
         let (t0, c0) = (Instant::now(), cpu_ns());
-        let tables = smoothplay_heuristics::algo::mdp::shared_tables(&video.ladder, cfg.max_buffer_s);
+        let tables = smoothplay_heuristics::research::mdp::shared_tables(&video.ladder, cfg.max_buffer_s);
         let cpu = match (c0, cpu_ns()) {
             (Some(a), Some(b)) => format!("{:.1} ms cpu", (b - a) as f64 / 1e6),
             _ => "cpu n/a".into(),

@@ -5,7 +5,7 @@ rebuffering s, switches per session.
 Halves by window (default): tune = even index of the sorted trace listing, held = odd.
 Halves by recording (--by-recording): A = traces whose recording (the name without its
 trailing numeric _<offset> and _<n> fields, as Trace::recording) has an even index in the
-sorted list of recordings, B = odd; the folds of `examples/mdp.rs recording=1|2`.
+sorted list of recordings, B = odd; the folds of `examples/research/mdp.rs recording=1|2`.
 Usage: halves.py [--by-recording] FILE.csv [FILE.csv ...]"""
 import csv, sys
 from collections import defaultdict

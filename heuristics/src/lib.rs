@@ -3,7 +3,10 @@
 //! - [`types`]: the plain inputs a player fills in ([`Ladder`], [`Context`], [`DownloadReport`], ...).
 //! - [`estimator`]: [`BandwidthEstimator`] and implementations (EWMA, harmonic mean).
 //! - [`selector`]: [`QualitySelector`], [`selector_by_name`] and [`ALGORITHMS`].
-//! - [`algo`]: the algorithms, each from its published definition.
+//! - [`algo`]: the algorithms, each from its published definition, and smoothplay's default.
+//! - [`sim`]: the trace-driven simulator (Sabre's semantics) and the offline oracle.
+//! - [`research`]: research selectors (`mdp`, `scenario`) and tools (Pensieve's environment,
+//!   the scenario library builder), apart from what the player uses by default.
 //!
 //! The crate depends on std and serde only so that the engine and the simulator drive the
 //! same code.
@@ -27,6 +30,8 @@ pub mod estimator;
 pub mod selector;
 pub mod sim;
 pub mod types;
+
+pub mod research;
 
 pub use estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator};
 pub use selector::{selector_by_name, selector_with_buffer, QualitySelector, ALGORITHMS, DEFAULT_ALGORITHM};

@@ -1,10 +1,10 @@
-//! RobustMPC in Pensieve's own environment semantics (`sim::pensieve`) against the figures
+//! RobustMPC in Pensieve's own environment semantics (`research::pensieve`) against the figures
 //! measured in Pensieve's simulator (issue 3, item 4: fcc 1.064, hsdpa 0.854, every 5th
 //! trace of the sorted listing). Needs ../shared/traces (or SMOOTHPLAY_TRACES):
 //! `cargo test --release -p smoothplay-heuristics --test pensieve_validation -- --ignored --nocapture`.
 
 use smoothplay_heuristics::algo::mpc::RobustMpc;
-use smoothplay_heuristics::sim::pensieve::{self, CookedTrace, PensieveConfig, PensieveMpc, PensieveSession};
+use smoothplay_heuristics::research::pensieve::{self, CookedTrace, PensieveConfig, PensieveMpc, PensieveSession};
 use smoothplay_heuristics::sim::{simulate, sweep, SimConfig, Video};
 use smoothplay_heuristics::{selector_by_name, Context, Decision, DownloadReport, QualitySelector};
 

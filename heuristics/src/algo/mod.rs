@@ -1,4 +1,6 @@
-//! Built-in quality-selection algorithms, one file each.
+//! Built-in quality-selection algorithms, one file each: the published rules and smoothplay's
+//! default. The research selectors `mdp` and `scenario` live in [`crate::research`]; `build`
+//! constructs those too.
 
 pub mod bba;
 pub mod bola;
@@ -6,10 +8,8 @@ pub mod bolae;
 pub mod capacity;
 pub mod classic;
 pub mod dynamic;
-pub mod mdp;
 pub mod mpc;
 pub mod plan;
-pub mod scenario;
 pub mod smoothplay;
 pub mod throughput;
 #[cfg(test)]
@@ -31,8 +31,8 @@ pub(crate) fn build(name: &str, ladder: &Ladder, max_buffer: Duration) -> Option
         "robustmpc" => Box::new(mpc::RobustMpc::new(ladder)),
         "classic" => Box::new(classic::Classic::new(ladder)),
         "smoothplay" => Box::new(smoothplay::Smoothplay::new(ladder)),
-        "scenario" => Box::new(scenario::ScenarioPlay::new(ladder)),
-        "mdp" => Box::new(mdp::Mdp::new(ladder, max_buffer.as_secs_f64())),
+        "scenario" => Box::new(crate::research::scenario::ScenarioPlay::new(ladder)),
+        "mdp" => Box::new(crate::research::mdp::Mdp::new(ladder, max_buffer.as_secs_f64())),
         _ => return None,
     })
 }

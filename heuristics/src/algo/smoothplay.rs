@@ -72,8 +72,16 @@ pub struct SmoothplayParams {
     pub switch_margin: f64,
     /// Abandon a download that is projected to stall playback when a lower level would not.
     pub abandonment: bool,
-    /// Level of the first fragment (before any measurement).
+    /// Level of the first fragment (before any measurement), on demand.
     pub first_level: usize,
+    /// Level of the first fragment of a live session. Live, the first download's time stays
+    /// as buffer for the whole session (the playhead lags the edge by the startup, and the
+    /// player never gets further ahead than publication allows), so a larger first fragment
+    /// buys buffer that on-demand playback builds by downloading ahead. 1 is RobustMPC's
+    /// first level (Pensieve's `DEFAULT_QUALITY`): the same startup as the best published
+    /// rule, not more (under QoE_lin, which does not charge startup, every larger level
+    /// scores higher still, at the cost of startup and latency; README, live table).
+    pub live_first_level: usize,
 }
 
 impl Default for SmoothplayParams {
@@ -91,6 +99,7 @@ impl Default for SmoothplayParams {
             switch_margin: 0.2,
             abandonment: true,
             first_level: 0,
+            live_first_level: 1,
         }
     }
 }
@@ -299,7 +308,8 @@ impl QualitySelector for Smoothplay {
     fn choose(&mut self, ctx: &Context) -> Decision {
         let cap = self.decode_cap.device_cap(ctx);
         let Some(bw) = self.prediction_bps() else {
-            return Decision::now(self.p.first_level.min(cap));
+            let first = if ctx.live_edge_distance.is_some() { self.p.live_first_level } else { self.p.first_level };
+            return Decision::now(first.min(cap));
         };
         let bw = self.planning_bps(bw, ctx.buffer.level.as_secs_f64(), Self::reachable_buffer_s(ctx));
         Decision::now(self.plan(ctx, bw, cap))
@@ -350,6 +360,15 @@ mod tests {
             s.on_download(&ctx(l, i, 20.0), &report(3, kbps * 4.0, 0.0, 4.0));
         }
         s
+    }
+
+    #[test]
+    fn first_level_on_demand_and_live() {
+        let l = envivio();
+        let mut s = Smoothplay::new(&l);
+        assert_eq!(s.choose(&ctx(&l, 0, 0.0)).level, 0, "on demand: lowest");
+        let live = Context { live_edge_distance: Some(Duration::from_secs(4)), ..ctx(&l, 0, 0.0) };
+        assert_eq!(s.choose(&live).level, 1, "live: RobustMPC's first level");
     }
 
     #[test]

@@ -7,11 +7,9 @@
 pub mod http;
 pub mod network;
 pub mod oracle;
-pub mod pensieve;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod qoe;
-pub mod scenario_lib;
 pub mod session;
 pub mod smooth;
 pub mod sweep;

@@ -21,9 +21,9 @@
 //!    Terminal value 0. Computed once per ladder and maximum buffer (cached).
 //! 3. *Policy*: the selector tracks the same state from its own downloads and picks the level
 //!    maximising the interpolated Q-value minus the switch cost from its previous level.
-//!    Device caps ([`super::capacity`]) and smoothplay's stall-aware abandonment are kept.
+//!    Device caps ([`crate::algo::capacity`]) and smoothplay's stall-aware abandonment are kept.
 
-use super::capacity::DecodeCap;
+use crate::algo::capacity::DecodeCap;
 use crate::estimator::{BandwidthEstimator, EwmaEstimator};
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
@@ -632,7 +632,7 @@ impl QualitySelector for Mdp {
         if !self.abandonment {
             return None;
         }
-        super::smoothplay::stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
+        crate::algo::smoothplay::stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
     }
 
     fn watches_progress(&self) -> bool {

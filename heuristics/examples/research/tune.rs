@@ -4,6 +4,8 @@
 //! (even index of the sorted listing), the held-out half (odd index) and the full set, so
 //! parameters can be chosen on one half and checked on the other. `EVERY` > 1 keeps every
 //! EVERY-th trace of each half. Keys are `SmoothplayParams` fields, plus:
+//! - `max_buffer=S` (default 60) and `live=J` (joined J fragments behind the live edge;
+//!   default VOD): the simulator's settings (throughput x 0.95 always);
 //! - `show=N`: level sequence of the N-th trace, smoothplay and the oracle;
 //! - `detail=1`: mean bitrate and switching per fragment index, smoothplay vs the oracle;
 //! - `clairvoyant=W`: forecast = the true mean throughput of the next W s of the trace
@@ -13,7 +15,7 @@
 
 use smoothplay_heuristics::algo::smoothplay::{Smoothplay, SmoothplayParams};
 use smoothplay_heuristics::sim::oracle::run_optimal;
-use smoothplay_heuristics::sim::scenario_lib;
+use smoothplay_heuristics::research::scenario_lib;
 use smoothplay_heuristics::selector::QualitySelector;
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
 use smoothplay_heuristics::types::{Context, Decision, DownloadProgress, DownloadReport};
@@ -33,6 +35,7 @@ fn set_param(p: &mut SmoothplayParams, k: &str, f: f64) {
         "switch_margin" => p.switch_margin = f,
         "abandonment" => p.abandonment = f != 0.0,
         "first_level" => p.first_level = f as usize,
+        "live_first_level" => p.live_first_level = f as usize,
         _ => panic!("unknown key {k}"),
     }
 }
@@ -131,10 +134,15 @@ fn main() {
     let mut clairvoyant_s = None;
     let mut ewma_hl = None;
     let mut combine = 0u8;
+    let mut cfg = SimConfig::validation();
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').expect("key=value");
         let f: f64 = v.parse().expect("number");
-        if k == "combine" {
+        if k == "max_buffer" {
+            cfg.max_buffer_s = f;
+        } else if k == "live" {
+            cfg.live = Some(smoothplay_heuristics::sim::LiveConfig { join_fragments: f as usize });
+        } else if k == "combine" {
             combine = f as u8;
         } else if k == "ewma_hint" {
             ewma_hl = Some(f);
@@ -148,7 +156,7 @@ fn main() {
             set_param(&mut p, k, f);
         }
     }
-    let cfg = SimConfig::validation();
+    let cfg = cfg;
     for dir in dirs.split(',') {
         let files = Trace::list(Path::new(dir)).expect("traces");
         // (index in the sorted listing, trace): every EVERY-th of each half.

@@ -3,7 +3,7 @@
 //! SIGCOMM 2017; hongzimao/pensieve `test/fixed_env.py`, `test/mpc.py`,
 //! `test/plot_results.py`). Written from a reading of those scripts; no code is copied.
 //!
-//! How it differs from the Sabre model in [`super::session`]:
+//! How it differs from the Sabre model in [`crate::sim::session`]:
 //! - The trace is a list of samples `(time_s, Mbit/s)`; the interval `(t[k-1], t[k]]` is
 //!   served at the bandwidth of sample `k` (the *next* sample), and wrapping restarts at
 //!   sample 1 with the clock at 0. A `shared/traces` text file (period `i` = sample `i`,
@@ -28,8 +28,8 @@
 //! environment and the controller's differences from [`crate::algo::mpc::RobustMpc`] can be
 //! measured separately.
 
-use super::trace::Trace;
-use super::video::Video;
+use crate::sim::trace::Trace;
+use crate::sim::video::Video;
 use crate::selector::QualitySelector;
 use crate::types::{BufferState, Context, DownloadReport, Ladder};
 use std::collections::VecDeque;

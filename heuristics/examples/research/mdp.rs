@@ -18,7 +18,7 @@
 //! Labelled diagnostic (peeks at the future, not a player): `peek=1` fits the model on the
 //! evaluated traces themselves (all of them) to bound what a better model could give.
 
-use smoothplay_heuristics::algo::mdp::{Mdp, MdpModel, MdpParams, MdpTable};
+use smoothplay_heuristics::research::mdp::{Mdp, MdpModel, MdpParams, MdpTable};
 use smoothplay_heuristics::algo::smoothplay::Smoothplay;
 use smoothplay_heuristics::selector::QualitySelector;
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};

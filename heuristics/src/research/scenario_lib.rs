@@ -1,12 +1,12 @@
-//! Builds the scenario library of `algo::scenario` from traces: smoothplay (default
+//! Builds the scenario library of `research::scenario` from traces: smoothplay (default
 //! parameters) plays each trace in the simulator; at every `every`-th decision the session's
 //! history features ([`History`]) are paired with the trace's true future throughput (x the
 //! throughput scale) over `bins` bins of `bin_s` seconds, as ln ratio to the regime estimate.
 //! The future is read from the trace here, offline; the selector only ever sees library
 //! samples, matched on its own history.
 
-use super::{simulate, SimConfig, Trace, Video};
-use crate::algo::scenario::{History, ScenarioLibrary};
+use crate::sim::{simulate, SimConfig, Trace, Video};
+use super::scenario::{History, ScenarioLibrary};
 use crate::algo::smoothplay::Smoothplay;
 use crate::selector::QualitySelector;
 use crate::types::{Context, Decision, DownloadProgress, DownloadReport};

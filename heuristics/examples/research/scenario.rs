@@ -1,8 +1,8 @@
-//! Scenario planning (`algo::scenario`): regenerate the shipped library and evaluate.
+//! Scenario planning (`research::scenario`): regenerate the shipped library and evaluate.
 //!
 //! `scenario gen VIDEO DIR[,DIR...] EVERY OUT` writes the library from the TUNE half (even
 //! index of each sorted listing) of every DIR: smoothplay plays each trace (throughput x0.95,
-//! 60 s buffer) and every EVERY-th decision becomes a sample (`sim::scenario_lib`).
+//! 60 s buffer) and every EVERY-th decision becomes a sample (`research::scenario_lib`).
 //!
 //! `scenario speed VIDEO TRACE [key=value...]`: on-CPU time per session (200 sessions).
 //!
@@ -27,9 +27,9 @@
 //!   profits when the library does hold the future);
 //! - `mode=3`: library built in memory from the tune half (same as `gen`, `lib_every`).
 
-use smoothplay_heuristics::algo::scenario::{ScenarioLibrary, ScenarioParams, ScenarioPlay};
+use smoothplay_heuristics::research::scenario::{ScenarioLibrary, ScenarioParams, ScenarioPlay};
 use smoothplay_heuristics::selector::QualitySelector;
-use smoothplay_heuristics::sim::scenario_lib::{future_bps, mean_kbps, record};
+use smoothplay_heuristics::research::scenario_lib::{future_bps, mean_kbps, record};
 use smoothplay_heuristics::sim::{simulate, SimConfig, Trace, Video};
 use smoothplay_heuristics::types::{Context, Decision, DownloadProgress, DownloadReport};
 use std::path::Path;
