@@ -98,6 +98,11 @@ impl<W: Write> EventsLog<W> {
                 self.write(now, None, "rebuffer_start", json!({}));
             }
             PlayerEvent::Playing => {
+                // Playback starts once the first picture is decoded; it is shown at once.
+                if !self.first_frame {
+                    self.first_frame = true;
+                    self.write(now, None, "first_frame", json!({}));
+                }
                 if let Some(since) = self.rebuffer_since.take() {
                     let ms = now.saturating_duration_since(since).as_secs_f64() * 1000.0;
                     self.write(now, None, "rebuffer_end", json!({ "duration_ms": round3(ms) }));
