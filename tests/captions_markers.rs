@@ -169,7 +169,7 @@ fn msdocs_sparse_markers_decode_in_their_scte67_form() {
         .map(|e| match e {
             PlayerEvent::Marker { stream, time, duration, payload: MarkerPayload::Decoded(m) } => {
                 assert_eq!(stream, "scte35-sparse-stream");
-                assert!(matches!(m, smoothplay::engine::markers::Marker::Xml(_)), "{m:?}");
+                assert!(matches!(**m, smoothplay::engine::markers::Marker::Xml(_)), "{m:?}");
                 let sum = m.summary();
                 (time.as_secs(), duration.map(|d| d.as_secs()), sum.command_type, sum.event_id, sum.out_of_network, sum.duration.map(|d| d.as_secs()))
             }

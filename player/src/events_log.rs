@@ -156,7 +156,7 @@ impl<W: Write> EventsLog<W> {
     pub fn finish(&mut self, stats: Option<&PlaybackStats>, error: Option<&str>, now: Instant) {
         let fields = match stats {
             Some(s) => json!({
-                "ended_by": serde_json::to_value(&s.ended_by).unwrap_or(Value::Null),
+                "ended_by": serde_json::to_value(s.ended_by).unwrap_or(Value::Null),
                 "startup_ms": s.startup_ms,
                 "frames_decoded": s.video.frames_decoded,
                 "frames_presented": s.video.frames_presented,

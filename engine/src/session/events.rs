@@ -41,7 +41,7 @@ pub enum MarkerPayload {
     /// An SCTE 35 `splice_info_section` or SCTE 67 / SCTE 35 XML signal
     /// ([`crate::markers::decode_marker`]); [`crate::markers::Marker::summary`] gives the
     /// splice in one shape.
-    Decoded(crate::markers::Marker),
+    Decoded(Box<crate::markers::Marker>),
     /// Something else (a chapter title, an unknown scheme, a truncated section): the bytes
     /// as carried, and why they could not be decoded.
     Undecoded {

@@ -292,7 +292,7 @@ impl TimedTracks {
                 }
                 Class::Sparse => {
                     let payload = match decode_marker(&data) {
-                        Ok(m) => MarkerPayload::Decoded(m),
+                        Ok(m) => MarkerPayload::Decoded(Box::new(m)),
                         Err(e) => {
                             tracing::warn!(stream = %name, time = ?start, error = %e, "marker payload not decoded: kept raw");
                             MarkerPayload::Undecoded { data, error: e.to_string() }
