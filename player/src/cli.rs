@@ -119,15 +119,25 @@ pub struct Cli {
     #[arg(long, value_name = "LANG")]
     pub audio_lang: Option<String>,
 
-    /// Caption/subtitle track, by Name. Only recorded for now: captions are not shown yet
-    /// (default: captions off).
+    /// Caption/subtitle track, by Name: its cues are shown at the bottom of the window and
+    /// written by --captions-out (default: captions off).
     #[arg(long, value_name = "NAME")]
     pub text_track: Option<String>,
 
-    /// Caption/subtitle language. Only recorded for now: captions are not shown yet
-    /// (default: captions off).
+    /// Caption/subtitle language (default: captions off).
     #[arg(long, value_name = "LANG")]
     pub text_lang: Option<String>,
+
+    /// Write the captions that played to this file: SubRip for `.srt`, WebVTT for `.vtt`
+    /// (with --text-track/--text-lang).
+    #[arg(long, value_name = "FILE.srt|FILE.vtt")]
+    pub captions_out: Option<PathBuf>,
+
+    /// Write playback events as JSON lines (start, first_frame, level_switch, rebuffers,
+    /// dropped frames, download errors, cues, markers, periodic summaries, end): see the
+    /// README's "Events log".
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub events_log: Option<PathBuf>,
 
     /// Print the key bindings and exit.
     #[arg(long)]

@@ -56,6 +56,12 @@ pub enum PlayerCommand {
     SetStats(bool),
     /// Flip the on-screen statistics.
     ToggleStats,
+    /// Draw captions or not (mpv's `sub-visibility`; the track keeps playing).
+    SetSubVisibility(bool),
+    /// Flip caption visibility (`v`).
+    ToggleSubVisibility,
+    /// The next caption track, then off, then the first again (mpv's `cycle sid`, `j`).
+    CycleSid,
     /// Write the picture on screen as a PNG: to this file, or (`None`) to the next free
     /// `smoothplay-shotNNNN.png` in the current directory.
     Screenshot(Option<PathBuf>),
@@ -143,6 +149,8 @@ pub const BINDINGS: &[Binding] = &[
     bind("m", "cycle mute", "mute / unmute"),
     bind("f", "cycle fullscreen", "fullscreen on / off"),
     bind("ESC", "set fullscreen no", "leave fullscreen"),
+    bind("v", "cycle sub-visibility", "captions shown / hidden"),
+    bind("j", "cycle sid", "next caption track (then off)"),
     bind("i", "script-binding stats/display-stats-toggle", "statistics on / off"),
     bind("s", "screenshot", "screenshot to smoothplay-shotNNNN.png"),
     bind("#", "cycle audio", "next audio track (language), from the next fragment"),
@@ -260,6 +268,8 @@ pub fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<PlayerCommand, CommandErr
                 // mpv's `cycle audio`/`cycle video` (`aid`, `vid`): the next track.
                 "audio" | "aid" => Ok(switch(TrackType::Audio, TrackChoice::Next)),
                 "video" | "vid" => Ok(switch(TrackType::Video, TrackChoice::Next)),
+                "sub-visibility" => Ok(PlayerCommand::ToggleSubVisibility),
+                "sid" | "sub" => Ok(PlayerCommand::CycleSid),
                 p => Err(not_settable(p, "cycle")),
             }
         }
@@ -307,6 +317,12 @@ pub fn set_property(name: &str, value: &str) -> Result<PlayerCommand, CommandErr
         "mute" => Ok(PlayerCommand::SetMute(flag(value)?)),
         "fullscreen" | "fs" => Ok(PlayerCommand::SetFullscreen(flag(value)?)),
         "stats" => Ok(PlayerCommand::SetStats(flag(value)?)),
+        "sub-visibility" => Ok(PlayerCommand::SetSubVisibility(flag(value)?)),
+        // mpv's `sid`: a track (here by Name or language), or `no` for none.
+        "sid" | "sub" => Ok(PlayerCommand::Engine(Command::SetTextTrack(match value {
+            "no" | "false" | "off" => None,
+            name => Some(name.to_string()),
+        }))),
         "time-pos" | "playback-time" => Ok(PlayerCommand::Engine(Command::Seek(Duration::from_secs_f64(number(value)?.max(0.0))))),
         "percent-pos" => Ok(PlayerCommand::SeekPercent { percent: number(value)?, relative: false }),
         "aid" | "audio" => Ok(switch(TrackType::Audio, TrackChoice::Name(value.to_string()))),
@@ -408,6 +424,8 @@ pub trait Frontend: Send + Sync {
     fn stats_changed(&self, _on: bool) {}
     /// Volume (percent) or mute changed.
     fn volume_changed(&self, _volume: f64, _mute: bool) {}
+    /// Captions were shown or hidden.
+    fn sub_visibility_changed(&self, _on: bool) {}
 }
 
 /// Carries out [`PlayerCommand`]s: engine commands go to the session's command channel,
@@ -475,6 +493,27 @@ impl Controller {
                 self.state.update(|s| s.stats = on);
                 self.frontend.stats_changed(on);
                 Ok(())
+            }
+            PlayerCommand::SetSubVisibility(on) => {
+                self.state.update(|s| s.sub_visibility = on);
+                self.frontend.sub_visibility_changed(on);
+                Ok(())
+            }
+            PlayerCommand::ToggleSubVisibility => {
+                let on = !self.state.snapshot().sub_visibility;
+                self.apply(PlayerCommand::SetSubVisibility(on))
+            }
+            PlayerCommand::CycleSid => {
+                let snap = self.state.snapshot();
+                if snap.text_tracks.is_empty() {
+                    return Err(CommandError::Failed("the presentation has no caption tracks".into()));
+                }
+                let at = snap.sid.as_ref().and_then(|sid| snap.text_tracks.iter().position(|t| t == sid));
+                let next = match at {
+                    None => snap.text_tracks.first().cloned(),
+                    Some(i) => snap.text_tracks.get(i + 1).cloned(),
+                };
+                self.engine(Command::SetTextTrack(next))
             }
             PlayerCommand::ToggleStats => {
                 let on = !self.state.snapshot().stats;
@@ -583,6 +622,18 @@ mod tests {
         assert_eq!(parse("quit").unwrap(), P::Quit);
         assert_eq!(parse("quit 4").unwrap(), P::Quit);
         assert_eq!(parse("go-live").unwrap(), P::Engine(Command::GoLive));
+    }
+
+    #[test]
+    fn caption_commands_as_mpv_names_them() {
+        use PlayerCommand as P;
+        assert_eq!(parse("set sid subtitles_fra").unwrap(), P::Engine(Command::SetTextTrack(Some("subtitles_fra".into()))));
+        assert_eq!(parse("set sid no").unwrap(), P::Engine(Command::SetTextTrack(None)));
+        assert_eq!(parse("cycle sid").unwrap(), P::CycleSid);
+        assert_eq!(parse("cycle sub-visibility").unwrap(), P::ToggleSubVisibility);
+        assert_eq!(parse("set sub-visibility no").unwrap(), P::SetSubVisibility(false));
+        assert_eq!(command_for_key("v"), Some(P::ToggleSubVisibility));
+        assert_eq!(command_for_key("j"), Some(P::CycleSid));
     }
 
     #[test]

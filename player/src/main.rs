@@ -7,9 +7,11 @@
 //! key files are read whole (they come from the user).
 #![forbid(unsafe_code)]
 
+mod captions;
 mod cli;
 mod control;
 mod cpu;
+mod events_log;
 mod ipc;
 mod keys;
 mod outputs;
@@ -229,10 +231,24 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
     };
     let wall = Instant::now();
     let cpu0 = cpu::process_cpu_time();
+    let mut captions = cli.captions_out.as_deref().map(captions::CaptionsOut::new).transpose()?;
+    let mut events_log = match &cli.events_log {
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(|e| format!("--events-log {}: {e}", p.display()))?;
+            Some(events_log::EventsLog::new(std::io::BufWriter::new(file), url, wall))
+        }
+        None => None,
+    };
     let mut session = Session::open(url, config).await.map_err(|e| with_hint(&e))?;
     if !cli.quiet {
         tracks::announce(&session);
     }
+    let text_tracks: Vec<String> = session.tracks().iter().filter(|t| t.kind == smoothplay_engine::session::TrackType::Text).map(|t| t.label()).collect();
+    let sid = session.selection().text.and_then(|i| session.tracks().get(i)).map(|t| t.label());
+    state.update(|s| {
+        s.text_tracks = text_tracks;
+        s.sid = sid;
+    });
     if let Some(keys) = keys::load(cli, &session).await? {
         session.set_keys(keys);
     }
@@ -261,6 +277,12 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
         .play(&mut video, audio.as_mut(), Some(commands), &mut |e| {
             status.on_event(&e);
             state.on_player_event(&e);
+            if let Some(c) = captions.as_mut() {
+                c.on_event(&e);
+            }
+            if let Some(l) = events_log.as_mut() {
+                l.on_event(&e, Instant::now());
+            }
             if let Some(f) = front_events.as_mut() {
                 f(&e);
             }
@@ -268,6 +290,12 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
         .await
         .map_err(|e| with_hint(&e));
     status.finish();
+    if let Some(l) = events_log.as_mut() {
+        l.finish(stats.as_ref().ok(), stats.as_ref().err().map(String::as_str), Instant::now());
+    }
+    if let Some(c) = &captions {
+        c.write()?;
+    }
     let stats = stats?;
 
     if let Some(path) = &cli.stats_json {

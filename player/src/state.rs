@@ -44,6 +44,12 @@ pub struct Snapshot {
     pub eof: bool,
     /// Quit was asked for.
     pub quitting: bool,
+    /// The presentation's caption/subtitle tracks (names), for `cycle sid`.
+    pub text_tracks: Vec<String>,
+    /// The caption track shown (`sid`), `None`: off.
+    pub sid: Option<String>,
+    /// Captions drawn when there are some (`sub-visibility`, `v`).
+    pub sub_visibility: bool,
 }
 
 impl Default for Snapshot {
@@ -61,6 +67,9 @@ impl Default for Snapshot {
             path: None,
             eof: false,
             quitting: false,
+            text_tracks: Vec::new(),
+            sid: None,
+            sub_visibility: true,
         }
     }
 }
@@ -252,6 +261,7 @@ impl PlayerState {
                     }
                     snap.status = Some(status.clone());
                 }
+                PlayerEvent::TextTrackChanged { track } => inner.snap.sid = track.clone(),
                 PlayerEvent::Playing => {
                     if inner.restart_pending {
                         inner.restart_pending = false;

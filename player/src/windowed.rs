@@ -33,6 +33,9 @@ impl Frontend for WindowFrontend {
     fn stats_changed(&self, on: bool) {
         let _ = self.proxy.send_event(UserEvent::Stats(on));
     }
+    fn sub_visibility_changed(&self, on: bool) {
+        let _ = self.proxy.send_event(UserEvent::SubVisibility(on));
+    }
     fn volume_changed(&self, volume: f64, mute: bool) {
         if let Some(a) = &self.audio {
             a.set_volume((volume / 100.0) as f32);

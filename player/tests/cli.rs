@@ -351,3 +351,53 @@ fn help_lists_the_track_options() {
         assert!(out.contains(opt), "--help mentions {opt}");
     }
 }
+
+/// `--captions-out` (by extension) and `--events-log` on multitrack with its English captions.
+#[test]
+fn captions_out_and_events_log() {
+    let (srt, log) = (tmp("captions.srt"), tmp("events.jsonl"));
+    let o = bin()
+        .args(["--headless", "-q", "--text-track", "captions_eng", "--captions-out"])
+        .arg(&srt)
+        .arg("--events-log")
+        .arg(&log)
+        .arg(multitrack())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&srt).unwrap();
+    eprintln!("{text}");
+    // The fixture's style is white text: the writer keeps the colours as <font> tags.
+    for part in ["1\n00:00:00,500 --> 00:00:01,800\n", "Hello from camera one.", "2\n00:00:02,200 --> 00:00:03,500\n", "Two lines:\nthe second line", "3\n00:00:04,500 --> 00:00:05,800\n"] {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+    assert!(!text.contains("\n4\n"), "three cues: {text}");
+    assert!(text.contains("<i>Italic</i>") && text.contains("yellow"), "{text}");
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    eprintln!("{kinds:?}");
+    assert_eq!((kinds.first(), kinds.last()), (Some(&"start"), Some(&"end")));
+    for k in ["first_frame", "cue", "marker"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert!(lines.iter().all(|l| l["wall_ms"].is_number() && l["pos_s"].is_number()));
+    let cues: Vec<(f64, &str)> = lines.iter().filter(|l| l["kind"] == "cue").map(|l| (l["start_s"].as_f64().unwrap(), l["text"].as_str().unwrap())).collect();
+    assert_eq!(cues, [(0.5, "Hello from camera one."), (2.2, "Two lines:\nthe second line"), (4.5, "Italic and yellow")]);
+    let markers: Vec<(f64, &serde_json::Value)> = lines.iter().filter(|l| l["kind"] == "marker").map(|l| (l["time_s"].as_f64().unwrap(), &l["decoded"])).collect();
+    assert_eq!(markers.iter().map(|m| m.0).collect::<Vec<_>>(), [2.0, 4.0, 5.0]);
+    assert_eq!((markers[0].1["out_of_network"].as_bool(), markers[0].1["break_duration_s"].as_f64()), (Some(true), Some(2.0)));
+    assert_eq!(markers[2].1["splice_time_s"].as_f64(), Some(5.0));
+    let end = lines.last().unwrap();
+    assert_eq!((end["ended_by"].as_str(), end["frames_decoded"].as_u64(), end["rebuffer_count"].as_u64()), (Some("completed"), Some(150), Some(0)));
+
+    // WebVTT, untimed; a name that is neither .srt nor .vtt is refused before playing.
+    let vtt = tmp("captions.vtt");
+    let o = bin().args(["--headless", "-q", "--untimed", "--text-lang", "fr", "--captions-out"]).arg(&vtt).arg(multitrack()).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&vtt).unwrap();
+    assert!(text.starts_with("WEBVTT\n\n1\n00:00:00.500 --> 00:00:01.800"), "{text}");
+    assert!(text.contains("Bonjour de la caméra un.") && text.contains("Deux lignes :\nla deuxième ligne") && text.contains("Fin."), "{text}");
+    let o = bin().args(["--headless", "-q", "--untimed", "--captions-out", "x.txt"]).arg(multitrack()).output().unwrap();
+    assert_clean_failure(&o, ".srt or .vtt");
+}

@@ -26,6 +26,7 @@ use super::protection::{self, ProtectionInfo};
 use super::stats::{push_recent, EndReason, FragmentStats, PlaybackStats, SkippedFragment, MAX_FRAGMENT_RECORDS, MAX_SKIPPED_RECORDS};
 use super::switch::{self, Cuts, Pending, Verdict};
 use super::catalog::TrackType;
+use super::timed::TimedRunner;
 use super::worker::{Job, Output, Worker};
 use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
 
@@ -128,6 +129,7 @@ pub(super) async fn drive(
             Net { source: &source, location: &location, manifest: &manifest, selection: &selection }
         };
     }
+    let mut timed = TimedRunner::new(&manifest, &selection, source.clone(), location.clone()); // captions, markers
     if let Some(live) = live.as_mut() {
         live.sync(&mut sched, t0);
         match live_join::find_edge(live, &mut sched, &net!(), &config.live, &mut body_cache).await {
@@ -171,6 +173,7 @@ pub(super) async fn drive(
         ($to:expr, $now:expr) => {{
             let (to, now): (Duration, Instant) = ($to, $now);
             sched.on_event(Event::Seek(to), now);
+            timed.seek(to);
             for (_, _, h) in in_flight.drain(..) {
                 h.abort(); // stale now
             }
@@ -477,6 +480,7 @@ pub(super) async fn drive(
                 stats.video.frames_presented += 1;
             }
         }
+        timed.run(if config.untimed { untimed_position } else { playback.position(now) }, &mut stats, on_event);
         if tracks.iter().all(|t| t.eos) && video_q.is_empty() && audio_q.is_empty() && fetches.is_empty() && sched.all_fetched() {
             break;
         }
@@ -640,6 +644,7 @@ pub(super) async fn drive(
                             }
                         }
                     }
+                    Some(Command::SetTextTrack(name)) => timed.set_text_track(name.as_deref(), if config.untimed { untimed_position } else { playback.position(clock.now()) }, on_event),
                     Some(Command::Resume) => {
                         if state == State::Paused {
                             state = State::Buffering { stall_since: None };
@@ -734,8 +739,9 @@ pub(super) async fn drive(
                         let fs = FragmentStats { index: req.chunk, bitrate: level.bitrate, bytes: f.body.len() as u64, download_ms: ms(f.elapsed), ttfb_ms: ms(f.ttfb) };
                         if kind == TrackKind::Video {
                             estimator.on_download(&DownloadReport { level: req.level, bytes: f.body.len() as u64, ttfb: f.ttfb, duration: f.elapsed, media_duration: Duration::ZERO, abandoned: false });
-                            if last_video_level.is_some_and(|l| l != req.level) {
+                            if let Some(from) = last_video_level.filter(|l| *l != req.level) {
                                 stats.video.switches += 1;
+                                on_event(PlayerEvent::LevelSwitch { from: t.levels.get(from).map_or(0, |l| l.bitrate), to: level.bitrate });
                             }
                             last_video_level = Some(req.level);
                             stats.video.fragments_total += 1;
@@ -755,6 +761,7 @@ pub(super) async fn drive(
                     }
                 }
             }
+            Some(done) = timed.recv() => timed.on_fetched(done),
             Some((track, index, sent, result)) = reprobe_rx.recv() => {
                 if let (Some(live), Ok(f)) = (live.as_mut(), result) {
                     let now = clock.now();
@@ -770,6 +777,7 @@ pub(super) async fn drive(
                         Ok(m) => {
                             live.refresh.on_refreshed(true, now);
                             live.on_manifest(&m, &config.live, now);
+                            timed.on_manifest(&m);
                             live.sync(&mut sched, now);
                         }
                         Err(e) => {

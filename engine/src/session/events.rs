@@ -39,6 +39,10 @@ pub enum Command {
         /// Which one.
         track: TrackChoice,
     },
+    /// Show captions from this text track (by `Name`, else by language: `fra`, `fr`), or
+    /// none (`None`). Cues are emitted from the playhead on; an unknown name is reported
+    /// with [`PlayerEvent::Unsupported`] and changes nothing.
+    SetTextTrack(Option<String>),
     /// End playback now.
     Stop,
 }
@@ -51,6 +55,34 @@ pub enum TrackChoice {
     Name(String),
     /// The next playable track of the kind, in manifest order, wrapping (mpv's `cycle`).
     Next,
+}
+
+/// What a sparse-track entry carried (see [`PlayerEvent::Marker`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum MarkerPayload {
+    /// An SCTE 35 `splice_info_section` or SCTE 67 / SCTE 35 XML signal
+    /// ([`crate::markers::decode_marker`]); [`crate::markers::Marker::summary`] gives the
+    /// splice in one shape.
+    Decoded(Box<crate::markers::Marker>),
+    /// Something else (a chapter title, an unknown scheme, a truncated section): the bytes
+    /// as carried, and why they could not be decoded.
+    Undecoded {
+        /// The payload.
+        data: Vec<u8>,
+        /// Why [`crate::markers::decode_marker`] refused it.
+        error: String,
+    },
+}
+
+impl MarkerPayload {
+    /// The splice it announces, when decoded.
+    pub fn summary(&self) -> Option<crate::markers::SpliceSummary> {
+        match self {
+            MarkerPayload::Decoded(m) => Some(m.summary()),
+            MarkerPayload::Undecoded { .. } => None,
+        }
+    }
 }
 
 /// Something the session reports while playing.
@@ -122,6 +154,40 @@ pub enum PlayerEvent {
         asked: String,
         /// Why, with the tracks of that kind when the name matches none.
         error: String,
+    },
+    /// A caption reached by the playhead: shown from `cue.start` until `cue.end` (on the
+    /// presentation timeline). Only cues of the chosen text track
+    /// ([`super::TrackSelection::text`], [`Command::SetTextTrack`]).
+    Cue {
+        /// The text track's `Name`.
+        track: String,
+        /// Times, text (lines joined by `\n`), italic, colour, region, styled spans.
+        cue: crate::text::Cue,
+    },
+    /// A sparse-track entry (an SCTE 35 ad marker, a chapter mark...) reached by the
+    /// playhead. To act on ad breaks, watch these: `payload.summary()` says whether a
+    /// break starts (`out_of_network`), its splice time and duration.
+    Marker {
+        /// The sparse stream's `Name`.
+        stream: String,
+        /// Its presentation time (`<c t>`, or the fragment sample's time).
+        time: Duration,
+        /// Its `<c d>` (or sample duration), when given.
+        duration: Option<Duration>,
+        /// What it carried.
+        payload: MarkerPayload,
+    },
+    /// The text track shown changed ([`Command::SetTextTrack`]); `None`: captions off.
+    TextTrackChanged {
+        /// The track's `Name`.
+        track: Option<String>,
+    },
+    /// Video fragments are now fetched at another level (bitrates in bit/s).
+    LevelSwitch {
+        /// The previous level's bitrate.
+        from: u64,
+        /// The new level's bitrate.
+        to: u64,
     },
     /// The end was reached.
     Ended,

@@ -22,6 +22,7 @@ mod live_join;
 mod events;
 mod protection;
 mod sink;
+mod timed;
 mod stats;
 mod switch;
 mod tracks;
@@ -41,12 +42,13 @@ pub use catalog::{Track, TrackLevel, TrackPreferences, TrackType};
 pub use config::{LiveConfig, PlayerConfig};
 pub use language::{primary_language, same_language, system_language};
 pub use error::Error;
-pub use events::{Command, PlayerEvent, Status, TrackChoice};
+pub use events::{Command, MarkerPayload, PlayerEvent, Status, TrackChoice};
 pub use sink::{AudioSink, NullAudioSink, NullVideoSink, SinkError, VideoSink, VideoSinks};
 pub use stats::{MAX_FRAGMENT_RECORDS, MAX_LIVE_SAMPLES, MAX_SKIPPED_RECORDS, AudioStats, DistanceSummary, EndReason, FragmentStats, LiveSample, LiveStats, PlaybackStats, RebufferStats, SkippedFragment, VideoStats};
 pub use tracks::{select_tracks, select_tracks_with, LevelConfig, SelectedTrack, TrackSelection};
 pub use protection::{KeyUse, ProtectionInfo};
 pub use worker::{FragmentHook, HookError};
+pub use timed::{FetchId, TimedFetch, TimedTracks, LOOKAHEAD as TIMED_LOOKAHEAD, MAX_TIMED_FRAGMENT_BYTES};
 
 /// Largest manifest accepted (a long DVR window of 2 s fragments is a few MB).
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;

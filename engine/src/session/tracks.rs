@@ -50,7 +50,7 @@ pub struct TrackSelection {
     /// Human-readable reasons for streams or levels not played.
     pub unsupported: Vec<String>,
     /// The caption/subtitle track chosen (its `StreamIndex` position), when one was asked
-    /// for. Recorded only: captions are not rendered yet.
+    /// for: its cues are emitted as [`super::PlayerEvent::Cue`] during playback.
     pub text: Option<usize>,
     /// Every `StreamIndex` of the manifest as a [`Track`], in manifest order, with why
     /// each one cannot be played.

@@ -40,6 +40,8 @@ pub enum UserEvent {
     Fullscreen(bool),
     /// The stats overlay was switched.
     Stats(bool),
+    /// Captions were shown or hidden (`v`).
+    SubVisibility(bool),
     /// A short message for the on-screen display.
     Message(String),
     /// The session ended.
@@ -300,6 +302,9 @@ impl ApplicationHandler<UserEvent> for App {
             UserEvent::Player(PlayerEvent::LiveWaiting) => self.osd.message("Waiting for the live stream...", Instant::now()),
             UserEvent::Player(PlayerEvent::TrackSwitched { kind, to, .. }) => self.osd.message(format!("{kind}: {to}"), Instant::now()),
             UserEvent::Player(PlayerEvent::TrackSwitchFailed { error, .. }) => self.osd.error(error),
+            UserEvent::Player(PlayerEvent::Cue { cue, .. }) => self.osd.on_cue(cue),
+            UserEvent::Player(PlayerEvent::Marker { time, .. }) => self.osd.on_marker(time),
+            UserEvent::Player(PlayerEvent::TextTrackChanged { .. }) => self.osd.clear_caption(),
             UserEvent::Player(_) => {}
             UserEvent::Fullscreen(on) => {
                 if let Some(w) = &self.window {
@@ -307,6 +312,7 @@ impl ApplicationHandler<UserEvent> for App {
                 }
             }
             UserEvent::Stats(on) => self.osd.set_stats(on),
+            UserEvent::SubVisibility(on) => self.osd.set_captions_visible(on),
             UserEvent::Message(m) => self.osd.message(m, Instant::now()),
             UserEvent::Ended => {
                 event_loop.exit();

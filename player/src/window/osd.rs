@@ -1,11 +1,13 @@
 //! The on-screen display: short messages, the position or LIVE badge, the seek bar while
-//! the pointer moves or playback is paused, and the stats overlay (`i`).
+//! the pointer moves or playback is paused (with ticks at the sparse-track markers), the
+//! current caption centred above the seek bar, and the stats overlay (`i`).
 //!
 //! Sans-I/O: fed statuses, events and the time; asked for an [`Overlay`] to draw.
 
 use std::time::{Duration, Instant};
 
 use smoothplay_engine::session::Status;
+use smoothplay_engine::text::Cue;
 
 use super::layout::{Overlay, Quad, TextItem};
 use super::seekbar::{BarState, SeekBar};
@@ -43,7 +45,18 @@ pub struct Osd {
     buffering: bool,
     /// The last error, kept up until the next message.
     error: Option<String>,
+    /// The latest caption (drawn while the position is inside its times).
+    caption: Option<Cue>,
+    /// Captions hidden (`v`).
+    captions_hidden: bool,
+    /// Marker times, for ticks on the seek bar.
+    markers: Vec<Duration>,
 }
+
+/// Most marker ticks kept.
+const MAX_MARKERS: usize = 1_000;
+/// Caption text size relative to the message size.
+const CAPTION_SCALE: f32 = 1.1;
 
 impl Osd {
     /// An empty display.
@@ -71,6 +84,34 @@ impl Osd {
     /// The pointer moved: show the seek bar for a while.
     pub fn pointer_moved(&mut self, now: Instant) {
         self.pointer_moved = Some(now);
+    }
+
+    /// A caption reached by the playhead (shown until its end).
+    pub fn on_cue(&mut self, cue: Cue) {
+        self.caption = Some(cue);
+    }
+
+    /// The caption track changed or was switched off: nothing is shown until the next cue.
+    pub fn clear_caption(&mut self) {
+        self.caption = None;
+    }
+
+    /// `v`: draw captions or not.
+    pub fn set_captions_visible(&mut self, on: bool) {
+        self.captions_hidden = !on;
+    }
+
+    /// A marker at `time`: a tick on the seek bar.
+    pub fn on_marker(&mut self, time: Duration) {
+        if !self.markers.contains(&time) && self.markers.len() < MAX_MARKERS {
+            self.markers.push(time);
+        }
+    }
+
+    /// The caption to draw now, if any.
+    pub fn caption(&self) -> Option<&Cue> {
+        let position = self.status.as_ref()?.position;
+        self.caption.as_ref().filter(|c| !self.captions_hidden && c.start <= position && position < c.end)
     }
 
     /// `i`: show or hide the stats overlay.
@@ -109,6 +150,7 @@ impl Osd {
         if self.bar_visible(now) {
             let bar = SeekBar::new(width, height, scale);
             out.quads.extend(bar.quads(&self.bar_state()));
+            out.quads.extend(bar.marker_quads(&self.bar_state(), &self.markers));
             if let Some(st) = &self.status {
                 let text = match st.live_edge_distance {
                     Some(d) => format!("LIVE  -{:.1} s", d.as_secs_f64()),
@@ -116,6 +158,21 @@ impl Osd {
                 };
                 out.texts.push(TextItem { text, x: bar.x, y: bar.y - big - 6.0 * s, size: big, color: WHITE });
             }
+        }
+        if let Some(cue) = self.caption() {
+            // Centred at the bottom, above the seek bar; the width is estimated from the
+            // character count (half the size per character, as the UI font runs).
+            let size = big * CAPTION_SCALE;
+            let lines: Vec<&str> = cue.text.lines().collect();
+            let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f32;
+            let w = (widest * size * 0.5).min(width as f32);
+            let h = lines.len() as f32 * size * 1.2;
+            let bar_top = SeekBar::new(width, height, scale).y;
+            let y = (bar_top - big * 2.0 - h).max(0.0);
+            let x = ((width as f32 - w) / 2.0).max(0.0);
+            let pad = size * 0.3;
+            out.quads.push(Quad { x: (x - pad).max(0.0), y: (y - pad).max(0.0), w: w + 2.0 * pad, h: h + 2.0 * pad, color: SHADE });
+            out.texts.push(TextItem { text: lines.join("\n"), x, y, size, color: WHITE });
         }
         let mut top = Vec::new();
         if let Some((m, t)) = &self.message {
@@ -207,6 +264,47 @@ mod tests {
             video_track: None,
             audio_track: None,
         }
+    }
+
+    fn cue(start: u64, end: u64, text: &str) -> Cue {
+        Cue { start: Duration::from_secs(start), end: Duration::from_secs(end), text: text.into(), italic: false, color: None, region: None, spans: Vec::new() }
+    }
+
+    #[test]
+    fn the_caption_is_centred_above_the_bar_while_it_lasts_and_v_hides_it() {
+        let t0 = Instant::now();
+        let info = PlayerInfo::default();
+        let mut o = Osd::new();
+        o.on_status(status()); // at 65 s
+        o.on_cue(cue(64, 66, "Two lines:\nthe second line"));
+        let overlay = o.overlay(800, 600, 1.0, &info, t0);
+        let t = overlay.texts.iter().find(|t| t.text.starts_with("Two lines")).expect("shown");
+        assert_eq!(t.text, "Two lines:\nthe second line");
+        let w = 15.0 * t.size * 0.5; // "the second line"
+        assert!((t.x + w / 2.0 - 400.0).abs() < 1.0, "centred: {}", t.x);
+        assert!(t.y + 2.0 * t.size * 1.2 < SeekBar::new(800, 600, 1.0).y, "above the bar");
+        o.set_captions_visible(false);
+        assert!(o.caption().is_none());
+        o.set_captions_visible(true);
+        o.on_cue(cue(60, 62, "over"));
+        assert!(o.caption().is_none(), "its end has passed");
+        o.on_cue(cue(64, 66, "again"));
+        o.clear_caption();
+        assert!(o.caption().is_none());
+    }
+
+    #[test]
+    fn markers_tick_the_seek_bar_while_it_shows() {
+        let t0 = Instant::now();
+        let mut o = Osd::new();
+        o.on_status(status());
+        o.on_marker(Duration::from_secs(30));
+        o.on_marker(Duration::from_secs(30));
+        let plain = o.overlay(800, 600, 1.0, &PlayerInfo::default(), t0).quads.len();
+        o.pointer_moved(t0);
+        let with_bar = o.overlay(800, 600, 1.0, &PlayerInfo::default(), t0).quads.len();
+        let bar_only = SeekBar::new(800, 600, 1.0).quads(&o.bar_state()).len();
+        assert_eq!(with_bar, plain + bar_only + 1, "one tick, once");
     }
 
     #[test]

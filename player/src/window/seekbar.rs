@@ -38,6 +38,7 @@ const BACKGROUND: Rgba = [0.15, 0.15, 0.15, 0.75];
 const BUFFERED: Rgba = [0.55, 0.55, 0.55, 0.85];
 const PLAYED: Rgba = [0.95, 0.95, 0.95, 0.95];
 const EDGE: Rgba = [0.9, 0.15, 0.15, 1.0];
+const MARKER: Rgba = [1.0, 0.8, 0.1, 1.0];
 
 impl SeekBar {
     /// The bar for a window size.
@@ -82,9 +83,36 @@ impl SeekBar {
     }
 }
 
+impl SeekBar {
+    /// A small tick at each marker time inside the seekable range (ad markers, chapters).
+    pub fn marker_quads(&self, state: &BarState, markers: &[Duration]) -> Vec<Quad> {
+        let Some((start, end)) = state.seekable.filter(|(s, e)| e > s) else { return Vec::new() };
+        let span = (end - start).as_secs_f64();
+        let tick = (self.h * 0.35).max(2.0);
+        markers
+            .iter()
+            .filter(|t| **t >= start && **t <= end)
+            .map(|t| {
+                let frac = ((*t - start).as_secs_f64() / span) as f32;
+                Quad { x: self.x + self.w * frac - tick * 0.5, y: self.y - self.h * 0.5, w: tick, h: self.h * 2.0, color: MARKER }
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_are_ticks_at_their_times_inside_the_range() {
+        let bar = SeekBar { x: 10.0, y: 100.0, w: 100.0, h: 8.0 };
+        let state = BarState { position: Duration::ZERO, seekable: Some((Duration::ZERO, Duration::from_secs(10))), buffer: Duration::ZERO, live: false };
+        let q = bar.marker_quads(&state, &[Duration::from_secs(2), Duration::from_secs(5), Duration::from_secs(11)]);
+        assert_eq!(q.len(), 2, "the one past the end is left out");
+        assert_eq!((q[0].x + q[0].w / 2.0, q[1].x + q[1].w / 2.0), (30.0, 60.0));
+        assert!(q[0].y < bar.y && q[0].h > bar.h, "sticks out of the bar");
+    }
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
