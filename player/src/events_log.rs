@@ -113,6 +113,15 @@ impl<W: Write> EventsLog<W> {
             }
             PlayerEvent::OriginSwitched { from, to } => self.write(now, None, "retry", json!({ "what": "origin_switch", "from": from, "to": to })),
             PlayerEvent::TextTrackChanged { track } => self.write(now, None, "track_switch", json!({ "track": "text", "to": track })),
+            PlayerEvent::TrackSwitched { kind, from, to, at, latency, .. } => self.write(
+                now,
+                Some(*at),
+                "track_switch",
+                json!({ "track": kind.to_string(), "from": from, "to": to, "latency_ms": latency.as_secs_f64() * 1000.0 }),
+            ),
+            PlayerEvent::TrackSwitchFailed { kind, asked, error } => {
+                self.write(now, None, "track_switch_failed", json!({ "track": kind.to_string(), "asked": asked, "error": error }))
+            }
             PlayerEvent::Cue { track, cue } => self.write(
                 now,
                 Some(cue.start),
