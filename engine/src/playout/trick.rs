@@ -74,7 +74,8 @@ impl TrickPlan {
     /// the fragment holding the start position only if it starts exactly there, else the
     /// next one (its key frame lies ahead); rewind returns the fragment holding it.
     pub fn next_fetch(&mut self, now: Instant) -> Option<usize> {
-        let ahead = self.position(now + self.cost);
+        // The first picture is the one at (forward: after) the start, however late.
+        let ahead = if self.last.is_none() { self.origin } else { self.position(now + self.cost) };
         let next = if self.speed > 0.0 {
             // The first key frame at or after where the position will be; never repeat
             // or go back.
@@ -147,6 +148,15 @@ mod tests {
         let t0 = Instant::now();
         let mut p = plan(4.5, s(3), t0);
         assert_eq!(p.next_fetch(t0), Some(2));
+    }
+
+    #[test]
+    fn the_first_key_frame_is_fetched_even_when_asked_late() {
+        let t0 = Instant::now();
+        let mut p = plan(8.0, s(0), t0);
+        assert_eq!(p.next_fetch(t0 + Duration::from_millis(5)), Some(0));
+        let mut r = plan(-8.0, s(9), t0);
+        assert_eq!(r.next_fetch(t0 + Duration::from_millis(5)), Some(4));
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod sink;
 mod stats;
 mod switch;
 mod tracks;
+mod trick;
 mod worker;
 
 use std::sync::Arc;
