@@ -688,6 +688,10 @@ mod tests {
         assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(MIN_RATE));
         c.apply(PlayerCommand::Engine(Command::SetSpeed(-100.0))).unwrap();
         assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(-MAX_TRICK_SPEED));
+        c.apply(parse("set speed 8").unwrap()).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(8.0), "IPC: trick play above 4x");
+        c.apply(PlayerCommand::Trick { forward: true }).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(16.0), "the next step from the speed asked");
         c.apply(PlayerCommand::AddVolume(-500.0)).unwrap();
         assert_eq!(state.snapshot().volume, 0.0);
         c.apply(PlayerCommand::ToggleMute).unwrap();
