@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use smoothplay::engine::decode::VideoFrame;
 use smoothplay::engine::schedule::LevelPin;
-use smoothplay::engine::session::{Command, EndReason, NullAudioSink, PlayerConfig, PlayerEvent, Session, SinkError, VideoSink};
+use smoothplay::engine::decode::AudioBlock;
+use smoothplay::engine::io::{ByteSource, FetchFuture, FileSource, Limits, Location};
+use smoothplay::engine::session::{AudioSink, Command, EndReason, PlayerConfig, PlayerEvent, Session, SinkError, VideoSink};
 use smoothplay_testkit::fixture_media;
 
 fn small() -> String {
@@ -41,7 +43,41 @@ impl VideoSink for Sink {
     }
 }
 
+/// Records audio block starts and what the session told the sink.
+#[derive(Default)]
+struct Audio {
+    starts: Vec<Duration>,
+    paused: Vec<bool>,
+}
+
+impl AudioSink for Audio {
+    fn write(&mut self, b: &AudioBlock) -> Result<(), SinkError> {
+        self.starts.push(b.pts.to_duration());
+        Ok(())
+    }
+    fn set_paused(&mut self, paused: bool) {
+        self.paused.push(paused);
+    }
+}
+
+/// Local files, each fragment `delay` late (a slow link).
+struct Slow {
+    delay: Duration,
+}
+
+impl ByteSource for Slow {
+    fn fetch<'a>(&'a self, url: &'a str, limits: Limits) -> FetchFuture<'a> {
+        Box::pin(async move {
+            if url.contains("Fragments") {
+                tokio::time::sleep(self.delay).await;
+            }
+            FileSource.fetch(url, limits).await
+        })
+    }
+}
+
 struct Run {
+    audio: Audio,
     /// Every picture handed to the sink (trick key frames, then frames decoded).
     decoded: Vec<Duration>,
     presented: Vec<Duration>,
@@ -53,10 +89,14 @@ struct Run {
 
 async fn run(config: PlayerConfig, commands: Vec<Command>, on_present: Box<dyn FnMut(Duration) + Send>, rx: Option<tokio::sync::mpsc::UnboundedReceiver<Command>>) -> Run {
     let session = Session::open(&small(), config).await.unwrap();
+    run_session(session, commands, on_present, rx).await
+}
+
+async fn run_session(session: Session, commands: Vec<Command>, on_present: Box<dyn FnMut(Duration) + Send>, rx: Option<tokio::sync::mpsc::UnboundedReceiver<Command>>) -> Run {
     let presented = Arc::new(Mutex::new(Vec::new()));
     let decoded = Arc::new(Mutex::new(Vec::new()));
     let mut sink = Sink { decoded: decoded.clone(), presented: presented.clone(), on_present };
-    let mut audio = NullAudioSink;
+    let mut audio = Audio::default();
     let (tx, own_rx) = tokio::sync::mpsc::unbounded_channel();
     for c in commands {
         tx.send(c).unwrap();
@@ -78,7 +118,7 @@ async fn run(config: PlayerConfig, commands: Vec<Command>, on_present: Box<dyn F
     drop(tx);
     let presented = presented.lock().unwrap().clone();
     let decoded = decoded.lock().unwrap().clone();
-    Run { decoded, presented, tricks, ended_by: stats.ended_by, wall: t0.elapsed(), fragments_total: stats.video.fragments_total }
+    Run { audio, decoded, presented, tricks, ended_by: stats.ended_by, wall: t0.elapsed(), fragments_total: stats.video.fragments_total }
 }
 
 fn config(speed: f64) -> PlayerConfig {
@@ -94,6 +134,7 @@ async fn fast_forward_at_8x_shows_each_fragments_key_frame_in_pace() {
     assert!(r.tricks.iter().all(|t| t.2 == 8.0));
     assert_eq!(r.ended_by, EndReason::Completed);
     assert_eq!(r.fragments_total, 0, "trick downloads are not normal playback downloads");
+    assert!(r.audio.starts.is_empty(), "no audio during trick play");
     // 8 s of key frames at 8x: the last is due 1 s after the first (bounded loosely).
     assert!(r.wall >= Duration::from_millis(900) && r.wall < Duration::from_secs(20), "{:?}", r.wall);
     eprintln!("8x forward: {} key frames in {:?}", r.presented.len(), r.wall);
@@ -167,6 +208,10 @@ async fn returning_to_1x_mid_trick_resumes_at_the_trick_position() {
     assert!(r.presented[3..].windows(2).all(|w| w[0] < w[1]));
     assert_eq!(r.ended_by, EndReason::Completed);
     assert!(r.fragments_total >= 3, "normal playback fetched fragments 2..4");
+    // Audio resumes with the pictures: from 4 s, and the sink runs again.
+    let first_audio = *r.audio.starts.first().expect("audio after trick play");
+    assert!(first_audio >= Duration::from_millis(3_990) && first_audio <= Duration::from_millis(4_030), "{first_audio:?}");
+    assert_eq!(r.audio.paused.last(), Some(&false), "{:?}", r.audio.paused);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,4 +238,20 @@ async fn instant_replay_seeks_back_and_plays() {
     assert!(replayed >= Duration::from_secs(3) && replayed <= Duration::from_millis(3_500), "replay from {replayed:?}");
     assert!(r.presented[back..].windows(2).all(|w| w[0] < w[1]));
     assert_eq!(r.presented.last(), Some(&Duration::from_millis(9_960)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_link_skips_fragments_to_keep_pace_at_32x() {
+    // Each fragment takes 150 ms to arrive; at 32x a 2 s fragment lasts 62.5 ms on screen.
+    let location = Location::parse(&small()).unwrap();
+    let source: Arc<dyn ByteSource> = Arc::new(Slow { delay: Duration::from_millis(150) });
+    let session = Session::open_with_source(location, source, config(32.0)).await.unwrap();
+    let r = run_session(session, Vec::new(), Box::new(|_| {}), None).await;
+    let fragments: Vec<usize> = r.tricks.iter().map(|t| t.0).collect();
+    assert_eq!(fragments.first(), Some(&0), "the first key frame is shown however late");
+    assert!(fragments.windows(2).all(|w| w[0] < w[1]), "{fragments:?}");
+    assert!(fragments.len() < 5, "fragments skipped to keep pace: {fragments:?}");
+    assert_eq!(fragments.last(), Some(&4), "ends on the last key frame");
+    assert_eq!(r.ended_by, EndReason::Completed);
+    eprintln!("32x over a 150 ms link: fragments {fragments:?} in {:?}", r.wall);
 }

@@ -81,7 +81,13 @@ impl TrickPlan {
             // or go back.
             let reached = self.starts.partition_point(|s| *s < ahead);
             let i = reached.max(self.last.map_or(0, |l| l + 1));
-            (i < self.starts.len()).then_some(i)
+            // Late past the end: the last key frame still shows (once), as rewind's first.
+            let last = self.starts.len().checked_sub(1);
+            if i < self.starts.len() {
+                Some(i)
+            } else {
+                last.filter(|l| self.last.is_some_and(|shown| shown < *l))
+            }
         } else {
             let at = self.index_at(ahead);
             match self.last {
@@ -170,6 +176,12 @@ mod tests {
         let i = p.next_fetch(now).unwrap();
         assert!(i >= 3, "skipped ahead to {i}");
         assert!(p.show_at(i) >= now + Duration::from_millis(90));
+        // Far behind: the last key frame still comes, then the end.
+        let mut q = plan(32.0, s(0), t0);
+        assert_eq!(q.next_fetch(t0), Some(0));
+        q.on_cost(Duration::from_secs(1));
+        assert_eq!(q.next_fetch(t0 + Duration::from_secs(1)), Some(4));
+        assert_eq!(q.next_fetch(t0 + Duration::from_secs(2)), None);
     }
 
     #[test]
