@@ -255,3 +255,15 @@ async fn a_slow_link_skips_fragments_to_keep_pace_at_32x() {
     assert_eq!(r.ended_by, EndReason::Completed);
     eprintln!("32x over a 150 ms link: fragments {fragments:?} in {:?}", r.wall);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_motion_at_half_speed_plays_every_frame() {
+    let mut c = config(0.5);
+    c.start_at = Some(Duration::from_millis(9_480));
+    let r = run(c, Vec::new(), Box::new(|_| {}), None).await;
+    let want: Vec<Duration> = (237..250).map(|i| Duration::from_millis(i * 40)).collect();
+    assert_eq!(r.decoded, want, "every frame, no trick play");
+    assert!(r.tricks.is_empty());
+    // 0.52 s of media at 0.5x: about 1 s of wall time.
+    assert!(r.wall >= Duration::from_millis(900), "{:?}", r.wall);
+}
