@@ -114,7 +114,7 @@ impl TrickPlan {
 /// Whether `speed` asks for trick play (key frames only) rather than paced playback of
 /// every frame.
 pub fn is_trick_speed(speed: f64) -> bool {
-    speed.is_finite() && (speed < 0.0 || speed > crate::playout::MAX_RATE)
+    speed.is_finite() && !(0.0..=crate::playout::MAX_RATE).contains(&speed)
 }
 
 fn clamp_speed(speed: f64) -> f64 {
