@@ -86,7 +86,18 @@ pub(super) async fn run(
                 continue;
             }
         };
-        let frame = match key_frame(&mut decoder, &level_cfg, body, chunk.start.ticks, t.timescale, hook) {
+        // Decoding is CPU work: off the async thread.
+        let (hook_owned, level_owned, ticks, timescale) = (hook.cloned(), level_cfg.clone(), chunk.start.ticks, t.timescale);
+        let decoded = tokio::task::spawn_blocking(move || {
+            let r = key_frame(&mut decoder, &level_owned, body, ticks, timescale, hook_owned.as_ref());
+            (decoder, r)
+        })
+        .await;
+        let Ok((back, decoded)) = decoded else {
+            return Err(Error::Sink(super::SinkError("trick-play decoder panicked".into())));
+        };
+        decoder = back;
+        let frame = match decoded {
             Ok(Some(f)) => f,
             Ok(None) => continue,
             Err(HookError::Fatal(reason)) => return Err(Error::Decryption { url, fragment: index, reason }),
