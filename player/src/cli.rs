@@ -46,6 +46,13 @@ pub struct Cli {
     #[arg(long, value_name = "TIME", value_parser = parse_start, allow_hyphen_values = true)]
     pub start: Option<Start>,
 
+    /// Speed at start: 0.25 to 4 plays every frame at that rate; above 4 (up to 32) fast
+    /// forwards and below zero (-2 to -32) rewinds showing key frames only (trick play,
+    /// on-demand only; audio is paused; `BS` or `set speed 1` returns to normal play at the
+    /// picture shown). Keys `>`/`<` step through the trick speeds.
+    #[arg(long, value_name = "X", default_value_t = 1.0, allow_hyphen_values = true, value_parser = parse_speed)]
+    pub speed: f64,
+
     /// Stop after playing this many seconds (live or on-demand); statistics are written.
     #[arg(long, value_name = "SECONDS", value_parser = parse_time)]
     pub duration: Option<std::time::Duration>,
@@ -201,6 +208,14 @@ fn parse_start(s: &str) -> Result<Start, String> {
         Some(rest) => parse_time(rest).map(Start::BehindLive),
         None => parse_time(s).map(Start::At),
     }
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("not a speed: {s:?}"))?;
+    if !v.is_finite() || v == 0.0 || !(-32.0..=32.0).contains(&v) {
+        return Err(format!("speed {s}: give 0.25 to 32, or -2 to -32 to rewind"));
+    }
+    Ok(v)
 }
 
 fn parse_pin(s: &str) -> Result<LevelPin, String> {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use smoothplay_engine::playout::{MAX_RATE, MIN_RATE};
+use smoothplay_engine::playout::{MAX_TRICK_SPEED, MIN_RATE, MIN_TRICK_SPEED};
 use smoothplay_engine::session::{Command, TrackChoice, TrackType};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -34,10 +34,17 @@ pub enum PlayerCommand {
         /// From the playhead rather than from the start.
         relative: bool,
     },
-    /// Multiply the playback speed (clamped to the engine's 0.25-4).
+    /// Multiply the playback speed (0.25 to 4 plays every frame; beyond 4, up to 32, or
+    /// negative, down to -32, is the engine's key-frame-only trick play).
     MultiplySpeed(f64),
-    /// Add to the playback speed (clamped to the engine's 0.25-4).
+    /// Add to the playback speed (as [`PlayerCommand::MultiplySpeed`] clamps it).
     AddSpeed(f64),
+    /// Fast forward (`forward`) or rewind one step faster: 2x, 4x, 8x, 16x, 32x forward,
+    /// -2x .. -32x back (from the other direction or normal play, the first step).
+    Trick {
+        /// Forward rather than back.
+        forward: bool,
+    },
     /// Volume in percent, 0 to [`VOLUME_MAX`] (clamped).
     SetVolume(f64),
     /// Add percentage points to the volume (clamped).
@@ -144,6 +151,9 @@ pub const BINDINGS: &[Binding] = &[
     bind("{", "multiply speed 0.5", "half speed"),
     bind("}", "multiply speed 2.0", "double speed"),
     bind("BS", "set speed 1.0", "normal speed"),
+    // Not mpv's: it has no trick play.
+    bind(">", "fast-forward", "fast forward: 2x, 4x, then key frames only at 8x, 16x, 32x"),
+    bind("<", "rewind", "rewind (key frames only): -2x, -4x .. -32x"),
     bind("9", "add volume -2", "volume down 2 %"),
     bind("0", "add volume 2", "volume up 2 %"),
     bind("m", "cycle mute", "mute / unmute"),
@@ -288,6 +298,18 @@ pub fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<PlayerCommand, CommandErr
             max_args(2)?;
             Ok(PlayerCommand::Screenshot(Some(PathBuf::from(need(0, "file name")?))))
         }
+        "fast-forward" | "rewind" => {
+            max_args(0)?;
+            Ok(PlayerCommand::Trick { forward: name == "fast-forward" })
+        }
+        "instant-replay" => {
+            max_args(1)?;
+            let secs: f64 = arg(0).unwrap_or("10").parse().map_err(|_| CommandError::InvalidParameter(format!("instant-replay: not a number of seconds: {:?}", arg(0))))?;
+            if !secs.is_finite() || secs < 0.0 {
+                return Err(CommandError::InvalidParameter(format!("instant-replay {secs}")));
+            }
+            Ok(PlayerCommand::Engine(Command::InstantReplay(Duration::from_secs_f64(secs))))
+        }
         "go-live" => {
             max_args(0)?;
             Ok(PlayerCommand::Engine(Command::GoLive))
@@ -299,6 +321,28 @@ pub fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<PlayerCommand, CommandErr
             Ok(PlayerCommand::Quit)
         }
         other => Err(CommandError::UnknownCommand(other.to_string())),
+    }
+}
+
+/// A speed the engine takes: 0.25..=4 (every frame), or trick play up to 32 forward and
+/// from -2 to -32 back (zero and -2..0 are taken as -2: rewind at the slowest).
+fn player_speed(s: f64) -> f64 {
+    if s > 0.0 {
+        s.clamp(MIN_RATE, MAX_TRICK_SPEED)
+    } else if s == 0.0 {
+        MIN_RATE
+    } else {
+        s.clamp(-MAX_TRICK_SPEED, -MIN_TRICK_SPEED)
+    }
+}
+
+/// The next fast-forward (or rewind) speed from `speed`.
+fn trick_step(speed: f64, forward: bool) -> f64 {
+    let first = if forward { MIN_TRICK_SPEED } else { -MIN_TRICK_SPEED };
+    if (speed > 0.0) != forward || speed.abs() < MIN_TRICK_SPEED {
+        first
+    } else {
+        (speed * 2.0).clamp(-MAX_TRICK_SPEED, MAX_TRICK_SPEED)
     }
 }
 
@@ -472,6 +516,10 @@ impl Controller {
                 let speed = self.state.snapshot().speed();
                 self.engine(Command::SetSpeed(speed + d))
             }
+            PlayerCommand::Trick { forward } => {
+                let speed = self.state.snapshot().speed();
+                self.engine(Command::SetSpeed(trick_step(speed, forward)))
+            }
             PlayerCommand::SetVolume(v) => self.volume(|_| v, None),
             PlayerCommand::AddVolume(d) => self.volume(|v| v + d, None),
             PlayerCommand::MultiplyVolume(f) => self.volume(|v| v * f, None),
@@ -538,7 +586,7 @@ impl Controller {
     fn engine(&self, command: Command) -> Result<(), CommandError> {
         let command = match command {
             Command::SetSpeed(s) if !s.is_finite() => return Err(CommandError::InvalidParameter(format!("speed {s}"))),
-            Command::SetSpeed(s) => Command::SetSpeed(s.clamp(MIN_RATE, MAX_RATE)),
+            Command::SetSpeed(s) => Command::SetSpeed(player_speed(s)),
             Command::SeekBy(s) if !s.is_finite() => return Err(CommandError::InvalidParameter(format!("seek by {s}"))),
             // On-demand, a seek past either end goes to the first or last moment (the
             // engine ignores one outside the presentation); live, the engine clamps to
@@ -678,9 +726,23 @@ mod tests {
         assert_eq!(rx.try_recv().unwrap(), Command::Seek(Duration::from_millis(19_999)), "past the end: the last moment");
         c.apply(PlayerCommand::MultiplySpeed(1.1)).unwrap();
         assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(1.1));
+        for (from, forward, to) in [(1.0, true, 2.0), (2.0, true, 4.0), (8.0, true, 16.0), (32.0, true, 32.0), (8.0, false, -2.0), (-4.0, false, -8.0), (-32.0, false, -32.0), (-8.0, true, 2.0), (0.5, false, -2.0)] {
+            assert_eq!(trick_step(from, forward), to, "from {from} forward {forward}");
+        }
+        assert_eq!(parse("fast-forward").unwrap(), PlayerCommand::Trick { forward: true });
+        assert_eq!(command_for_key("<"), Some(PlayerCommand::Trick { forward: false }));
+        assert_eq!(parse("instant-replay 10").unwrap(), PlayerCommand::Engine(Command::InstantReplay(Duration::from_secs(10))));
         c.apply(PlayerCommand::MultiplySpeed(100.0)).unwrap();
-        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(MAX_RATE), "clamped to the engine's range");
-        assert_eq!(state.snapshot().speed(), MAX_RATE);
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(MAX_TRICK_SPEED), "clamped to the engine's trick range");
+        assert_eq!(state.snapshot().speed(), MAX_TRICK_SPEED);
+        c.apply(PlayerCommand::Engine(Command::SetSpeed(0.1))).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(MIN_RATE));
+        c.apply(PlayerCommand::Engine(Command::SetSpeed(-100.0))).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(-MAX_TRICK_SPEED));
+        c.apply(parse("set speed 8").unwrap()).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(8.0), "IPC: trick play above 4x");
+        c.apply(PlayerCommand::Trick { forward: true }).unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Command::SetSpeed(16.0), "the next step from the speed asked");
         c.apply(PlayerCommand::AddVolume(-500.0)).unwrap();
         assert_eq!(state.snapshot().volume, 0.0);
         c.apply(PlayerCommand::ToggleMute).unwrap();

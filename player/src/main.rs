@@ -213,6 +213,7 @@ async fn play(cli: &Cli, url: &str, front: Front, keep_frame: bool) -> Result<En
             _ => None,
         },
         play_for: cli.duration,
+        start_speed: cli.speed,
         live: LiveConfig {
             target_delay: cli.live_delay,
             start_behind: match cli.start {

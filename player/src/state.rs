@@ -269,6 +269,13 @@ impl PlayerState {
                     }
                 }
                 PlayerEvent::Ended => inner.snap.eof = true,
+                // Trick play sends no status: the picture shown is the position.
+                PlayerEvent::TrickFrame { pts, speed, .. } => {
+                    if let Some(status) = inner.snap.status.as_mut() {
+                        status.position = *pts;
+                        status.speed = *speed;
+                    }
+                }
                 _ => return,
             }
         }

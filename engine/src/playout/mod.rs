@@ -8,9 +8,11 @@ mod audio_trim;
 mod clock;
 mod pacer;
 mod playback_clock;
+mod trick;
 
 pub use audio_master::AudioMaster;
 pub use audio_trim::{trim_audio_after, trim_audio_before};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use pacer::{FrameDecision, VideoPacer};
 pub use playback_clock::{PlaybackClock, MAX_RATE, MIN_RATE};
+pub use trick::{is_trick_speed, TrickPlan, MAX_TRICK_SPEED, MIN_TRICK_SPEED};

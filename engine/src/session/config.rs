@@ -37,6 +37,9 @@ pub struct PlayerConfig {
     /// plays the first video, the audio in the system locale's language else the first,
     /// and no captions.
     pub tracks: super::TrackPreferences,
+    /// Speed at start (1.0 normal): as if [`super::Command::SetSpeed`] were sent first, so
+    /// above 4 or below zero playback starts in trick play.
+    pub start_speed: f64,
 }
 
 /// How a live presentation is followed.
@@ -74,6 +77,7 @@ impl Default for PlayerConfig {
             origin_fallbacks: Vec::new(),
             viewport: None,
             tracks: super::TrackPreferences::default(),
+            start_speed: 1.0,
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::decode::{AudioBlock, VideoFrame};
 use crate::io::{FetchError, Fetched, Limits, Progress, ProgressFn};
 use crate::live::Liveness;
 use crate::manifest::Manifest;
-use crate::playout::{trim_audio_after, trim_audio_before, AudioMaster, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer, MAX_RATE, MIN_RATE};
+use crate::playout::{trim_audio_after, trim_audio_before, AudioMaster, Clock, FrameDecision, PlaybackClock, SystemClock, VideoPacer, MAX_RATE, MIN_RATE, is_trick_speed};
 use crate::schedule::{ladder_for, Action, Event, FetchRequest, Scheduler, TrackKind};
 
 use crate::drm::{KeyProvider, StaticKeys};
@@ -230,6 +230,11 @@ pub(super) async fn drive(
     let mut last_video_level: Option<usize> = None;
     let mut meter = DecodeMeter::default();
     let mut commands_open = commands.is_some();
+    // A command that ended trick play, carried out next.
+    let mut replay: Option<Command> = None;
+    if config.start_speed != 1.0 {
+        replay = Some(Command::SetSpeed(config.start_speed));
+    }
 
     loop {
         let now = clock.now();
@@ -536,7 +541,7 @@ pub(super) async fn drive(
         let (vrx, arx) = split_rx(&mut tracks);
         tokio::select! {
             biased;
-            cmd = recv_cmd(&mut commands), if commands_open => {
+            cmd = next_cmd(&mut replay, &mut commands), if commands_open || replay.is_some() => {
                 // A relative seek is a seek from the playhead now.
                 let cmd = match cmd {
                     Some(Command::SeekBy(by)) if by.is_finite() => {
@@ -551,6 +556,17 @@ pub(super) async fn drive(
                     Some(Command::SeekBy(by)) => {
                         tracing::warn!("relative seek by {by} s ignored");
                         continue;
+                    }
+                    Some(Command::InstantReplay(back)) => {
+                        let now = clock.now();
+                        let from = if config.untimed { untimed_position } else { playback.position(now) };
+                        user_speed = 1.0;
+                        playback.set_rate(1.0, now);
+                        if state == State::Paused {
+                            replay = Some(Command::Resume);
+                        }
+                        let lowest = live.as_ref().and_then(|l| l.window_start()).unwrap_or(start);
+                        Some(Command::Seek(from.saturating_sub(back).max(lowest)))
                     }
                     other => other,
                 };
@@ -583,6 +599,28 @@ pub(super) async fn drive(
                         }
                         state = State::Paused;
                     }
+                    Some(Command::SetSpeed(speed)) if is_trick_speed(speed) && live.is_none() && video_track.is_some() => {
+                        // Trick play: the normal pipeline idles; audio pauses.
+                        let now = clock.now();
+                        let from = shown_position.unwrap_or(if config.untimed { untimed_position } else { playback.position(now) });
+                        playback.stop(now);
+                        audio_sink.set_paused(true);
+                        sink_running = false;
+                        let ended = super::trick::run(&net!(), hook.as_ref(), video_track.unwrap_or(0), speed, from, video_sink, &mut commands, on_event).await?;
+                        tracing::info!(at = ?ended.position, "trick play ended");
+                        if ended.reached_end {
+                            stats.ended_by = EndReason::Completed;
+                            break;
+                        }
+                        user_speed = 1.0;
+                        playback.set_rate(1.0, clock.now());
+                        if ended.command.is_none() && state == State::Paused {
+                            state = State::Buffering { stall_since: None };
+                        }
+                        replay = ended.command;
+                        seek_to!(ended.position, clock.now());
+                    }
+                    Some(Command::SetSpeed(speed)) if is_trick_speed(speed) => tracing::warn!("trick speed {speed} ignored (live, or no video)"),
                     Some(Command::SetSpeed(speed)) => {
                         user_speed = if speed.is_finite() { speed.clamp(MIN_RATE, MAX_RATE) } else { 1.0 };
                         if let Some(l) = live.as_mut() {
@@ -596,7 +634,7 @@ pub(super) async fn drive(
                         tracing::info!(width, height, "viewport");
                         sched.on_event(Event::Viewport(smoothplay_heuristics::Viewport { width, height }), clock.now());
                     }
-                    Some(Command::SeekBy(_)) => {}
+                    Some(Command::SeekBy(_) | Command::InstantReplay(_)) => {} // made seeks above
                     Some(Command::SwitchTrack { kind, track: choice }) => {
                         let now = clock.now();
                         let position = if config.untimed { untimed_position } else { playback.position(now) };
@@ -852,6 +890,14 @@ async fn recv_opt(rx: Option<&mut mpsc::Receiver<Output>>) -> Option<Output> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The command that ended trick play, else the next from the channel.
+async fn next_cmd(replay: &mut Option<Command>, rx: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<Command> {
+    match replay.take() {
+        Some(c) => Some(c),
+        None => recv_cmd(rx).await,
     }
 }
 

@@ -17,9 +17,22 @@ pub enum Command {
     SeekBy(f64),
     /// Live: jump to the live edge at the target delay.
     GoLive,
-    /// Playback speed, 0.25 to 4.0 (1.0 normal). Live, any speed but 1 stops following
-    /// the edge ([`Command::GoLive`] returns to it).
+    /// Playback speed. From 0.25 to 4.0 (1.0 normal) every frame is played at that rate
+    /// (below 0.9 or above 1.1 audio sinks mute). Above 4.0 (up to 32) or below zero (down
+    /// to -32) is trick play, on demand only: fast forward or rewind showing only the key
+    /// frame each fragment starts with, fetched at the lowest level, skipping fragments
+    /// when the link or decoder cannot keep pace; audio is paused meanwhile and trick
+    /// downloads are not reported to the quality selector. Magnitudes under 2 in trick
+    /// play are taken as 2, over 32 as 32. Any other command ends trick play at the last
+    /// key frame shown, and so does a speed of 0.25..=4, which resumes normal playback
+    /// there at that speed. Forward trick play that reaches the end ends the session;
+    /// rewind that reaches the start resumes normal playback there at 1x. Live, any speed
+    /// but 1 stops following the edge ([`Command::GoLive`] returns to it); trick speeds
+    /// are ignored live.
     SetSpeed(f64),
+    /// Instant replay: jump back this far from the playhead (not before the start) and
+    /// play at 1x.
+    InstantReplay(Duration),
     /// The size, in physical pixels, of where the video is shown: the quality selector
     /// does not pick levels far above it.
     SetViewport {
@@ -91,6 +104,15 @@ impl MarkerPayload {
 pub enum PlayerEvent {
     /// Periodic status.
     Status(Status),
+    /// Trick play showed the key frame of a fragment (see [`Command::SetSpeed`]).
+    TrickFrame {
+        /// Fragment index in the video track.
+        fragment: usize,
+        /// Its presentation time.
+        pts: Duration,
+        /// The trick speed (negative: rewind).
+        speed: f64,
+    },
     /// A fragment failed after retries and was skipped; playback continues after the gap.
     FragmentSkipped {
         /// `video` or `audio`.

@@ -26,6 +26,7 @@ mod timed;
 mod stats;
 mod switch;
 mod tracks;
+mod trick;
 mod worker;
 
 use std::sync::Arc;

@@ -1,0 +1,158 @@
+//! Trick play in the session: fast forward and rewind by fetching fragments and showing
+//! only their first picture (the IDR every Smooth Streaming fragment starts with), paced
+//! by [`TrickPlan`]. The normal pipeline (scheduler, workers, selector, estimator) is left
+//! idle meanwhile, so trick downloads never count as normal playback for the quality
+//! selector; the driver seeks back into it when trick play ends.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::decode::{H264Decoder, VideoFrame};
+use crate::fmp4::parse_fragment;
+use crate::io::Limits;
+use crate::playout::{is_trick_speed, TrickPlan};
+use crate::time::MediaTime;
+
+use super::live_join::Net;
+use super::worker::{FragmentHook, HookError};
+use super::{Command, Error, PlayerEvent, VideoSink};
+
+/// How trick play ended.
+#[derive(Debug)]
+pub(super) struct TrickEnd {
+    /// Where normal playback resumes: the last key frame shown (or the start position when
+    /// none was).
+    pub position: Duration,
+    /// The command that ended it (to be carried out by the driver), `None` when it ran
+    /// to an end of the presentation or the command channel closed.
+    pub command: Option<Command>,
+    /// Forward trick play reached the last fragment.
+    pub reached_end: bool,
+}
+
+/// Runs trick play on track `track` (video) from `from` at `speed` until a command other
+/// than another trick speed arrives, or an end of the presentation is reached.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn run(
+    net: &Net<'_>,
+    hook: Option<&FragmentHook>,
+    track: usize,
+    speed: f64,
+    from: Duration,
+    video_sink: &mut dyn VideoSink,
+    commands: &mut Option<mpsc::UnboundedReceiver<Command>>,
+    on_event: &mut (dyn FnMut(PlayerEvent) + Send),
+) -> Result<TrickEnd, Error> {
+    let Some(t) = net.selection.tracks.get(track) else {
+        return Ok(TrickEnd { position: from, command: None, reached_end: false });
+    };
+    let stream = &net.manifest.streams[t.stream];
+    // The cheapest level: one picture per fragment, shown briefly.
+    let level = 0usize;
+    let Some(level_cfg) = t.levels.get(level).cloned() else {
+        return Ok(TrickEnd { position: from, command: None, reached_end: false });
+    };
+    let starts: Vec<Duration> = t.plan.chunks.iter().map(|c| c.start).collect();
+    let end = t.plan.chunks.last().map(|c| c.end()).unwrap_or_default();
+    let mut plan = TrickPlan::new(starts, end, speed, from, Instant::now());
+    tracing::info!(speed = plan.speed(), ?from, "trick play");
+    let mut decoder = H264Decoder::new().map_err(|e| Error::Sink(super::SinkError(format!("trick-play decoder: {e}"))))?;
+    let mut shown: Option<Duration> = None;
+    loop {
+        let Some(index) = plan.next_fetch(Instant::now()) else {
+            let position = shown.unwrap_or(from);
+            return Ok(TrickEnd { position, command: None, reached_end: plan.speed() > 0.0 });
+        };
+        let Some(chunk) = stream.chunks.get(index) else { continue };
+        let Some(url) = net.fragment_url(track, level, chunk.start.ticks) else { continue };
+        let began = Instant::now();
+        let fetched = tokio::select! {
+            r = net.source.fetch(&url, Limits::default()) => r,
+            cmd = recv(commands) => match cmd {
+                Some(Command::SetSpeed(s)) if is_trick_speed(s) => {
+                    let now = Instant::now();
+                    let at = shown.unwrap_or_else(|| plan.position(now));
+                    plan = TrickPlan::new(t.plan.chunks.iter().map(|c| c.start).collect(), end, s, at, now);
+                    continue;
+                }
+                other => return Ok(TrickEnd { position: shown.unwrap_or(from), command: other, reached_end: false }),
+            },
+        };
+        let body = match fetched {
+            Ok(f) => f.body,
+            Err(e) => {
+                tracing::warn!(%url, error = %e, "trick play: fragment skipped");
+                continue;
+            }
+        };
+        // Decoding is CPU work: off the async thread.
+        let (hook_owned, level_owned, ticks, timescale) = (hook.cloned(), level_cfg.clone(), chunk.start.ticks, t.timescale);
+        let decoded = tokio::task::spawn_blocking(move || {
+            let r = key_frame(&mut decoder, &level_owned, body, ticks, timescale, hook_owned.as_ref());
+            (decoder, r)
+        })
+        .await;
+        let Ok((back, decoded)) = decoded else {
+            return Err(Error::Sink(super::SinkError("trick-play decoder panicked".into())));
+        };
+        decoder = back;
+        let frame = match decoded {
+            Ok(Some(f)) => f,
+            Ok(None) => continue,
+            Err(HookError::Fatal(reason)) => return Err(Error::Decryption { url, fragment: index, reason }),
+            Err(HookError::Skip(e)) => {
+                tracing::warn!(%url, error = %e, "trick play: fragment skipped");
+                continue;
+            }
+        };
+        plan.on_cost(began.elapsed());
+        let due = plan.show_at(index);
+        tokio::select! {
+            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(due)) => {}
+            cmd = recv(commands) => match cmd {
+                Some(Command::SetSpeed(s)) if is_trick_speed(s) => {
+                    let now = Instant::now();
+                    let at = shown.unwrap_or_else(|| plan.position(now));
+                    plan = TrickPlan::new(t.plan.chunks.iter().map(|c| c.start).collect(), end, s, at, now);
+                    continue;
+                }
+                other => return Ok(TrickEnd { position: shown.unwrap_or(from), command: other, reached_end: false }),
+            },
+        }
+        let pts = frame.pts.to_duration();
+        video_sink.decoded(&frame)?;
+        video_sink.present(&frame)?;
+        shown = Some(pts);
+        on_event(PlayerEvent::TrickFrame { fragment: index, pts, speed: plan.speed() });
+    }
+}
+
+async fn recv(rx: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<Command> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Parses a fragment and decodes only its first sample (the IDR).
+fn key_frame(
+    decoder: &mut H264Decoder,
+    level: &super::LevelConfig,
+    body: bytes::Bytes,
+    manifest_start: u64,
+    timescale: u64,
+    hook: Option<&FragmentHook>,
+) -> Result<Option<VideoFrame>, HookError> {
+    let mut fragment = parse_fragment(body).map_err(|e| HookError::Skip(e.to_string()))?;
+    if let Some(hook) = hook {
+        hook(&mut fragment, level)?;
+    }
+    let base = fragment.base_decode_time(manifest_start);
+    let Some(first) = fragment.samples.first() else { return Ok(None) };
+    decoder.configure(&level.config, level.nal_length_size).map_err(|e| HookError::Skip(e.to_string()))?;
+    let pts = MediaTime::new(first.presentation_time(base), timescale);
+    let mut frames = decoder.decode(&first.data, pts).map_err(|e| HookError::Skip(e.to_string()))?;
+    frames.extend(decoder.flush().map_err(|e| HookError::Skip(e.to_string()))?);
+    Ok(frames.into_iter().next())
+}
