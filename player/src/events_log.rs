@@ -209,6 +209,8 @@ mod tests {
             seekable: None,
             video_size: None,
             decode: None,
+            video_track: None,
+            audio_track: None,
         })
     }
 
