@@ -32,12 +32,12 @@
 //!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion).
 //!    Live, what the abandoned download measured restarts the regime when it is far below
 //!    it, so the next fragments are not asked for at the abandoned level again.
+//! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
+//!    frames and never picks a resolution far above the viewport.
 //! 7. *Outages*: once a download has gone 1 s at under 50 kbit/s (a tunnel, a handover), the
 //!    session keeps more buffer: the low-buffer discount covers 1.5x the reachable buffer (at
 //!    most 30 s), 4 s of buffer are kept out of the plans as a reserve, and outage time is
 //!    left out of throughput samples (README, "Outages"; `SmoothplayParams::outage_*`).
-//! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
-//!    frames and never picks a resolution far above the viewport.
 //!
 //! Sources: Yin et al., SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al., SIGCOMM'17 (Pensieve,
 //! QoE_lin); Spiteri et al., MMSys'18 (Sabre, BOLA-E, abandonment); Huang et al., SIGCOMM'14
