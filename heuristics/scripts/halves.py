@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Tune / held-out / full means per algorithm from smoothplay-sim CSVs: QoE_lin per chunk,
-rebuffering s, switches per session.
+"""Tune / held-out / full means per algorithm from smoothplay-sim CSVs: QoE_lin per chunk
+(and per session), rebuffering s, switches per session.
 
 Halves by window (default): tune = even index of the sorted trace listing, held = odd.
 Halves by recording (--by-recording): A = traces whose recording (the name without its
@@ -41,7 +41,8 @@ for path in paths:
             sel = [r for r in rs if keep is None or half[r["trace"]] == keep]
             n = len(sel)
             q = sum(float(r["qoe_lin_per_chunk"]) for r in sel) / n
+            qs = sum(float(r["qoe_lin"]) for r in sel) / n
             rb = sum(float(r["rebuffer_s"]) for r in sel) / n
             sw = sum(float(r["switches"]) for r in sel) / n
-            line += f" | {label} {q:.4f} rb {rb:.3f} sw {sw:.2f} (n {n})"
+            line += f" | {label} {q:.4f} ({qs:.2f}/session) rb {rb:.3f} sw {sw:.2f} (n {n})"
         print(line)

@@ -36,6 +36,15 @@ fn set_param(p: &mut SmoothplayParams, k: &str, f: f64) {
         "abandonment" => p.abandonment = f != 0.0,
         "first_level" => p.first_level = f as usize,
         "live_first_level" => p.live_first_level = f as usize,
+        "outage_low_buffer_frac" => p.outage_low_buffer_frac = f,
+        "outage_kbps" => p.outage_kbps = f,
+        "outage_low_buffer_max_s" => p.outage_low_buffer_max_s = f,
+        "outage_count" => p.outage_count = f as usize,
+        "outage_exclude" => p.outage_exclude = f != 0.0,
+        "outage_hold" => p.outage_hold = f != 0.0,
+        "outage_reserve_s" => p.outage_reserve_s = f,
+        "outage_safety" => p.outage_safety = f,
+        "outage_min_s" => p.outage_min_s = f,
         _ => panic!("unknown key {k}"),
     }
 }

@@ -34,6 +34,10 @@
 //!    it, so the next fragments are not asked for at the abandoned level again.
 //! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
 //!    frames and never picks a resolution far above the viewport.
+//! 7. *Outages*: once a download has gone 1 s at under 50 kbit/s (a tunnel, a handover), the
+//!    session keeps more buffer: the low-buffer discount covers 1.5x the reachable buffer (at
+//!    most 30 s), 4 s of buffer are kept out of the plans as a reserve, and outage time is
+//!    left out of throughput samples (README, "Outages"; `SmoothplayParams::outage_*`).
 //!
 //! Sources: Yin et al., SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al., SIGCOMM'17 (Pensieve,
 //! QoE_lin); Spiteri et al., MMSys'18 (Sabre, BOLA-E, abandonment); Huang et al., SIGCOMM'14
@@ -82,6 +86,33 @@ pub struct SmoothplayParams {
     /// rule, not more (under QoE_lin, which does not charge startup, every larger level
     /// scores higher still, at the cost of startup and latency; README, live table).
     pub live_first_level: usize,
+    /// Low-buffer fraction used once the session has seen an outage (a download that got
+    /// less than [`SmoothplayParams::outage_kbps`] for at least
+    /// [`SmoothplayParams::outage_min_s`]): on a link that goes dark (tunnels, handovers) the
+    /// buffer is the only thing that plays through the next outage, so the prediction is
+    /// discounted over a larger part of it. Equal to `low_buffer_frac`: no change.
+    pub outage_low_buffer_frac: f64,
+    /// Upper bound of the outage low-buffer region, seconds (outages last seconds, whatever
+    /// the buffer size).
+    pub outage_low_buffer_max_s: f64,
+    /// Prediction multiplier at an empty buffer once the session has seen an outage (in place
+    /// of `low_buffer_safety`).
+    pub outage_safety: f64,
+    /// Once the session has seen an outage, the planner keeps this much buffer (seconds, at
+    /// most half the reachable buffer) out of its plans, as a reserve for the next outage.
+    pub outage_reserve_s: f64,
+    /// No abandonment while the current download is in an outage (the throughput measured
+    /// so far says nothing about the link after it, and the bytes received would be lost).
+    pub outage_hold: bool,
+    /// The time a completed download spent in outages is left out of its throughput sample
+    /// (the forecast is of the link when it is up; the outage reserve covers the outages).
+    pub outage_exclude: bool,
+    /// Outages the session must have seen before the outage settings apply.
+    pub outage_count: usize,
+    /// Rate under which a download is in an outage, kbit/s.
+    pub outage_kbps: f64,
+    /// Shortest outage that switches the session to `outage_low_buffer_frac`, seconds.
+    pub outage_min_s: f64,
 }
 
 impl Default for SmoothplayParams {
@@ -100,6 +131,15 @@ impl Default for SmoothplayParams {
             abandonment: true,
             first_level: 0,
             live_first_level: 1,
+            outage_low_buffer_frac: 1.5,
+            outage_low_buffer_max_s: 30.0,
+            outage_safety: 0.5,
+            outage_reserve_s: 4.0,
+            outage_hold: false,
+            outage_exclude: true,
+            outage_count: 1,
+            outage_kbps: 50.0,
+            outage_min_s: 1.0,
         }
     }
 }
@@ -116,6 +156,13 @@ pub struct Smoothplay {
     dl: Vec<f64>,
     prefix: Vec<(f64, f64)>,
     hint_bps: Option<f64>,
+    /// Progress of the current download: (fragment, level, last elapsed s, last bytes,
+    /// seconds below the outage rate so far).
+    progress: (usize, usize, f64, u64, f64),
+    outage_seen: bool,
+    outages: usize,
+    /// Seconds of the current download spent in finished outages.
+    dark_s: f64,
 }
 
 impl Smoothplay {
@@ -135,6 +182,10 @@ impl Smoothplay {
             dl: Vec::new(),
             prefix: Vec::new(),
             hint_bps: None,
+            progress: (usize::MAX, 0, 0.0, 0, 0.0),
+            outage_seen: false,
+            outages: 0,
+            dark_s: 0.0,
             p,
         }
     }
@@ -175,6 +226,43 @@ impl Smoothplay {
         }
     }
 
+    /// Whether this session has seen an outage.
+    pub fn outage_seen(&self) -> bool {
+        self.outage_seen
+    }
+
+    /// Outage detection from download progress: time between progress reports at less than
+    /// [`SmoothplayParams::outage_kbps`] adds up; [`SmoothplayParams::outage_min_s`] of it
+    /// in a row marks the session as one with outages.
+    fn watch_outage(&mut self, p: &DownloadProgress) {
+        let e = p.elapsed.as_secs_f64();
+        let (frag, level, last_e, last_b, slow) = self.progress;
+        let (last_e, last_b, slow) =
+            if frag != p.fragment_index || level != p.level || e < last_e || p.bytes_done < last_b {
+                self.dark_s = 0.0;
+                (0.0, 0, 0.0)
+            } else {
+                (last_e, last_b, slow)
+            };
+        let dt = e - last_e;
+        let mut slow = slow;
+        if dt > 0.0 {
+            if (p.bytes_done - last_b) as f64 * 8.0 / dt < self.p.outage_kbps * 1e3 {
+                if slow < self.p.outage_min_s && slow + dt >= self.p.outage_min_s {
+                    self.outages += 1;
+                    self.outage_seen = self.outages >= self.p.outage_count;
+                }
+                slow += dt;
+            } else {
+                if slow >= self.p.outage_min_s {
+                    self.dark_s += slow;
+                }
+                slow = 0.0;
+            }
+        }
+        self.progress = (p.fragment_index, p.level, e, p.bytes_done, slow);
+    }
+
     /// Most buffer the player can hold now, seconds: its maximum, or less near a live edge.
     fn reachable_buffer_s(ctx: &Context) -> f64 {
         let max = ctx.buffer.max.as_secs_f64().max(ctx.ladder.fragment_s());
@@ -183,10 +271,14 @@ impl Smoothplay {
 
     /// The prediction after the low-buffer discount.
     fn planning_bps(&self, bw: f64, buffer_s: f64, reachable_s: f64) -> f64 {
-        let low = self.p.low_buffer_frac * reachable_s;
+        let safety = if self.outage_seen { self.p.outage_safety } else { self.p.low_buffer_safety };
+        let mut low = self.p.low_buffer_frac * reachable_s;
+        if self.outage_seen {
+            low = low.max((self.p.outage_low_buffer_frac * reachable_s).min(self.p.outage_low_buffer_max_s));
+        }
         if low > 0.0 && buffer_s < low {
             let depth = 1.0 - buffer_s / low;
-            bw * (1.0 - (1.0 - self.p.low_buffer_safety) * depth)
+            bw * (1.0 - (1.0 - safety) * depth)
         } else {
             bw
         }
@@ -202,6 +294,8 @@ impl Smoothplay {
         let h = self.p.horizon.min(remaining).max(1);
         let lat = self.latency.latency_s().unwrap_or(0.0);
         let max_buf = Self::reachable_buffer_s(ctx);
+        let reserve = if self.outage_seen { self.p.outage_reserve_s.min(0.5 * max_buf) } else { 0.0 };
+        let max_buf = max_buf - reserve;
         let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
         let credit_cap = self.p.buffer_credit_frac * max_buf;
         let penalty = self.p.rebuffer_penalty;
@@ -214,7 +308,7 @@ impl Smoothplay {
             }
         }
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(levels - 1);
-        let b0 = ctx.buffer.level.as_secs_f64();
+        let b0 = (ctx.buffer.level.as_secs_f64() - reserve).max(0.0);
         let mut best = (f64::NEG_INFINITY, 0usize);
         let mut stay = f64::NEG_INFINITY;
         // The current level first: its plans set `stay` and a good incumbent for pruning.
@@ -324,11 +418,21 @@ impl QualitySelector for Smoothplay {
             return;
         }
         self.last_level = Some(report.level);
+        let slow = self.progress.4;
+        let dark = self.dark_s + if slow >= self.p.outage_min_s { slow } else { 0.0 };
+        self.progress = (usize::MAX, 0, 0.0, 0, 0.0);
+        self.dark_s = 0.0;
+        let secs = report.transfer_time().as_secs_f64();
+        if self.p.outage_exclude && dark > 0.0 && secs - dark > 0.05 {
+            self.regime.push(report.bytes as f64 * 8.0, secs - dark);
+            return;
+        }
         self.regime.on_download(report);
     }
 
     fn should_abandon(&mut self, ctx: &Context, progress: &DownloadProgress) -> Option<usize> {
-        if !self.p.abandonment {
+        self.watch_outage(progress);
+        if !self.p.abandonment || (self.p.outage_hold && self.progress.4 >= self.p.outage_min_s) {
             return None;
         }
         stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
@@ -343,6 +447,10 @@ impl QualitySelector for Smoothplay {
         self.latency.reset();
         self.last_level = None;
         self.decode_cap.reset();
+        self.progress = (usize::MAX, 0, 0.0, 0, 0.0);
+        self.outage_seen = false;
+        self.outages = 0;
+        self.dark_s = 0.0;
     }
 }
 
@@ -468,6 +576,29 @@ mod tests {
         assert!(r.levels[20..].iter().all(|&q| q < 2), "{:?}", r.levels);
         assert!(r.metrics.abandoned <= 1, "abandoned {}: {:?}", r.metrics.abandoned, r.levels);
         assert_eq!(r.metrics.rebuffer_s, 0.0, "{:?}", r.levels);
+    }
+
+    #[test]
+    fn detects_an_outage_from_progress_and_leaves_it_out_of_the_sample() {
+        // 2 Mbit/s, then 5 s at 10 kbit/s, then 2 Mbit/s: the outage is seen while a download
+        // goes through it; on a steady link none is.
+        let v = Video::constant_bitrate(&[300, 750, 1200], Duration::from_secs(4), 30).unwrap();
+        let period = |ms: f64, kbps: f64| crate::sim::trace::Period { duration_ms: ms, bandwidth_kbps: kbps, latency_ms: 80.0 };
+        let steady = Trace::new("steady", vec![period(1e9, 2000.0)]).unwrap();
+        let dark = Trace::new("dark", vec![period(30_000.0, 2000.0), period(5_000.0, 10.0), period(1e9, 2000.0)]).unwrap();
+        let cfg = SimConfig::default();
+        let mut s = Smoothplay::new(&v.ladder);
+        simulate(&v, &steady, &mut s, &cfg);
+        assert!(!s.outage_seen());
+        let mut s = Smoothplay::new(&v.ladder);
+        simulate(&v, &dark, &mut s, &cfg);
+        assert!(s.outage_seen());
+        // The regime forecast stays near the link's rate when it is up (2 Mbit/s), not the
+        // mean over the outage.
+        let bw = s.prediction_bps().unwrap();
+        assert!(bw > 1.5e6, "{bw}");
+        s.reset();
+        assert!(!s.outage_seen());
     }
 
     #[test]
