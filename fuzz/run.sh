@@ -31,7 +31,7 @@ TARGETS=${*:-$ALL}
 
 dict_for() {
     case $1 in
-        manifest) echo dict/manifest.dict ;;
+        manifest|ttml|scte35) echo dict/manifest.dict ;;
         playready_object|wrmheader) echo dict/wrmheader.dict ;;
         fragment|decrypt_fragment|fragment_decode) echo dict/mp4.dict ;;
         clearkey) echo dict/json.dict ;;

@@ -60,22 +60,8 @@ trap 'exit 130' INT TERM
 log() { echo "cpu-vs-gstreamer: $*" >&2; }
 
 # --- Xvfb and a PulseAudio null sink ----------------------------------------------------
-export XDG_RUNTIME_DIR="$work/xdg"; mkdir -m 0700 "$XDG_RUNTIME_DIR"
-disp=""
-for n in $(seq 150 199); do
-    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then disp=":$n"; break; fi
-done
-[ -n "$disp" ] || { log "no free X display number"; exit 1; }
-Xvfb "$disp" -screen 0 1920x1080x24 -br -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=($!)
-export DISPLAY="$disp"
-for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
-pulseaudio -n --daemonize=yes --exit-idle-time=-1 --use-pid-file=no \
-    --load=module-native-protocol-unix --load="module-null-sink sink_name=test_sink rate=48000" \
-    >"$work/pulse.log" 2>&1
-export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/pulse/native"
-for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-pactl set-default-sink test_sink
+. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
+start_desktop "$work" 1920x1080 "48000" || exit 1
 log "Xvfb on $DISPLAY, PulseAudio null sink test_sink"
 
 decoder=openh264dec

@@ -59,22 +59,8 @@ find "$work/clip.ism" -name 'FragmentInfo(*' -delete
 bframes="$(ffprobe -v error -select_streams v:0 -show_entries stream=has_b_frames,profile -of csv=p=0 "$work/video.mp4")"
 log "clip: $(du -sh "$work/clip.ism" | cut -f1), profile,has_b_frames: $bframes"
 
-export XDG_RUNTIME_DIR="$work/xdg"; mkdir -m 0700 "$XDG_RUNTIME_DIR"
-disp=""
-for n in $(seq 150 199); do
-    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then disp=":$n"; break; fi
-done
-[ -n "$disp" ] || { log "no free X display number"; exit 1; }
-Xvfb "$disp" -screen 0 1920x1080x24 -br -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=($!)
-export DISPLAY="$disp"
-for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
-pulseaudio -n --daemonize=yes --exit-idle-time=-1 --use-pid-file=no \
-    --load=module-native-protocol-unix --load="module-null-sink sink_name=test_sink rate=$RATE" \
-    >"$work/pulse.log" 2>&1
-export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/pulse/native"
-for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-pactl set-default-sink test_sink
+. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
+start_desktop "$work" 1920x1080 "$RATE" || exit 1
 
 log "windowed play, --geometry $geometry"
 "$player" --geometry "$geometry" --no-osd -q --stats-json "$work/window.json" "$work/clip.ism" >"$work/window.log" 2>&1 &

@@ -21,7 +21,7 @@ pub mod protection;
 mod timeline;
 mod url_template;
 mod wrmheader;
-mod xml_util;
+pub(crate) mod xml_util;
 
 #[cfg(test)]
 mod tests;

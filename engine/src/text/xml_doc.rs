@@ -3,8 +3,6 @@
 
 use std::borrow::Cow;
 
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::Event;
 
 /// The bytes as text: UTF-8 (BOM optional) or UTF-16 with a BOM. Trailing NUL bytes
 /// (padding some packagers leave after a document in `mdat`) are dropped. `Err` holds
@@ -52,27 +50,8 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, u64> {
         .map_err(|e| skipped + e.valid_up_to() as u64)
 }
 
-/// The character data an event contributes, with predefined and numeric entity
-/// references resolved (an unknown entity is kept as written); `None` for other events.
-pub(crate) fn text_piece<'a>(ev: &'a Event<'_>) -> Option<Cow<'a, str>> {
-    match ev {
-        Event::Text(t) => Some(t.xml10_content()),
-        Event::CData(c) => Some(c.xml10_content()),
-        Event::GeneralRef(r) => {
-            if r.is_char_ref() {
-                return Some(match r.resolve_char_ref() {
-                    Ok(Some(ch)) => Cow::Owned(ch.to_string()),
-                    _ => Cow::Owned(format!("&{};", &**r)),
-                });
-            }
-            Some(match resolve_predefined_entity(r) {
-                Some(s) => Cow::Borrowed(s),
-                None => Cow::Owned(format!("&{};", &**r)),
-            })
-        }
-        _ => None,
-    }
-}
+/// The character data an event contributes (entities resolved): the manifest parser's.
+pub(crate) use crate::manifest::xml_util::text_piece;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,23 @@
+# Sourced by the desktop benchmarks (av-sync.sh, cpu-vs-gstreamer.sh, play-1080p60.sh):
+# `start_desktop WORK SCREEN RATE` starts Xvfb on a free display (SCREEN like 1280x720)
+# and a PulseAudio null sink `test_sink` at RATE Hz, private to WORK, and exports
+# DISPLAY, XDG_RUNTIME_DIR and PULSE_SERVER. Xvfb's pid goes into the caller's `pids`
+# array, for the caller's exit trap (which also stops PulseAudio).
+start_desktop() {
+    local work=$1 screen=$2 rate=$3 disp="" n
+    export XDG_RUNTIME_DIR="$work/xdg"; mkdir -m 0700 "$XDG_RUNTIME_DIR"
+    for n in $(seq 150 199); do
+        if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then disp=":$n"; break; fi
+    done
+    [ -n "$disp" ] || { echo "no free X display number (150-199)" >&2; return 1; }
+    Xvfb "$disp" -screen 0 "${screen}x24" -br -nolisten tcp >"$work/xvfb.log" 2>&1 &
+    pids+=($!)
+    export DISPLAY="$disp"
+    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
+    pulseaudio -n --daemonize=yes --exit-idle-time=-1 --use-pid-file=no \
+        --load=module-native-protocol-unix --load="module-null-sink sink_name=test_sink rate=$rate" \
+        >"$work/pulse.log" 2>&1
+    export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/pulse/native"
+    for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+    pactl set-default-sink test_sink
+}
