@@ -96,6 +96,5 @@ pub fn announce(session: &Session) {
             None => format!("{} {}", t.kind, t.label()),
         })
         .collect();
-    let captions = if selection.text.is_some() { "; captions are not shown yet" } else { "" };
-    eprintln!("tracks: {}{captions} (--list-tracks lists them)", chosen.join(", "));
+    eprintln!("tracks: {} (--list-tracks lists them)", chosen.join(", "));
 }
