@@ -316,6 +316,12 @@ pub fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<PlayerCommand, CommandErr
         }
         // Without --idle, mpv's `stop` ends the player as `quit` does. An exit code
         // argument is accepted; the player exits 0 (it stopped as asked).
+        // mpv's `keypress KEY`: what that key is bound to (scripts drive players this way).
+        "keypress" => {
+            max_args(1)?;
+            let key = need(0, "key")?;
+            command_for_key(key).ok_or_else(|| CommandError::InvalidParameter(format!("no binding for key {key:?} (--list-keys)")))
+        }
         "quit" | "quit-watch-later" | "stop" => {
             max_args(1)?;
             Ok(PlayerCommand::Quit)
@@ -791,5 +797,12 @@ mod tests {
         assert_eq!(set_property("vid", "camera1").unwrap(), video(TrackChoice::Name("camera1".into())));
         assert_eq!(command_for_key("#"), Some(audio(TrackChoice::Next)), "mpv's key");
         assert_eq!(command_for_key("_"), Some(video(TrackChoice::Next)), "mpv's key");
+    }
+
+    #[test]
+    fn keypress_runs_the_keys_binding() {
+        assert_eq!(parse("keypress SPACE").unwrap(), parse("cycle pause").unwrap());
+        assert_eq!(parse("keypress END").unwrap(), command_for_key("END").unwrap());
+        assert!(matches!(parse("keypress F13"), Err(CommandError::InvalidParameter(_))));
     }
 }
