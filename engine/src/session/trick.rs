@@ -31,6 +31,21 @@ pub(super) struct TrickEnd {
     pub reached_end: bool,
 }
 
+/// A command arriving during trick play: another trick speed restarts the plan from where
+/// it is (`None`: go on); anything else ends trick play and is handed back.
+/// `shown` is the last key frame shown, `from` where trick play began.
+fn on_command(cmd: Option<Command>, plan: &mut TrickPlan, starts: &[Duration], end: Duration, shown: Option<Duration>, from: Duration) -> Option<TrickEnd> {
+    match cmd {
+        Some(Command::SetSpeed(s)) if is_trick_speed(s) => {
+            let now = Instant::now();
+            let at = shown.unwrap_or_else(|| plan.position(now));
+            *plan = TrickPlan::new(starts.to_vec(), end, s, at, now);
+            None
+        }
+        other => Some(TrickEnd { position: shown.unwrap_or(from), command: other, reached_end: false }),
+    }
+}
+
 /// Runs trick play on track `track` (video) from `from` at `speed` until a command other
 /// than another trick speed arrives, or an end of the presentation is reached.
 #[allow(clippy::too_many_arguments)]
@@ -55,7 +70,7 @@ pub(super) async fn run(
     };
     let starts: Vec<Duration> = t.plan.chunks.iter().map(|c| c.start).collect();
     let end = t.plan.chunks.last().map(|c| c.end()).unwrap_or_default();
-    let mut plan = TrickPlan::new(starts, end, speed, from, Instant::now());
+    let mut plan = TrickPlan::new(starts.clone(), end, speed, from, Instant::now());
     tracing::info!(speed = plan.speed(), ?from, "trick play");
     let mut decoder = H264Decoder::new().map_err(|e| Error::Sink(super::SinkError(format!("trick-play decoder: {e}"))))?;
     let mut shown: Option<Duration> = None;
@@ -69,14 +84,9 @@ pub(super) async fn run(
         let began = Instant::now();
         let fetched = tokio::select! {
             r = net.source.fetch(&url, Limits::default()) => r,
-            cmd = recv(commands) => match cmd {
-                Some(Command::SetSpeed(s)) if is_trick_speed(s) => {
-                    let now = Instant::now();
-                    let at = shown.unwrap_or_else(|| plan.position(now));
-                    plan = TrickPlan::new(t.plan.chunks.iter().map(|c| c.start).collect(), end, s, at, now);
-                    continue;
-                }
-                other => return Ok(TrickEnd { position: shown.unwrap_or(from), command: other, reached_end: false }),
+            cmd = recv(commands) => match on_command(cmd, &mut plan, &starts, end, shown, from) {
+                Some(ended) => return Ok(ended),
+                None => continue,
             },
         };
         let body = match fetched {
@@ -110,14 +120,9 @@ pub(super) async fn run(
         let due = plan.show_at(index);
         tokio::select! {
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(due)) => {}
-            cmd = recv(commands) => match cmd {
-                Some(Command::SetSpeed(s)) if is_trick_speed(s) => {
-                    let now = Instant::now();
-                    let at = shown.unwrap_or_else(|| plan.position(now));
-                    plan = TrickPlan::new(t.plan.chunks.iter().map(|c| c.start).collect(), end, s, at, now);
-                    continue;
-                }
-                other => return Ok(TrickEnd { position: shown.unwrap_or(from), command: other, reached_end: false }),
+            cmd = recv(commands) => match on_command(cmd, &mut plan, &starts, end, shown, from) {
+                Some(ended) => return Ok(ended),
+                None => continue,
             },
         }
         let pts = frame.pts.to_duration();
