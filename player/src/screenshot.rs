@@ -5,8 +5,6 @@
 //! screenshots; it is to give way to `video::convert` (the window's CPU conversion, which
 //! follows the stream's colour description) once that exists.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -61,16 +59,9 @@ impl Frontend for Headless {
     }
 }
 
-/// Writes a picture as an 8-bit RGB PNG.
+/// Writes a picture as an 8-bit RGB PNG (converted as the window shows it).
 pub fn write_png(frame: &VideoFrame, path: &Path) -> std::io::Result<()> {
-    let rgb = to_rgb(frame);
-    let mut encoder = png::Encoder::new(BufWriter::new(File::create(path)?), frame.width, frame.height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
-    let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-    writer.write_image_data(&rgb).map_err(std::io::Error::other)?;
-    writer.finish().map_err(std::io::Error::other)
+    smoothplay_player::video::convert::write_png(path, &to_rgb(frame), frame.width, frame.height)
 }
 
 /// YUV 4:2:0 to packed R'G'B' as the window shows it: the SPS's matrix, range and chroma
