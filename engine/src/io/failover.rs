@@ -213,7 +213,7 @@ mod tests {
 
     impl Fake {
         fn ok(mut self, url: &str, body: &'static str) -> Self {
-            let f = Fetched { body: Bytes::from_static(body.as_bytes()), ttfb: Duration::ZERO, elapsed: Duration::from_millis(1), attempts: 1, redirected_to: None };
+            let f = Fetched { body: Bytes::from_static(body.as_bytes()), ttfb: Duration::ZERO, elapsed: Duration::from_millis(1), attempts: 1, redirected_to: None, content_type: None };
             self.answers.insert(url.into(), Ok(f));
             self
         }

@@ -35,7 +35,7 @@ impl ByteSource for FileSource {
             let ttfb = start.elapsed();
             let body = tokio::fs::read(path).await.map_err(err)?;
             let elapsed = start.elapsed().max(ttfb + std::time::Duration::from_micros(1));
-            Ok(Fetched { body: Bytes::from(body), ttfb, elapsed, attempts: 1, redirected_to: None })
+            Ok(Fetched { body: Bytes::from(body), ttfb, elapsed, attempts: 1, redirected_to: None, content_type: None })
         })
     }
 }

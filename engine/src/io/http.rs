@@ -88,6 +88,8 @@ impl HttpSource {
         let ttfb = start.elapsed();
         let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
         let status = response.status();
+        // Bounded: a header longer than this is not a content type anyone needs.
+        let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).filter(|v| v.len() <= 4096).and_then(|v| v.to_str().ok()).map(str::to_string);
         if !status.is_success() {
             let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| retry_after(v.as_bytes()));
             return Err((FetchError::Status { url: url.to_string(), status: status.as_u16() }, retry_after));
@@ -112,7 +114,7 @@ impl HttpSource {
                 }
             }
         }
-        Ok(Fetched { body: Bytes::from(body), ttfb, elapsed: start.elapsed(), attempts: 1, redirected_to })
+        Ok(Fetched { body: Bytes::from(body), ttfb, elapsed: start.elapsed(), attempts: 1, redirected_to, content_type })
     }
 }
 

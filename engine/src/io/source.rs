@@ -20,6 +20,9 @@ pub struct Fetched {
     /// Where the body came from when redirects led elsewhere (relative URLs in it, such
     /// as a manifest's fragment URLs, resolve against this); `None` when not redirected.
     pub redirected_to: Option<String>,
+    /// The response's `Content-Type`, when the source has one (HTTP). Smooth Streaming
+    /// servers put the sparse stream pointer there (MS-SSTR 2.2.5, `ChildTrack="..."`).
+    pub content_type: Option<String>,
 }
 
 /// Size limits on what a source accepts, so a hostile server cannot exhaust memory.

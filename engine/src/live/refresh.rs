@@ -5,6 +5,12 @@
 //! newest fragment before its tfrf is written; some servers strip tfrf): then once per
 //! fragment duration, backing off while the stream is idle (an encoder that stopped:
 //! poll, but not every 2 s for an hour) and after failed refreshes.
+//!
+//! Sparse streams (ad markers) are the exception: their entries come only from the
+//! manifest unless the server points at them in fragment responses (MS-SSTR 2.2.5). A
+//! session that follows sparse streams and has seen no such pointer keeps refreshing once
+//! per fragment duration even while tfrf carries the timeline
+//! ([`RefreshPolicy::set_sparse_polling`]).
 
 use std::time::{Duration, Instant};
 
@@ -20,13 +26,15 @@ pub struct RefreshPolicy {
     failures: u32,
     /// A refresh is wanted at once (the timeline looks wrong).
     asap: bool,
+    /// Sparse entries come only from the manifest: tfrf does not stop refreshes.
+    sparse_polling: bool,
 }
 
 impl RefreshPolicy {
     /// The manifest was fetched at `now`; fragments last about `fragment`.
     pub fn new(fragment: Duration, now: Instant) -> Self {
         let fragment = if fragment.is_zero() { Duration::from_secs(2) } else { fragment };
-        RefreshPolicy { fragment, last_refresh: now, last_tfrf_growth: None, failures: 0, asap: false }
+        RefreshPolicy { fragment, last_refresh: now, last_tfrf_growth: None, failures: 0, asap: false, sparse_polling: false }
     }
 
     /// Updates the typical fragment duration.
@@ -40,6 +48,12 @@ impl RefreshPolicy {
     /// because it was the newest fragment): tfrf and probing carry the timeline.
     pub fn on_tfrf_growth(&mut self, now: Instant) {
         self.last_tfrf_growth = Some(now);
+    }
+
+    /// Whether sparse streams need the manifest (see the module docs): true while some are
+    /// followed and the server has pointed at none of their fragments.
+    pub fn set_sparse_polling(&mut self, on: bool) {
+        self.sparse_polling = on;
     }
 
     /// Asks for a refresh now: a predicted fragment is missing while the stream goes on
@@ -75,8 +89,8 @@ impl RefreshPolicy {
         let due = self.last_refresh + interval.min(MAX_INTERVAL);
         match self.last_tfrf_growth {
             // tfrf carries the timeline: look again only once it has been silent for 2 F.
-            Some(t) => due.max(t + self.fragment * 2),
-            None => due,
+            Some(t) if !self.sparse_polling => due.max(t + self.fragment * 2),
+            _ => due,
         }
     }
 }
@@ -119,6 +133,17 @@ mod tests {
         assert_eq!(p.next_refresh(None), t0 + Duration::from_secs(8), "two failures: 4 F");
         p.on_refreshed(true, t0);
         assert_eq!(p.next_refresh(None), t0 + F);
+    }
+
+    #[test]
+    fn sparse_streams_without_pointers_keep_one_refresh_per_fragment_while_tfrf_carries() {
+        let t0 = Instant::now();
+        let mut p = RefreshPolicy::new(F, t0);
+        p.set_sparse_polling(true);
+        p.on_tfrf_growth(t0 + Duration::from_millis(1500));
+        assert_eq!(p.next_refresh(None), t0 + F, "once per fragment, tfrf or not");
+        p.set_sparse_polling(false);
+        assert_eq!(p.next_refresh(None), t0 + Duration::from_millis(5500), "a pointer was seen: tfrf carries again");
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod parse;
 pub mod playready;
 pub mod protection;
 mod timeline;
-mod url_template;
+pub(crate) mod url_template;
 mod wrmheader;
 pub(crate) mod xml_util;
 

@@ -131,6 +131,9 @@ pub(super) async fn drive(
     }
     let mut timed = TimedRunner::new(&manifest, &selection, source.clone(), location.clone()); // captions, markers
     if let Some(live) = live.as_mut() {
+        live.refresh.set_sparse_polling(timed.follows_sparse()); // until the server points at them
+    }
+    if let Some(live) = live.as_mut() {
         live.sync(&mut sched, t0);
         match live_join::find_edge(live, &mut sched, &net!(), &config.live, &mut body_cache).await {
             Joined::Edge | Joined::Ended => {}
@@ -773,6 +776,11 @@ pub(super) async fn drive(
                 };
                 match result {
                     Ok(f) => {
+                        if f.content_type.as_deref().is_some_and(|ct| timed.on_content_type(ct)) {
+                            if let Some(live) = live.as_mut() {
+                                live.refresh.set_sparse_polling(false);
+                            }
+                        }
                         sched.on_event(Event::Downloaded { request: req, bytes: f.body.len() as u64, ttfb: f.ttfb, elapsed: f.elapsed }, now);
                         let fs = FragmentStats { index: req.chunk, bitrate: level.bitrate, bytes: f.body.len() as u64, download_ms: ms(f.elapsed), ttfb_ms: ms(f.ttfb) };
                         if kind == TrackKind::Video {

@@ -19,6 +19,14 @@
 //!   (a fragment's sample time), its payload decoded by
 //!   [`crate::markers::decode_marker`] or kept raw with why it could not be.
 //!
+//! - **Live**: new entries come from refreshed manifests, and, for a client that follows
+//!   the timeline by `tfrf` alone and never reads the manifest again, from the text
+//!   fragments' own `tfrf` (the next fragment is probed at the predicted time when the
+//!   newest one announces none, again every [`LIVE_RETRY`] of playback while it is not
+//!   there) and from the sparse stream pointers that the server puts on the parent
+//!   track's fragment responses ([`TimedTracks::on_sparse_pointer`]). Fragments long
+//!   behind the playhead are forgotten ([`MAX_CHUNKS`] per stream).
+//!
 //! The session drives it itself; it is public for apps that fetch on their own (or test
 //! a manifest's markers without playing it).
 //!
@@ -35,7 +43,8 @@ use std::time::Duration;
 pub(super) use runner::TimedRunner;
 
 use crate::fmp4::parse_fragment;
-use crate::manifest::{Manifest, PayloadData, StreamIndex};
+use crate::live::SparsePointer;
+use crate::manifest::{url_template, Manifest, PayloadData, QualityLevel, StreamIndex};
 use crate::markers::decode_marker;
 use crate::text::{cues_for_fragment, Cue, FragmentSpan, TimeBase, TtmlLimits};
 use crate::time::MediaTime;
@@ -52,6 +61,11 @@ const MAX_IN_FLIGHT: usize = 2;
 pub const MAX_TIMED_FRAGMENT_BYTES: u64 = 1 << 20;
 /// Most cues and markers kept (the oldest go first on very long live sessions).
 const MAX_ITEMS: usize = 20_000;
+/// Most fragments remembered per followed stream (live: the oldest go first).
+pub const MAX_CHUNKS: usize = 4_096;
+/// Live: how much playback passes before a text fragment not yet published is asked for
+/// again.
+pub const LIVE_RETRY: Duration = Duration::from_secs(1);
 
 /// A text or sparse fragment to download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,11 +76,11 @@ pub struct TimedFetch {
     pub relative_url: String,
 }
 
-/// Identifies a text/sparse download: the follow generation and the chunk.
+/// Identifies a text/sparse download: the follow generation and the fragment's start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FetchId {
     follow: u32,
-    chunk: usize,
+    ticks: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +103,15 @@ struct TimedChunk {
     ticks: u64,
     start: Duration,
     duration: Option<Duration>,
+    /// The same in the stream's timescale.
+    duration_ticks: Option<u64>,
     relative_url: String,
     state: ChunkState,
+    /// Live: predicted from the previous fragment's end, not announced (a failed fetch
+    /// means "not published yet", not an error).
+    predicted: bool,
+    /// Not asked for before the playhead reaches this (a predicted fragment not there yet).
+    not_before: Option<Duration>,
 }
 
 /// One text or sparse stream being followed.
@@ -99,22 +120,65 @@ struct Followed {
     id: u32,
     name: String,
     timescale: u64,
+    url_template: String,
+    level: Option<QualityLevel>,
     chunks: Vec<TimedChunk>,
 }
 
 impl Followed {
     fn new(id: u32, stream: usize, s: &StreamIndex) -> Followed {
         let name = s.name.clone().unwrap_or_else(|| format!("#{stream}"));
-        Followed { id, name, timescale: s.timescale, chunks: Vec::new() }
+        Followed { id, name, timescale: s.timescale, url_template: s.url_template.clone(), level: s.levels.first().cloned(), chunks: Vec::new() }
+    }
+
+    fn to_duration(&self, ticks: u64) -> Duration {
+        MediaTime::new(ticks, self.timescale).to_duration()
+    }
+
+    fn position_of(&self, ticks: u64) -> Option<usize> {
+        self.chunks.binary_search_by_key(&ticks, |c| c.ticks).ok()
+    }
+
+    /// Adds a fragment announced by time alone (tfrf, a sparse pointer, a prediction),
+    /// in time order; `None` when it is known already or the stream has no level.
+    fn add_announced(&mut self, ticks: u64, duration: Option<u64>, predicted: bool) -> Option<usize> {
+        let level = self.level.as_ref()?;
+        let at = match self.chunks.binary_search_by_key(&ticks, |c| c.ticks) {
+            Ok(_) => return None,
+            Err(at) => at,
+        };
+        let relative_url = url_template::fill(&self.url_template, level.bitrate, ticks, &level.custom_attributes);
+        let chunk = TimedChunk {
+            ticks,
+            start: self.to_duration(ticks),
+            duration: duration.map(|d| self.to_duration(d)),
+            duration_ticks: duration,
+            relative_url,
+            state: ChunkState::Wanted,
+            predicted,
+            not_before: None,
+        };
+        self.chunks.insert(at, chunk);
+        Some(at)
+    }
+
+    /// Forgets the oldest fragments beyond [`MAX_CHUNKS`] (long live sessions).
+    fn trim(&mut self) {
+        if self.chunks.len() > MAX_CHUNKS {
+            let excess = self.chunks.len() - MAX_CHUNKS;
+            self.chunks.drain(..excess);
+        }
     }
 
     /// Adds the chunks of `s` not seen yet; returns the inline payloads of the new ones
-    /// (chunk index, bytes).
-    fn add_chunks(&mut self, s: &StreamIndex) -> Vec<(usize, Vec<Vec<u8>>)> {
+    /// (chunk start ticks, bytes).
+    fn add_chunks(&mut self, s: &StreamIndex) -> Vec<(u64, Vec<Vec<u8>>)> {
         let mut inline = Vec::new();
         let Some(level) = s.levels.first() else { return inline };
         let known: HashSet<u64> = self.chunks.iter().map(|c| c.ticks).collect();
-        for c in s.chunks.iter().filter(|c| !known.contains(&c.start.ticks)) {
+        // Entries older than what is remembered were forgotten on purpose (live).
+        let oldest = if self.chunks.len() >= MAX_CHUNKS { self.chunks.first().map(|c| c.ticks) } else { None };
+        for c in s.chunks.iter().filter(|c| !known.contains(&c.start.ticks) && oldest.is_none_or(|o| c.start.ticks > o)) {
             let payloads: Vec<Vec<u8>> = c
                 .payloads
                 .iter()
@@ -124,18 +188,31 @@ impl Followed {
                     PayloadData::Absent => None,
                 })
                 .collect();
-            let index = self.chunks.len();
-            self.chunks.push(TimedChunk {
-                ticks: c.start.ticks,
-                start: c.start.to_duration(),
-                duration: c.duration.map(|d| d.to_duration()),
-                relative_url: s.fragment_url(level, c),
-                state: if payloads.is_empty() { ChunkState::Wanted } else { ChunkState::Inline },
-            });
+            // A prediction just before an entry the manifest lists instead was wrong (a
+            // gap in the timeline): dropped.
+            let index = self.chunks.partition_point(|k| k.ticks < c.start.ticks);
+            if index > 0 && self.chunks[index - 1].predicted && self.chunks[index - 1].state != ChunkState::Done {
+                self.chunks.remove(index - 1);
+            }
+            let index = self.chunks.partition_point(|k| k.ticks < c.start.ticks);
+            self.chunks.insert(
+                index,
+                TimedChunk {
+                    ticks: c.start.ticks,
+                    start: c.start.to_duration(),
+                    duration: c.duration.map(|d| d.to_duration()),
+                    duration_ticks: c.duration.map(|d| d.ticks),
+                    relative_url: s.fragment_url(level, c),
+                    state: if payloads.is_empty() { ChunkState::Wanted } else { ChunkState::Inline },
+                    predicted: false,
+                    not_before: None,
+                },
+            );
             if !payloads.is_empty() {
-                inline.push((index, payloads));
+                inline.push((c.start.ticks, payloads));
             }
         }
+        self.trim();
         inline
     }
 }
@@ -165,6 +242,10 @@ pub struct TimedTracks {
     marker_origin: Duration,
     next_id: u32,
     limits: TtmlLimits,
+    /// A live presentation: text fragments announce their successors.
+    live: bool,
+    /// The playhead at the last [`TimedTracks::next_fetches`].
+    position: Duration,
 }
 
 impl TimedTracks {
@@ -180,6 +261,8 @@ impl TimedTracks {
             marker_origin: Duration::ZERO,
             next_id: 0,
             limits: TtmlLimits::default(),
+            live: manifest.is_live,
+            position: Duration::ZERO,
         };
         for track in tracks.iter().filter(|t| t.kind == TrackType::Sparse) {
             if let Some(s) = manifest.streams.get(track.stream) {
@@ -262,9 +345,10 @@ impl TimedTracks {
         }
     }
 
-    fn add_inline(&mut self, class: Class, at: usize, inline: Vec<(usize, Vec<Vec<u8>>)>) {
-        for (chunk, payloads) in inline {
+    fn add_inline(&mut self, class: Class, at: usize, inline: Vec<(u64, Vec<Vec<u8>>)>) {
+        for (ticks, payloads) in inline {
             let Some(f) = self.followed(class, at) else { return };
+            let Some(chunk) = f.position_of(ticks) else { continue };
             let c = f.chunks[chunk].clone();
             let samples: Vec<(Duration, Option<Duration>, Vec<u8>)> = payloads.into_iter().map(|p| (c.start, c.duration, p)).collect();
             self.add_samples(class, at, chunk, samples);
@@ -327,22 +411,39 @@ impl TimedTracks {
     /// that end after the playhead and start within [`LOOKAHEAD`] of it, at most
     /// [`MAX_IN_FLIGHT`] per stream at once.
     pub fn next_fetches(&mut self, position: Duration) -> Vec<TimedFetch> {
+        self.position = position;
         let mut out = Vec::new();
         for f in self.text.iter_mut().chain(self.sparse.iter_mut()) {
             let mut in_flight = f.chunks.iter().filter(|c| c.state == ChunkState::InFlight).count();
-            for (index, c) in f.chunks.iter_mut().enumerate() {
+            for c in f.chunks.iter_mut() {
                 if in_flight >= MAX_IN_FLIGHT || c.start > position + LOOKAHEAD {
                     break;
                 }
                 let ends_after = c.duration.is_none_or(|d| c.start + d > position);
-                if c.state == ChunkState::Wanted && ends_after {
+                let due = c.not_before.is_none_or(|t| position >= t);
+                if c.state == ChunkState::Wanted && ends_after && due {
                     c.state = ChunkState::InFlight;
                     in_flight += 1;
-                    out.push(TimedFetch { id: FetchId { follow: f.id, chunk: index }, relative_url: c.relative_url.clone() });
+                    out.push(TimedFetch { id: FetchId { follow: f.id, ticks: c.ticks }, relative_url: c.relative_url.clone() });
                 }
             }
         }
         out
+    }
+
+    /// A sparse stream pointer from a fragment response (MS-SSTR 2.2.5): the named sparse
+    /// stream has a fragment starting at `ticks`. Returns whether it was new (and will be
+    /// fetched when the playhead comes within [`LOOKAHEAD`]).
+    pub fn on_sparse_pointer(&mut self, pointer: &SparsePointer) -> bool {
+        let Some(f) = self.sparse.iter_mut().find(|f| f.name == pointer.stream) else { return false };
+        let added = f.add_announced(pointer.ticks, None, false).is_some();
+        f.trim();
+        added
+    }
+
+    /// Whether any sparse stream is followed (a live session then wants its entries).
+    pub fn follows_sparse(&self) -> bool {
+        !self.sparse.is_empty()
     }
 
     /// A download finished: its samples become cues or markers, or it is reported and
@@ -358,13 +459,24 @@ impl TimedTracks {
             Class::Sparse => self.sparse.get_mut(at),
         };
         let Some(f) = f else { return };
-        let Some(c) = f.chunks.get_mut(id.chunk) else { return };
+        let Some(index) = f.position_of(id.ticks) else { return };
+        let c = &mut f.chunks[index];
+        let (chunk_start, ticks, timescale, name, predicted) = (c.start, c.ticks, f.timescale, f.name.clone(), c.predicted);
+        let position = self.position;
+        if result.is_err() && predicted {
+            // Not published yet: asked for again a little later.
+            c.state = ChunkState::Wanted;
+            c.not_before = Some(position + LIVE_RETRY);
+            return;
+        }
         c.state = ChunkState::Done;
-        let (chunk_start, ticks, timescale, name) = (c.start, c.ticks, f.timescale, f.name.clone());
-        let samples = result.and_then(|body| {
-            let fragment = parse_fragment(body.into()).map_err(|e| format!("not a fragment: {e}"))?;
+        let fragment = result.and_then(|body| parse_fragment(body.into()).map_err(|e| format!("not a fragment: {e}")));
+        if let (Ok(fragment), true, Class::Text) = (&fragment, self.live, class) {
+            self.extend_live_text(ticks, fragment);
+        }
+        let samples = fragment.map(|fragment| {
             let base = fragment.base_decode_time(ticks);
-            Ok(fragment
+            fragment
                 .samples
                 .iter()
                 .map(|s| {
@@ -372,12 +484,33 @@ impl TimedTracks {
                     let d = (s.duration > 0).then(|| MediaTime::new(u64::from(s.duration), timescale).to_duration());
                     (t, d, s.data.to_vec())
                 })
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>()
         });
+        let Some(index) = self.followed(class, at).and_then(|f| f.position_of(ticks)) else { return };
         match samples {
-            Ok(samples) => self.add_samples(class, at, id.chunk, samples),
-            Err(e) => self.report(class, &name, id.chunk, chunk_start, e),
+            Ok(samples) => self.add_samples(class, at, index, samples),
+            Err(e) => self.report(class, &name, index, chunk_start, e),
         }
+    }
+
+    /// Live text: the fragment at `ticks` says how long it is (tfxd) and which fragments
+    /// follow (tfrf); when nothing later is known, the next one is predicted at its end.
+    fn extend_live_text(&mut self, ticks: u64, fragment: &crate::fmp4::Fragment) {
+        let Some(f) = self.text.as_mut() else { return };
+        if let (Some(x), Some(i)) = (fragment.tfxd, f.position_of(ticks)) {
+            if x.start == ticks && x.duration > 0 {
+                f.chunks[i].duration = Some(f.to_duration(x.duration));
+                f.chunks[i].duration_ticks = Some(x.duration);
+            }
+        }
+        for e in &fragment.tfrf {
+            f.add_announced(e.start, (e.duration > 0).then_some(e.duration), false);
+        }
+        let Some(last) = f.chunks.last() else { return };
+        if let Some(d) = last.duration_ticks.filter(|d| *d > 0) {
+            f.add_announced(last.ticks.saturating_add(d), Some(d), true);
+        }
+        f.trim();
     }
 
     /// The events due at `position`: reports, then cues whose start and markers whose

@@ -78,6 +78,23 @@ impl TimedRunner {
         self.tracks.seek(to);
     }
 
+    /// The `Content-Type` of an audio or video fragment response: the sparse stream
+    /// pointers in it (MS-SSTR 2.2.5). Returns whether it had any.
+    pub(in crate::session) fn on_content_type(&mut self, content_type: &str) -> bool {
+        let pointers = crate::live::parse_child_track(content_type);
+        for p in &pointers {
+            if self.tracks.on_sparse_pointer(p) {
+                tracing::debug!(stream = %p.stream, ticks = p.ticks, "sparse fragment announced by the server");
+            }
+        }
+        !pointers.is_empty()
+    }
+
+    /// Whether sparse streams are followed.
+    pub(in crate::session) fn follows_sparse(&self) -> bool {
+        self.tracks.follows_sparse()
+    }
+
     /// A refreshed live manifest.
     pub(in crate::session) fn on_manifest(&mut self, manifest: &Manifest) {
         self.tracks.on_manifest(manifest);

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
+use crate::live::SparsePointer;
 use crate::session::catalog::Track;
 
 fn dir() -> PathBuf {
@@ -153,4 +154,76 @@ fn live_refreshes_add_new_entries_and_a_truncated_section_is_kept_raw() {
     let due = t.due(s(7.0));
     assert_eq!(marker_times(&due), [6.0], "once, though refreshed twice");
     assert!(matches!(&due[0], PlayerEvent::Marker { payload: MarkerPayload::Undecoded { error, .. }, .. } if error.contains("declares")), "{due:?}");
+}
+
+/// The fixture as a live manifest whose scte35 entries have no inline payload and whose
+/// captions list only the first fragment: what a tfrf-only client knows after joining.
+fn live_manifest_knowing_little() -> Manifest {
+    let mut m = manifest();
+    m.is_live = true;
+    let sparse = stream(&m, "scte35");
+    m.streams[sparse].chunks.truncate(1);
+    for c in &mut m.streams[sparse].chunks {
+        c.payloads.clear();
+    }
+    let captions = stream(&m, "captions_eng");
+    m.streams[captions].chunks.truncate(1);
+    m
+}
+
+#[test]
+fn a_sparse_pointer_from_a_fragment_response_brings_the_marker_the_manifest_lacked() {
+    let m = live_manifest_knowing_little();
+    let mut t = TimedTracks::new(&m, &Track::list(&m), None);
+    let pointer = |stream: &str, ticks| SparsePointer { stream: stream.into(), ticks };
+    assert!(t.on_sparse_pointer(&pointer("scte35", 50_000_000)));
+    assert!(!t.on_sparse_pointer(&pointer("scte35", 50_000_000)), "known already");
+    assert!(!t.on_sparse_pointer(&pointer("no_such_stream", 1)));
+    let urls: Vec<String> = t.next_fetches(s(1.0)).into_iter().map(|f| f.relative_url).collect();
+    assert_eq!(urls, ["QualityLevels(1000)/Fragments(scte35=20000000)", "QualityLevels(1000)/Fragments(scte35=50000000)"]);
+    // Served from the fixture's fragment files.
+    let mut t = TimedTracks::new(&m, &Track::list(&m), None);
+    t.on_sparse_pointer(&pointer("scte35", 50_000_000));
+    serve(&mut t, s(1.0));
+    let due = t.due(s(6.0));
+    assert_eq!(marker_times(&due), [2.0, 5.0]);
+    let PlayerEvent::Marker { payload, .. } = &due[1] else { panic!() };
+    assert_eq!(payload.summary().and_then(|s| s.command_type), Some(6), "time_signal");
+}
+
+#[test]
+fn live_text_predicts_the_next_fragment_and_asks_again_while_it_is_not_published() {
+    let m = live_manifest_knowing_little();
+    let mut t = TimedTracks::new(&m, &Track::list(&m), Some(stream(&m, "captions_eng")));
+    let mut fetched: Vec<String> = Vec::new();
+    fn step(t: &mut TimedTracks, at: f64, fetched: &mut Vec<String>) {
+        for f in t.next_fetches(s(at)) {
+            if f.relative_url.contains("captions") {
+                fetched.push(f.relative_url.clone());
+            }
+            // The fixture has three fragments: the fourth is "not published yet".
+            t.on_fetched(f.id, std::fs::read(dir().join(&f.relative_url)).map_err(|e| e.to_string()));
+        }
+    }
+    for at in [0.0, 0.1, 0.2, 0.3] {
+        step(&mut t, at, &mut fetched);
+    }
+    let url = |secs: u64| format!("QualityLevels(1000)/Fragments(captions_eng={})", secs * 10_000_000);
+    assert_eq!(fetched, [url(0), url(2), url(4), url(6)], "each fragment's end predicts the next");
+    step(&mut t, 0.9, &mut fetched);
+    assert_eq!(fetched.len(), 4, "not asked again before {LIVE_RETRY:?} of playback");
+    step(&mut t, 1.3, &mut fetched);
+    assert_eq!(fetched.len(), 5, "asked again");
+    let due = t.due(s(6.0));
+    assert!(!due.iter().any(|e| matches!(e, PlayerEvent::FragmentSkipped { .. })), "not published is not an error: {due:?}");
+    assert_eq!(cue_texts(&due).len(), 3, "the cues of the three published fragments: {due:?}");
+}
+
+#[test]
+fn on_demand_text_predicts_nothing() {
+    let mut m = live_manifest_knowing_little();
+    m.is_live = false;
+    let mut t = TimedTracks::new(&m, &Track::list(&m), Some(stream(&m, "captions_eng")));
+    assert_eq!(serve(&mut t, Duration::ZERO), 2, "the first caption fragment and the one scte35 file");
+    assert_eq!(serve(&mut t, Duration::ZERO), 0);
 }
