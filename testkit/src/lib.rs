@@ -19,6 +19,7 @@ pub mod clearkey;
 pub mod es;
 pub mod ffmpeg_live;
 pub mod live_origin;
+pub mod live_text;
 pub mod oracle;
 pub mod origin;
 pub mod raw_origin;

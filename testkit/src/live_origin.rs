@@ -17,7 +17,15 @@
 //!   chosen [`Style`]. Box sizes and `trun` data offsets are fixed up.
 //! - **Manifest** (`/<name>.ism/Manifest`): `IsLive="TRUE"`, the retained window as
 //!   `<c t d/>`, the newest `lookahead` available fragments withheld, quality levels
-//!   copied verbatim from the source manifest.
+//!   copied verbatim from the source manifest. A source `<c>`'s children (a sparse
+//!   stream's inline `<f>` payloads) come with each published copy of it; sparse streams
+//!   (`ParentStreamIndex`) are listed up to their newest available fragment.
+//! - **Text and sparse streams**: a TTML text fragment's `begin`/`end` times move with
+//!   its fragment ([`crate::live_text`]). Parent-track fragment responses carry the
+//!   sparse stream pointer of MS-SSTR 2.2.5 in their `Content-Type`
+//!   (`video/mp4;ChildTrack="scte35=T"`: the latest available fragment of each sparse
+//!   stream naming that track in `ParentStreamIndex`, starting before the requested
+//!   fragment ends), unless [`LiveConfig::sparse_pointers`] is off.
 //! - **Controls**: [`LiveOrigin::advance`], [`LiveOrigin::pause_encoder`],
 //!   [`LiveOrigin::resume_encoder`], [`LiveOrigin::set_level_dark`], [`LiveOrigin::kill`],
 //!   [`LiveOrigin::end_event`], [`LiveOrigin::set_throttle`] /
@@ -93,6 +101,8 @@ pub struct LiveConfig {
     /// Encoder-failover shape: after `resume_encoder`, the manifest lists only the new
     /// encoder's fragments (none at first); the older ones are still served.
     pub resume_forgets_history: bool,
+    /// Whether parent-track fragment responses point at sparse fragments (MS-SSTR 2.2.5).
+    pub sparse_pointers: bool,
 }
 
 impl Default for LiveConfig {
@@ -108,6 +118,7 @@ impl Default for LiveConfig {
             not_available_status: 404,
             wall_clock: true,
             resume_forgets_history: false,
+            sparse_pointers: true,
         }
     }
 }
@@ -479,7 +490,10 @@ impl ClockState {
         let listed: Vec<Vec<Published>> = (0..src.streams.len())
             .map(|s| {
                 let mut v = self.available(cfg, src, s, now);
-                if !ended {
+                // Sparse streams are not withheld: nothing else announces their entries
+                // to a client without pointers.
+                let sparse = src.template.stream_parents.get(s).is_some_and(Option::is_some);
+                if !ended && !sparse {
                     v.truncate(v.len().saturating_sub(cfg.lookahead as usize));
                 }
                 let first_listed = self.runs.get(self.listed_from_run).map(|r| r.first[s]).unwrap_or(0);
@@ -538,7 +552,7 @@ impl Source {
         let xml = std::fs::read(dir.join("Manifest"))?;
         let manifest = Manifest::parse(&xml).map_err(|e| invalid(format!("source manifest: {e}")))?;
         let text = std::str::from_utf8(&xml).map_err(|_| invalid("source manifest is not UTF-8"))?;
-        let template = ManifestTemplate::parse(text)?;
+        let mut template = ManifestTemplate::parse(text)?;
         if template.stream_types.len() != manifest.streams.len() {
             return Err(invalid("StreamIndex count differs from the parsed manifest"));
         }
@@ -564,6 +578,11 @@ impl Source {
                     files.push(Bytes::from(bytes));
                 }
                 levels.push((level.bitrate, files));
+            }
+            // `<c>` children are matched to fragments by position: only where each `<c>` is
+            // one fragment (no `r` repeats).
+            if template.chunk_inner.get(streams.len()).is_some_and(|inner| inner.len() != starts.len()) {
+                template.chunk_inner[streams.len()].clear();
             }
             streams.push(SourceStream { kind: kind.clone(), template: UrlTemplate::parse(&si.url_template), starts, durations, levels });
         }
@@ -688,6 +707,15 @@ struct ManifestTemplate {
     root_attrs: String,
     stream_attrs: Vec<String>,
     stream_types: Vec<String>,
+    stream_names: Vec<Option<String>>,
+    stream_parents: Vec<Option<String>>,
+    /// Per stream, per source `<c>`: its children as written (inline `<f>` payloads).
+    chunk_inner: Vec<Vec<Option<String>>>,
+}
+
+/// The value of attribute `key` among `all`.
+fn attr(all: &[(String, String)], key: &str) -> Option<String> {
+    all.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
 }
 
 fn kept_attrs(e: &BytesStart<'_>, drop: &[&str]) -> io::Result<(String, Vec<(String, String)>)> {
@@ -708,10 +736,20 @@ fn kept_attrs(e: &BytesStart<'_>, drop: &[&str]) -> io::Result<(String, Vec<(Str
 impl ManifestTemplate {
     fn parse(text: &str) -> io::Result<ManifestTemplate> {
         let mut reader = quick_xml::Reader::from_reader(text.as_bytes());
-        let mut t = ManifestTemplate { pieces: Vec::new(), root_attrs: String::new(), stream_attrs: Vec::new(), stream_types: Vec::new() };
+        let mut t = ManifestTemplate {
+            pieces: Vec::new(),
+            root_attrs: String::new(),
+            stream_attrs: Vec::new(),
+            stream_types: Vec::new(),
+            stream_names: Vec::new(),
+            stream_parents: Vec::new(),
+            chunk_inner: Vec::new(),
+        };
         let mut depth = 0usize;
         let mut stream: Option<usize> = None;
         let mut skipping: Option<usize> = None;
+        // Where the children of the `<c>` being skipped begin.
+        let mut inner_from = 0usize;
         let mut after_chunk = false;
         loop {
             let before = reader.buffer_position() as usize;
@@ -726,6 +764,11 @@ impl ManifestTemplate {
                         if depth == d {
                             skipping = None;
                             after_chunk = true;
+                            if let (Some(i), Some(inner)) = (stream, text.get(inner_from..before)) {
+                                if let Some(last) = t.chunk_inner[i].last_mut() {
+                                    *last = Some(inner.to_string());
+                                }
+                            }
                         }
                     }
                     Event::Eof => return Err(invalid("source manifest ends inside <c>")),
@@ -735,10 +778,14 @@ impl ManifestTemplate {
             }
             match ev {
                 Event::Start(e) | Event::Empty(e) if depth == 2 && stream.is_some() && e.local_name().as_ref() == "c" => {
+                    if let Some(i) = stream {
+                        t.chunk_inner[i].push(None);
+                    }
                     if raw.ends_with("/>") {
                         after_chunk = true;
                     } else {
                         skipping = Some(depth);
+                        inner_from = after;
                         depth += 1;
                     }
                 }
@@ -752,7 +799,7 @@ impl ManifestTemplate {
                         let (kept, all) = kept_attrs(&e, &["Chunks"])?;
                         let i = t.stream_attrs.len();
                         t.stream_attrs.push(kept);
-                        t.stream_types.push(all.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("Type")).map(|(_, v)| v).unwrap_or_default());
+                        t.add_stream(&all);
                         t.pieces.push(Piece::StreamOpen(i));
                         stream = Some(i);
                     } else {
@@ -765,7 +812,7 @@ impl ManifestTemplate {
                     let (kept, all) = kept_attrs(&e, &["Chunks"])?;
                     let i = t.stream_attrs.len();
                     t.stream_attrs.push(kept);
-                    t.stream_types.push(all.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("Type")).map(|(_, v)| v).unwrap_or_default());
+                    t.add_stream(&all);
                     t.pieces.push(Piece::StreamOpen(i));
                     t.pieces.push(Piece::Chunks(i));
                     t.pieces.push(Piece::Text("</StreamIndex>".to_string()));
@@ -794,6 +841,13 @@ impl ManifestTemplate {
         Ok(t)
     }
 
+    fn add_stream(&mut self, all: &[(String, String)]) {
+        self.stream_types.push(attr(all, "Type").unwrap_or_default());
+        self.stream_names.push(attr(all, "Name"));
+        self.stream_parents.push(attr(all, "ParentStreamIndex"));
+        self.chunk_inner.push(Vec::new());
+    }
+
     fn render(&self, root_extra: &str, chunks: &[Vec<Published>]) -> String {
         let mut out = String::new();
         for p in &self.pieces {
@@ -808,8 +862,13 @@ impl ManifestTemplate {
                     if !out.ends_with('\n') {
                         out.push('\n');
                     }
+                    let inner = &self.chunk_inner[*i];
                     for c in chunks.get(*i).into_iter().flatten() {
-                        out.push_str(&format!("<c t=\"{}\" d=\"{}\" />\n", c.start, c.duration));
+                        let k = if inner.is_empty() { None } else { usize::try_from(c.index % inner.len() as u64).ok() };
+                        match k.and_then(|k| inner[k].as_deref()) {
+                            Some(children) => out.push_str(&format!("<c t=\"{}\" d=\"{}\">{children}</c>\n", c.start, c.duration)),
+                            None => out.push_str(&format!("<c t=\"{}\" d=\"{}\" />\n", c.start, c.duration)),
+                        }
                     }
                 }
             }
@@ -1012,7 +1071,7 @@ fn rewrite_fragment(data: &[u8], sequence: u32, start: u64, duration: u64, tfrf:
 enum Answer {
     Status(u16),
     Manifest(String),
-    Fragment { data: Bytes, sequence: u32, start: u64, duration: u64, tfrf: TfrfOut },
+    Fragment { data: Bytes, sequence: u32, start: u64, duration: u64, tfrf: TfrfOut, shift: u64, content_type: String },
 }
 
 impl Inner {
@@ -1053,7 +1112,33 @@ impl Inner {
             (true, Style::Ffmpeg) => TfrfOut::Reserved { entries: next, reserve: cfg.lookahead as usize },
         };
         let k = (p.index % stream.starts.len() as u64) as usize;
-        Answer::Fragment { data: level.1[k].clone(), sequence: (p.index as u32).wrapping_add(1), start: p.start, duration: p.duration, tfrf }
+        let shift = p.start.saturating_sub(stream.starts[k]);
+        let content_type = match self.child_track(&st, s, p.start + p.duration, now) {
+            Some(pointers) => format!("video/mp4;ChildTrack=\"{pointers}\""),
+            None => "video/mp4".to_string(),
+        };
+        Answer::Fragment { data: level.1[k].clone(), sequence: (p.index as u32).wrapping_add(1), start: p.start, duration: p.duration, tfrf, shift, content_type }
+    }
+
+    /// The sparse stream pointer for a fragment of stream `s` ending at `end`: each sparse
+    /// stream whose parent is `s`, with its latest available fragment starting before it.
+    fn child_track(&self, st: &ClockState, s: usize, end: u64, now: u64) -> Option<String> {
+        let cfg = &self.config;
+        let name = self.source.template.stream_names.get(s)?.as_deref()?;
+        if !cfg.sparse_pointers {
+            return None;
+        }
+        let mut entries = Vec::new();
+        for (c, parent) in self.source.template.stream_parents.iter().enumerate() {
+            if parent.as_deref() != Some(name) {
+                continue;
+            }
+            let latest = st.available(cfg, &self.source, c, now).into_iter().filter(|p| p.start < end).map(|p| p.start).max();
+            if let (Some(t), Some(Some(child))) = (latest, self.source.template.stream_names.get(c)) {
+                entries.push(format!("{child}={t}"));
+            }
+        }
+        (!entries.is_empty()).then(|| entries.join(","))
     }
 
     fn record(&self, path: String, status: u16) {
@@ -1072,11 +1157,13 @@ async fn handle(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
             (code, (sc, "not available").into_response())
         }
         Answer::Manifest(xml) => (200, ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()),
-        Answer::Fragment { data, sequence, start, duration, tfrf } => match rewrite_fragment(&data, sequence, start, duration, &tfrf) {
-            Ok(bytes) if inner.lock().throttle_for(&path).is_some() => (200, throttled(inner.clone(), path.clone(), bytes)),
-            Ok(bytes) => (200, ([(header::CONTENT_TYPE, "video/mp4")], bytes).into_response()),
-            Err(e) => (500, (StatusCode::INTERNAL_SERVER_ERROR, e).into_response()),
-        },
+        Answer::Fragment { data, sequence, start, duration, tfrf, shift, content_type } => {
+            match rewrite_fragment(&data, sequence, start, duration, &tfrf).and_then(|b| crate::live_text::shift_ttml_fragment(&b, shift)) {
+                Ok(bytes) if inner.lock().throttle_for(&path).is_some() => (200, throttled(inner.clone(), path.clone(), bytes, content_type)),
+                Ok(bytes) => (200, ([(header::CONTENT_TYPE, content_type)], bytes).into_response()),
+                Err(e) => (500, (StatusCode::INTERNAL_SERVER_ERROR, e).into_response()),
+            }
+        }
     };
     inner.record(path, status);
     response
@@ -1087,7 +1174,7 @@ const THROTTLE_PIECE: usize = 8192;
 
 /// `body` sent in [`THROTTLE_PIECE`]s, each once the time it takes at the rate then in
 /// force for `path` has passed (deadlines add up, so timer lateness does not accumulate).
-fn throttled(inner: Arc<Inner>, path: String, body: Vec<u8>) -> Response {
+fn throttled(inner: Arc<Inner>, path: String, body: Vec<u8>, content_type: String) -> Response {
     let len = body.len();
     let body = Bytes::from(body);
     let pieces: Vec<Bytes> = (0..len).step_by(THROTTLE_PIECE).map(|at| body.slice(at..(at + THROTTLE_PIECE).min(len))).collect();
@@ -1109,7 +1196,7 @@ fn throttled(inner: Arc<Inner>, path: String, body: Vec<u8>) -> Response {
         }
     });
     Response::builder()
-        .header(header::CONTENT_TYPE, "video/mp4")
+        .header(header::CONTENT_TYPE, content_type)
         .header(header::CONTENT_LENGTH, len.to_string())
         .body(Body::from_stream(stream))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())

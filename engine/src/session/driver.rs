@@ -26,7 +26,7 @@ use super::protection::{self, ProtectionInfo};
 use super::stats::{push_recent, EndReason, FragmentStats, PlaybackStats, SkippedFragment, MAX_FRAGMENT_RECORDS, MAX_SKIPPED_RECORDS};
 use super::switch::{self, Cuts, Pending, Verdict};
 use super::catalog::TrackType;
-use super::timed::TimedRunner;
+use super::timed::{Pointers, TimedRunner};
 use super::worker::{Job, Output, Worker};
 use super::{AudioSink, Command, Error, PlayerEvent, Session, Status, VideoSink};
 
@@ -776,10 +776,15 @@ pub(super) async fn drive(
                 };
                 match result {
                     Ok(f) => {
-                        if f.content_type.as_deref().is_some_and(|ct| timed.on_content_type(ct)) {
-                            if let Some(live) = live.as_mut() {
+                        let pointers = f.content_type.as_deref().map_or(Pointers::None, |ct| timed.on_content_type(ct));
+                        if let Some(live) = live.as_mut() {
+                            if pointers != Pointers::None {
                                 live.refresh.set_sparse_polling(false);
                             }
+                            if pointers == Pointers::New {
+                                live.refresh.request_now(); // for entries between two pointers
+                            }
+                            timed.on_published(crate::MediaTime::new(ticks, t.timescale).to_duration());
                         }
                         sched.on_event(Event::Downloaded { request: req, bytes: f.body.len() as u64, ttfb: f.ttfb, elapsed: f.elapsed }, now);
                         let fs = FragmentStats { index: req.chunk, bitrate: level.bitrate, bytes: f.body.len() as u64, download_ms: ms(f.elapsed), ttfb_ms: ms(f.ttfb) };

@@ -23,7 +23,8 @@
 //!   the timeline by `tfrf` alone and never reads the manifest again, from the text
 //!   fragments' own `tfrf` (the next fragment is probed at the predicted time when the
 //!   newest one announces none, again every [`LIVE_RETRY`] of playback while it is not
-//!   there) and from the sparse stream pointers that the server puts on the parent
+//!   there, or as soon as audio or video publish that period:
+//!   [`TimedTracks::on_published`]) and from the sparse stream pointers that the server puts on the parent
 //!   track's fragment responses ([`TimedTracks::on_sparse_pointer`]). Fragments long
 //!   behind the playhead are forgotten ([`MAX_CHUNKS`] per stream).
 //!
@@ -40,7 +41,7 @@ mod tests;
 use std::collections::HashSet;
 use std::time::Duration;
 
-pub(super) use runner::TimedRunner;
+pub(super) use runner::{Pointers, TimedRunner};
 
 use crate::fmp4::parse_fragment;
 use crate::live::SparsePointer;
@@ -412,6 +413,9 @@ impl TimedTracks {
     /// [`MAX_IN_FLIGHT`] per stream at once.
     pub fn next_fetches(&mut self, position: Duration) -> Vec<TimedFetch> {
         self.position = position;
+        if self.live {
+            self.catch_up_live_text(position);
+        }
         let mut out = Vec::new();
         for f in self.text.iter_mut().chain(self.sparse.iter_mut()) {
             let mut in_flight = f.chunks.iter().filter(|c| c.state == ChunkState::InFlight).count();
@@ -439,6 +443,17 @@ impl TimedTracks {
         let added = f.add_announced(pointer.ticks, None, false).is_some();
         f.trim();
         added
+    }
+
+    /// Live: audio or video published a fragment starting at `start` (the encoder
+    /// publishes every stream of a period together), so a predicted text fragment starting
+    /// by then is asked for now rather than at its next retry.
+    pub fn on_published(&mut self, start: Duration) {
+        for c in self.text.iter_mut().flat_map(|f| f.chunks.iter_mut()) {
+            if c.predicted && c.state == ChunkState::Wanted && c.start <= start {
+                c.not_before = None;
+            }
+        }
     }
 
     /// Whether any sparse stream is followed (a live session then wants its entries).
@@ -491,6 +506,23 @@ impl TimedTracks {
             Ok(samples) => self.add_samples(class, at, index, samples),
             Err(e) => self.report(class, &name, index, chunk_start, e),
         }
+    }
+
+    /// Live text whose newest known fragment ended before the playhead (a manifest holds
+    /// back its newest entries; a join or a seek lands past them): the fragment holding
+    /// the playhead is predicted from that one's duration, and followed from there.
+    fn catch_up_live_text(&mut self, position: Duration) {
+        let Some(f) = self.text.as_mut() else { return };
+        let Some(last) = f.chunks.last() else { return };
+        let Some(d) = last.duration_ticks.filter(|d| *d > 0) else { return };
+        let end = last.ticks.saturating_add(d);
+        let position_ticks = u64::try_from(position.as_nanos() * u128::from(f.timescale) / 1_000_000_000).unwrap_or(u64::MAX);
+        if position_ticks < end {
+            return;
+        }
+        let steps = (position_ticks - end) / d;
+        f.add_announced(end.saturating_add(steps.saturating_mul(d)), Some(d), true);
+        f.trim();
     }
 
     /// Live text: the fragment at `ticks` says how long it is (tfxd) and which fragments

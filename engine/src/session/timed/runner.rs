@@ -15,6 +15,19 @@ use super::super::stats::{PlaybackStats, SkippedFragment};
 use super::super::{PlayerEvent, TrackSelection};
 use super::{FetchId, TimedTracks, MAX_TIMED_FRAGMENT_BYTES};
 
+/// What a fragment response said of sparse fragments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::session) enum Pointers {
+    /// It carried no sparse stream pointer.
+    None,
+    /// Only fragments already known.
+    Known,
+    /// A new sparse fragment. A pointer names only the latest one, so others published
+    /// since the last pointer are in the manifest alone: worth one refresh (markers are
+    /// rare, so this costs little).
+    New,
+}
+
 /// A finished text/sparse download.
 pub(in crate::session) type TimedDone = (FetchId, Result<Vec<u8>, String>);
 
@@ -79,15 +92,26 @@ impl TimedRunner {
     }
 
     /// The `Content-Type` of an audio or video fragment response: the sparse stream
-    /// pointers in it (MS-SSTR 2.2.5). Returns whether it had any.
-    pub(in crate::session) fn on_content_type(&mut self, content_type: &str) -> bool {
+    /// pointers in it (MS-SSTR 2.2.5).
+    pub(in crate::session) fn on_content_type(&mut self, content_type: &str) -> Pointers {
         let pointers = crate::live::parse_child_track(content_type);
+        let mut new = false;
         for p in &pointers {
             if self.tracks.on_sparse_pointer(p) {
                 tracing::debug!(stream = %p.stream, ticks = p.ticks, "sparse fragment announced by the server");
+                new = true;
             }
         }
-        !pointers.is_empty()
+        match (pointers.is_empty(), new) {
+            (true, _) => Pointers::None,
+            (false, false) => Pointers::Known,
+            (false, true) => Pointers::New,
+        }
+    }
+
+    /// Live: audio or video published a fragment starting at `start`.
+    pub(in crate::session) fn on_published(&mut self, start: Duration) {
+        self.tracks.on_published(start);
     }
 
     /// Whether sparse streams are followed.

@@ -227,3 +227,11 @@ fn on_demand_text_predicts_nothing() {
     assert_eq!(serve(&mut t, Duration::ZERO), 2, "the first caption fragment and the one scte35 file");
     assert_eq!(serve(&mut t, Duration::ZERO), 0);
 }
+
+#[test]
+fn live_text_joined_past_the_manifest_predicts_the_fragment_holding_the_playhead() {
+    let m = live_manifest_knowing_little(); // captions: only [0, 2 s) listed
+    let mut t = TimedTracks::new(&m, &Track::list(&m), Some(stream(&m, "captions_eng")));
+    let urls: Vec<String> = t.next_fetches(s(4.3)).into_iter().map(|f| f.relative_url).filter(|u| u.contains("captions")).collect();
+    assert_eq!(urls, ["QualityLevels(1000)/Fragments(captions_eng=40000000)"], "the fragment at 4 s holds the playhead");
+}

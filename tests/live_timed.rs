@@ -1,0 +1,177 @@
+//! Captions and ad markers on a live stream: tests/fixtures/media/multitrack.ism re-published
+//! live by testkit's simulated origin (6 s loop: captions at 0.5, 2.2 and 4.5 s, SCTE-35
+//! markers at 2, 4 and 5 s of every loop; see the fixture's README), played in real time.
+//!
+//! Two ways a live client learns of new text and sparse fragments are exercised: a client
+//! that follows the timeline by tfrf alone never reads the manifest again and gets them
+//! from the text fragments' tfrf and from the sparse stream pointers on the parent
+//! track's responses (MS-SSTR 2.2.5); without pointers, from refreshed manifests (their
+//! `<f>` payloads).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use smoothplay::engine::session::{PlaybackStats, PlayerConfig, PlayerEvent, Session, TrackPreferences};
+use smoothplay_testkit::live_origin::{LiveConfig, LiveOrigin, Style};
+use smoothplay_testkit::sinks::{RecordingAudio, RecordingVideo};
+
+const LOOP_MS: u64 = 6000;
+
+async fn origin(config: LiveConfig) -> LiveOrigin {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/multitrack.ism");
+    let o = LiveOrigin::start(dir, LiveConfig { name: "multitrack".into(), ..config }).await.expect("start the live origin");
+    o.advance(Duration::from_secs(30));
+    o
+}
+
+fn config(secs: u64) -> PlayerConfig {
+    PlayerConfig {
+        play_for: Some(Duration::from_secs(secs)),
+        tracks: TrackPreferences { locale: Some(String::new()), text_track: Some("captions_eng".into()), ..TrackPreferences::default() },
+        ..PlayerConfig::default()
+    }
+}
+
+/// Milliseconds into the loop (the origin's base is 0).
+fn in_loop(t: Duration) -> u64 {
+    (t.as_millis() as u64) % LOOP_MS
+}
+
+/// The presented span, what every marker and cue said, and the frame on screen when
+/// each came.
+struct Seen {
+    first: Duration,
+    last: Duration,
+    markers: Vec<(Duration, Option<u8>, Option<u32>)>,
+    cues: Vec<(Duration, Duration, String)>,
+    /// (item time, pts of the last frame presented when its event came).
+    arrivals: Vec<(Duration, Duration)>,
+    /// The frame on screen at each stall.
+    rebuffers_at: Vec<Option<Duration>>,
+    stats: PlaybackStats,
+}
+
+async fn play(url: &str, secs: u64) -> Seen {
+    let session = Session::open(url, config(secs)).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    let mut video = RecordingVideo::default();
+    let presented = video.presented.clone();
+    let mut audio = RecordingAudio::default();
+    let mut events = Vec::new();
+    let stats = tokio::time::timeout(
+        Duration::from_secs(60),
+        session.play(&mut video, &mut audio, None, &mut |e| {
+            let at = presented.lock().unwrap().last().copied();
+            events.push((e, at));
+        }),
+    )
+    .await
+    .expect("played within 60 s")
+    .expect("played");
+    let shown = video.presented.lock().unwrap().clone();
+    let (first, last) = (*shown.first().expect("frames shown"), *shown.last().unwrap());
+    let mut s = Seen { first, last, markers: Vec::new(), cues: Vec::new(), arrivals: Vec::new(), rebuffers_at: Vec::new(), stats };
+    for (e, at) in &events {
+        let (time, at) = match e {
+            PlayerEvent::Marker { time, payload, .. } => {
+                let sum = payload.summary();
+                s.markers.push((*time, sum.as_ref().and_then(|x| x.command_type), sum.and_then(|x| x.event_id)));
+                (*time, at)
+            }
+            PlayerEvent::Cue { cue, .. } => {
+                s.cues.push((cue.start, cue.end, cue.text.clone()));
+                (cue.start, at)
+            }
+            PlayerEvent::Rebuffering => {
+                s.rebuffers_at.push(*at);
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(at) = at {
+            s.arrivals.push((time, *at));
+        }
+    }
+    eprintln!("presented {first:?}..{last:?}; markers {:?}; cues {:?}; arrivals {:?}", s.markers, s.cues, s.arrivals);
+    s
+}
+
+/// Text and sparse fetching never stalls audio and video. The stalls there are come from
+/// the looped source: its audio ends 21 ms before its video, so each loop's first audio
+/// fragment starts after a gap, and the player's prediction of it (the newest fragment's
+/// tfrf is empty) misses until the manifest or a tfrf says where it is (about 0.2 s).
+fn assert_no_stall_but_at_loop_ends(s: &Seen) {
+    for at in &s.rebuffers_at {
+        let ms = at.map_or(0, |t| t.as_millis() as u64 + 100) % LOOP_MS;
+        assert!(ms <= 200, "a stall at {at:?}, not at a loop end: {:?}", s.stats.rebuffer);
+    }
+}
+
+/// Every marker time of the loop inside the presented span came once, decoded, at its
+/// live time, and every cue with its text and times moved to the live timeline; each when
+/// the playhead reached it (the frame on screen then is within 200 ms of it).
+fn assert_all_markers_and_cues(s: &Seen) {
+    for (time, at) in &s.arrivals {
+        if *time > s.first + Duration::from_millis(200) {
+            assert!(at.abs_diff(*time) <= Duration::from_millis(200), "the item at {time:?} came with frame {at:?} on screen");
+        }
+    }
+    let expected_markers: BTreeSet<u64> = (s.first.as_millis() as u64 / LOOP_MS..=s.last.as_millis() as u64 / LOOP_MS)
+        .flat_map(|m| [2000, 4000, 5000].map(|t| m * LOOP_MS + t))
+        .filter(|t| Duration::from_millis(*t) > s.first + Duration::from_millis(200) && Duration::from_millis(*t) <= s.last)
+        .collect();
+    assert!(expected_markers.len() >= 3, "the run spans a whole loop: {expected_markers:?}");
+    let got: BTreeSet<u64> = s.markers.iter().map(|m| m.0.as_millis() as u64).collect();
+    assert!(expected_markers.is_subset(&got), "markers at {got:?}, expected at least {expected_markers:?}");
+    assert_eq!(got.len(), s.markers.len(), "each marker once");
+    for (t, command, event) in &s.markers {
+        let want = match in_loop(*t) {
+            2000 => (Some(5), Some(1001)),
+            4000 => (Some(5), Some(1002)),
+            5000 => (Some(6), Some(3000)), // the segmentation descriptor's event
+            other => panic!("a marker {other} ms into the loop"),
+        };
+        assert_eq!((*command, *event), want, "marker at {t:?}");
+    }
+    let expected_cues: BTreeSet<u64> = (s.first.as_millis() as u64 / LOOP_MS..=s.last.as_millis() as u64 / LOOP_MS)
+        .flat_map(|m| [500, 2200, 4500].map(|t| m * LOOP_MS + t))
+        .filter(|t| Duration::from_millis(*t) > s.first + Duration::from_millis(200) && Duration::from_millis(*t) <= s.last)
+        .collect();
+    let got: BTreeSet<u64> = s.cues.iter().map(|c| c.0.as_millis() as u64).collect();
+    assert!(expected_cues.len() >= 3 && expected_cues.is_subset(&got), "cues at {got:?}, expected at least {expected_cues:?}");
+    for (start, end, text) in &s.cues {
+        let (want_len, want_text) = match in_loop(*start) {
+            500 => (1300, "Hello from camera one."),
+            2200 => (1300, "Two lines:\nthe second line"),
+            4500 => (1300, "Italic and yellow"),
+            other => panic!("a cue {other} ms into the loop"),
+        };
+        assert_eq!(((*end - *start).as_millis() as u64, text.as_str()), (want_len, want_text));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tfrf_only_client_gets_markers_from_sparse_pointers_and_captions_from_text_tfrf() {
+    let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
+    let s = play(&o.manifest_url(), 14).await;
+    assert_all_markers_and_cues(&s);
+    assert_no_stall_but_at_loop_ends(&s);
+    assert!(s.stats.skipped_fragments.is_empty(), "{:?}", s.stats.skipped_fragments);
+    // Markers reached the client before any manifest listed them: it fetched what the
+    // pointers named. (Each new pointer also asks for one refresh, for entries published
+    // between two pointers; so do the audio gaps at loop ends.)
+    let pointed = o.requests_matching("Fragments(scte35=");
+    eprintln!("{pointed} sparse fragments fetched, {} manifest requests", o.manifest_requests());
+    assert!(pointed >= 2, "sparse fragments fetched as the pointers named them");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_pointers_markers_come_from_refreshed_manifests() {
+    let o = origin(LiveConfig { style: Style::Iis, sparse_pointers: false, ..LiveConfig::default() }).await;
+    let s = play(&o.manifest_url(), 14).await;
+    assert_all_markers_and_cues(&s);
+    assert_no_stall_but_at_loop_ends(&s);
+    assert!(o.manifest_requests() >= 4, "the manifest is polled for sparse entries although tfrf carries the timeline: {}", o.manifest_requests());
+    let sparse: Vec<_> = o.log().into_iter().filter(|e| e.path.contains("scte35")).collect();
+    assert!(sparse.is_empty(), "the manifest's <f> payloads are enough: {sparse:?}\n{}", o.manifest_now());
+}
