@@ -56,12 +56,32 @@ pub struct RecordingAudio {
     pub samples: Arc<Mutex<Vec<f32>>>,
     /// Block start times.
     pub starts: Arc<Mutex<Vec<Duration>>>,
+    /// Samples (interleaved values) per block, in order.
+    pub lengths: Arc<Mutex<Vec<usize>>>,
+}
+
+impl RecordingAudio {
+    /// The interleaved samples of the blocks starting in `from..to` (the timeline may
+    /// have gaps, as a live stream's can, so blocks are found by their own times).
+    pub fn between(&self, from: Duration, to: Duration) -> Vec<f32> {
+        let (samples, starts, lengths) = (self.samples.lock().unwrap(), self.starts.lock().unwrap(), self.lengths.lock().unwrap());
+        let mut out = Vec::new();
+        let mut at = 0;
+        for (start, len) in starts.iter().zip(lengths.iter()) {
+            if *start >= from && *start < to {
+                out.extend_from_slice(&samples[at..at + len]);
+            }
+            at += len;
+        }
+        out
+    }
 }
 
 impl AudioSink for RecordingAudio {
     fn write(&mut self, b: &AudioBlock) -> Result<(), SinkError> {
         self.samples.lock().unwrap().extend_from_slice(&b.samples);
         self.starts.lock().unwrap().push(b.pts.to_duration());
+        self.lengths.lock().unwrap().push(b.samples.len());
         Ok(())
     }
 }

@@ -677,6 +677,10 @@ pub(super) async fn drive(
                                     false
                                 });
                                 sched.switch_track(sw.track, sw.to.plan.clone(), sw.new_chunk);
+                                if let Some(live) = live.as_mut() {
+                                    live.switch_stream(sw.track, sw.to.stream, manifest.streams.get(sw.to.stream).and_then(|s| s.name.clone()));
+                                    live.refresh.request_now(); // the new stream's own entries
+                                }
                                 if sw.to.kind == TrackKind::Audio {
                                     // Decoded old audio after the boundary is not played.
                                     audio_q.retain_mut(|b| trim_audio_after(b, sw.at));

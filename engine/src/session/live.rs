@@ -350,6 +350,16 @@ impl LiveState {
     }
 
     /// A refreshed manifest arrived.
+    /// A track switch: `track` now plays the manifest's stream `index` (named `name`) on
+    /// the same timeline; refreshed manifests are read for that stream from now on.
+    pub fn switch_stream(&mut self, track: usize, index: usize, name: Option<String>) {
+        if let Some(s) = self.streams.get_mut(track) {
+            *s = (index, name);
+        }
+        self.misses.retain(|(t, _, _), _| *t != track);
+        self.short_bodies.retain(|(t, _), _| *t != track);
+    }
+
     pub fn on_manifest(&mut self, manifest: &Manifest, config: &LiveConfig, now: Instant) {
         self.stats.manifest_refreshes += 1;
         for (track, tl) in self.timelines.iter_mut().enumerate() {

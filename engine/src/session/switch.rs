@@ -95,7 +95,8 @@ pub(super) struct Playing<'a> {
     pub manifest: &'a Manifest,
     /// The tracks playing, and every track.
     pub selection: &'a TrackSelection,
-    /// Live presentations are not switched (yet).
+    /// A live presentation: the new stream takes over the old one's timeline (see
+    /// [`plan`]).
     pub live: bool,
     /// The playhead.
     pub position: Duration,
@@ -155,12 +156,19 @@ pub(super) fn plan<'p>(
     if to == current {
         return Ok(None);
     }
-    if playing.live {
-        return Err("switching tracks during live playback is not supported yet".to_string());
-    }
     let name = |i: usize| available.get(i).map_or_else(|| format!("#{i}"), Track::label);
-    let new = select_stream(playing.manifest, to).map_err(|why| format!("the {kind} track {:?} cannot be played: {why}", name(to)))?;
+    let mut new = select_stream(playing.manifest, to).map_err(|why| format!("the {kind} track {:?} cannot be played: {why}", name(to)))?;
     let Some(now) = now_of(track) else { return Err(format!("the {kind} track has no plan")) };
+    if playing.live {
+        // The manifest the session opened is stale by now, and the live timeline (tfrf,
+        // probing) is per playing track: the new stream takes the old one's timeline, as
+        // the angles and languages of one live encoder share it (Smooth Streaming cuts
+        // every stream at the same times). Its own entries merge in at the next refresh.
+        if new.timescale != playing.selection.tracks[track].timescale {
+            return Err(format!("the {kind} track {:?} has another timescale ({} against {}): it cannot take over the live timeline", name(to), new.timescale, playing.selection.tracks[track].timescale));
+        }
+        new.plan = TrackPlan { levels: std::mem::take(&mut new.plan.levels), ..now.plan.clone() };
+    }
     let earliest = playing.position + now.lead;
     let Some(old_chunk) = boundary(now.plan, now.next_chunk, earliest, now.committed) else {
         return Err(format!("too late to switch to {:?}: the {kind} track has no fragment left after {:.3} s", name(to), earliest.as_secs_f64()));
@@ -357,9 +365,22 @@ mod tests {
         assert_eq!(s.at, Duration::from_nanos(2_005_333_300), "audio_eng's second fragment starts at 20053333 ticks");
         assert_eq!((s.from_name.as_str(), s.to_name.as_str()), ("audio_eng", "audio_fra"));
         assert!(plan(&playing, &TrackType::Audio, &TrackChoice::Name("audio_eng".into()), now).unwrap().is_none(), "already playing");
-        let live = Playing { live: true, ..playing };
-        assert!(plan(&live, &TrackType::Audio, &TrackChoice::Next, now).err().unwrap().contains("live"));
-        let e = plan(&live, &TrackType::Text, &TrackChoice::Next, now).err().unwrap();
+        let e = plan(&playing, &TrackType::Text, &TrackChoice::Next, now).err().unwrap();
         assert_eq!(e, "text tracks cannot be switched during playback yet");
+    }
+
+    #[test]
+    fn a_live_switch_keeps_the_live_timeline_and_takes_the_new_levels() {
+        let (m, sel) = multitrack();
+        let playing = Playing { manifest: &m, selection: &sel, live: true, position: Duration::from_secs(3600) };
+        // The playing audio track's live timeline: fragment 1800 onwards, an hour in.
+        let slots = (0..4).map(|k| crate::schedule::ChunkSlot { start: Duration::from_secs(3600 + 2 * k), duration: Duration::from_secs(2) }).collect();
+        let live_plan = TrackPlan { first_index: 1800, growing: true, chunks: slots, ..sel.tracks[1].plan.clone() };
+        let now = |_| Some(TrackNow { plan: &live_plan, next_chunk: 1801, committed: Duration::from_secs(3601), lead: MS(500) });
+        let s = plan(&playing, &TrackType::Audio, &TrackChoice::Name("fra".into()), now).unwrap().unwrap();
+        assert_eq!((s.old_chunk, s.new_chunk, s.at), (1801, 1801, Duration::from_secs(3602)), "the next boundary after the lead, same index");
+        assert_eq!((s.to.plan.first_index, s.to.plan.growing, s.to.plan.chunks.len()), (1800, true, 4), "the live timeline, not the stale manifest's");
+        assert_eq!(s.to.plan.levels.iter().map(|l| l.bitrate_bps).collect::<Vec<_>>(), [32155], "audio_fra's ladder");
+        assert_eq!(s.to.stream, 3);
     }
 }

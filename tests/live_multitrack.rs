@@ -1,6 +1,7 @@
-//! Captions and ad markers on a live stream: tests/fixtures/media/multitrack.ism re-published
+//! The multitrack features on a live stream: tests/fixtures/media/multitrack.ism re-published
 //! live by testkit's simulated origin (6 s loop: captions at 0.5, 2.2 and 4.5 s, SCTE-35
-//! markers at 2, 4 and 5 s of every loop; see the fixture's README), played in real time.
+//! markers at 2, 4 and 5 s of every loop; two camera angles, two audio languages; see the
+//! fixture's README), played in real time: captions, markers, and track switching.
 //!
 //! Two ways a live client learns of new text and sparse fragments are exercised: a client
 //! that follows the timeline by tfrf alone never reads the manifest again and gets them
@@ -12,7 +13,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use smoothplay::engine::session::{PlaybackStats, PlayerConfig, PlayerEvent, Session, TrackPreferences};
+use std::collections::HashMap;
+
+use smoothplay::engine::schedule::{LevelPin, ScheduleConfig};
+use smoothplay::engine::session::{Command, PlaybackStats, PlayerConfig, PlayerEvent, Session, TrackChoice, TrackPreferences, TrackType};
 use smoothplay_testkit::live_origin::{LiveConfig, LiveOrigin, Style};
 use smoothplay_testkit::sinks::{RecordingAudio, RecordingVideo};
 
@@ -53,15 +57,31 @@ struct Seen {
 }
 
 async fn play(url: &str, secs: u64) -> Seen {
-    let session = Session::open(url, config(secs)).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    play_sending(url, config(secs), Vec::new()).await.0
+}
+
+/// Plays, sending `commands` once the playhead is 1 s past where it started; also returns
+/// the sinks and every event.
+async fn play_sending(url: &str, config: PlayerConfig, commands: Vec<Command>) -> (Seen, RecordingVideo, RecordingAudio, Vec<PlayerEvent>) {
+    let session = Session::open(url, config).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     let mut video = RecordingVideo::default();
     let presented = video.presented.clone();
     let mut audio = RecordingAudio::default();
     let mut events = Vec::new();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut commands = Some(commands);
     let stats = tokio::time::timeout(
         Duration::from_secs(60),
-        session.play(&mut video, &mut audio, None, &mut |e| {
+        session.play(&mut video, &mut audio, Some(rx), &mut |e| {
             let at = presented.lock().unwrap().last().copied();
+            let first = presented.lock().unwrap().first().copied();
+            if let (Some(at), Some(first)) = (at, first) {
+                if at >= first + Duration::from_secs(1) {
+                    for c in commands.take().into_iter().flatten() {
+                        let _ = tx.send(c);
+                    }
+                }
+            }
             events.push((e, at));
         }),
     )
@@ -93,7 +113,7 @@ async fn play(url: &str, secs: u64) -> Seen {
         }
     }
     eprintln!("presented {first:?}..{last:?}; markers {:?}; cues {:?}; arrivals {:?}", s.markers, s.cues, s.arrivals);
-    s
+    (s, video, audio, events.into_iter().map(|(e, _)| e).collect())
 }
 
 /// Text and sparse fetching never stalls audio and video. The stalls there are come from
@@ -174,4 +194,69 @@ async fn without_pointers_markers_come_from_refreshed_manifests() {
     assert!(o.manifest_requests() >= 4, "the manifest is polled for sparse entries although tfrf carries the timeline: {}", o.manifest_requests());
     let sparse: Vec<_> = o.log().into_iter().filter(|e| e.path.contains("scte35")).collect();
     assert!(sparse.is_empty(), "the manifest's <f> payloads are enough: {sparse:?}\n{}", o.manifest_now());
+}
+
+/// md5 of each picture by its time in the source loop, from an untimed on-demand run of
+/// one angle at the top level.
+async fn reference_frames(angle: &str) -> HashMap<u64, String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/multitrack.ism");
+    let config = PlayerConfig {
+        untimed: true,
+        schedule: ScheduleConfig { video_pin: LevelPin::Max, ..ScheduleConfig::default() },
+        tracks: TrackPreferences { locale: Some(String::new()), video_track: Some(angle.into()), ..TrackPreferences::default() },
+        ..PlayerConfig::default()
+    };
+    let (s, video, ..) = play_sending(&dir.display().to_string(), config, Vec::new()).await;
+    assert_eq!(s.stats.video.frames_decoded, 150);
+    let frames = video.frames.lock().unwrap();
+    frames.iter().map(|f| (f.pts.as_millis() as u64, f.md5.clone())).collect()
+}
+
+/// Dominant frequency of mono samples at 48 kHz by zero crossings.
+fn frequency(samples: &[f32]) -> f64 {
+    let crossings = samples.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    crossings as f64 / 2.0 / (samples.len() as f64 / 48_000.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_audio_language_and_camera_angle_switch_at_the_next_boundaries() {
+    let (camera1, camera2) = (reference_frames("camera1").await, reference_frames("camera2").await);
+    let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
+    let config = PlayerConfig { schedule: ScheduleConfig { video_pin: LevelPin::Max, ..ScheduleConfig::default() }, ..config(10) };
+    let switch = |kind, name: &str| Command::SwitchTrack { kind, track: TrackChoice::Name(name.into()) };
+    let (s, video, audio, events) = play_sending(&o.manifest_url(), config, vec![switch(TrackType::Audio, "fra"), switch(TrackType::Video, "camera2")]).await;
+    assert_no_stall_but_at_loop_ends(&s);
+    let switched: HashMap<String, (String, Duration, Duration, Duration)> = events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrackSwitched { from, to, at, asked_at, latency, .. } => Some((to.clone(), (from.clone(), *at, *asked_at, *latency))),
+            _ => None,
+        })
+        .collect();
+    let failed: Vec<_> = events.iter().filter(|e| matches!(e, PlayerEvent::TrackSwitchFailed { .. })).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let (from, at, asked_at, latency) = switched["audio_fra"].clone();
+    eprintln!("live audio switch: asked at {asked_at:?}, new track from {at:?} (media {:?}), {latency:?} wall", at - asked_at);
+    assert_eq!(from, "audio_eng");
+    assert!(at > asked_at && at - asked_at <= Duration::from_millis(4000), "at the next boundary after the lead");
+    let before = frequency(&audio.between(at - Duration::from_millis(900), at - Duration::from_millis(30)));
+    let after = frequency(&audio.between(at + Duration::from_millis(50), at + Duration::from_millis(1500)));
+    assert!((before - 440.0).abs() < 10.0 && (after - 880.0).abs() < 10.0, "{before} Hz before, {after} Hz after");
+
+    let (from, at, asked_at, latency) = switched["camera2"].clone();
+    eprintln!("live angle switch: asked at {asked_at:?}, new angle from {at:?} (media {:?}), {latency:?} wall", at - asked_at);
+    assert_eq!(from, "camera1");
+    assert_eq!(in_loop(at) % 2000, 0, "a video fragment boundary");
+    let frames = video.frames.lock().unwrap();
+    let (mut before, mut after) = (0, 0);
+    for f in frames.iter() {
+        let key = in_loop(f.pts);
+        let (want, n) = if f.pts < at { (&camera1, &mut before) } else { (&camera2, &mut after) };
+        assert_eq!(Some(&f.md5), want.get(&key), "picture at {:?} ({key} ms into the loop)", f.pts);
+        *n += 1;
+    }
+    assert!(before >= 25 && after >= 50, "{before} pictures of camera1, {after} of camera2");
+    let pts: Vec<Duration> = frames.iter().map(|f| f.pts).collect();
+    assert!(pts.windows(2).all(|w| w[1] > w[0]), "every picture once, in order");
+    assert!(o.requests_matching("Fragments(camera2=") >= 2 && o.requests_matching("Fragments(audio_fra=") >= 2);
 }
