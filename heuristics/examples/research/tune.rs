@@ -6,6 +6,8 @@
 //! EVERY-th trace of each half. Keys are `SmoothplayParams` fields, plus:
 //! - `max_buffer=S` (default 60) and `live=J` (joined J fragments behind the live edge;
 //!   default VOD): the simulator's settings (throughput x 0.95 always);
+//! - `links_with_outages=1`: start from `SmoothplayParams::links_with_outages()` (put it
+//!   before other keys);
 //! - `dump=1`: one line per trace on stderr (set, index, name, QoE_lin per chunk, rebuffering s),
 //!   for comparing two settings trace by trace;
 //! - `show=N`: level sequence of the N-th trace, smoothplay and the oracle;
@@ -162,6 +164,10 @@ fn main() {
             clairvoyant_s = Some(f);
         } else if k == "detail" {
             detail = f != 0.0;
+        } else if k == "links_with_outages" {
+            if f != 0.0 {
+                p = SmoothplayParams::links_with_outages();
+            }
         } else if k == "dump" {
             dump = f != 0.0;
         } else if k == "show" {
