@@ -23,13 +23,15 @@
 //!    to [`SmoothplayParams::low_buffer_safety`] at an empty buffer). The reachable buffer is
 //!    the player's maximum, or the distance to the live edge when that is smaller (live), so
 //!    the same rules hold for a 20 s live window and a 60 s VOD buffer. When the horizon reaches the last fragment the credit vanishes and the
-//!    buffer is spent on quality, as the oracle does.
+//!    buffer is spent on quality, as the oracle does. Live, plans cap the buffer at the
+//!    distance to the edge less one fragment (a fragment is requested once published).
 //! 4. *Hysteresis*: a switch must beat the best plan that keeps the current level (for at
 //!    least one fragment) by [`SmoothplayParams::switch_margin`] (QoE points), which removes
 //!    noise-driven switches that would be paid twice (up and back); by at most half the rate
 //!    step of the switch, so that levels closer than the margin are still reachable.
 //! 5. *Stall-aware abandonment*: a download that will outlast the buffer is dropped for the
-//!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion).
+//!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion),
+//!    and the retry of that fragment goes no higher than that level.
 //!    Live, what the abandoned download measured restarts the regime when it is far below
 //!    it, so the next fragments are not asked for at the abandoned level again.
 //! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
@@ -38,6 +40,8 @@
 //!    session keeps more buffer: the low-buffer discount covers 1.5x the reachable buffer (at
 //!    most 30 s), 4 s of buffer are kept out of the plans as a reserve, and outage time is
 //!    left out of throughput samples (README, "Outages"; `SmoothplayParams::outage_*`).
+//!    [`SmoothplayParams::links_with_outages`] applies stronger settings from the first
+//!    fragment, for players that know their link goes dark.
 //!
 //! Sources: Yin et al., SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al., SIGCOMM'17 (Pensieve,
 //! QoE_lin); Spiteri et al., MMSys'18 (Sabre, BOLA-E, abandonment); Huang et al., SIGCOMM'14
