@@ -6,6 +6,10 @@
 //! EVERY-th trace of each half. Keys are `SmoothplayParams` fields, plus:
 //! - `max_buffer=S` (default 60) and `live=J` (joined J fragments behind the live edge;
 //!   default VOD): the simulator's settings (throughput x 0.95 always);
+//! - `links_with_outages=1`: start from `SmoothplayParams::links_with_outages()` (put it
+//!   before other keys);
+//! - `dump=1`: one line per trace on stderr (set, index, name, QoE_lin per chunk, rebuffering s),
+//!   for comparing two settings trace by trace;
 //! - `show=N`: level sequence of the N-th trace, smoothplay and the oracle;
 //! - `detail=1`: mean bitrate and switching per fragment index, smoothplay vs the oracle;
 //! - `clairvoyant=W`: forecast = the true mean throughput of the next W s of the trace
@@ -139,6 +143,7 @@ fn main() {
     let every: usize = every.parse().unwrap_or(1).max(1);
     let mut p = SmoothplayParams::default();
     let mut show = None;
+    let mut dump = false;
     let mut detail = false;
     let mut clairvoyant_s = None;
     let mut ewma_hl = None;
@@ -159,6 +164,12 @@ fn main() {
             clairvoyant_s = Some(f);
         } else if k == "detail" {
             detail = f != 0.0;
+        } else if k == "links_with_outages" {
+            if f != 0.0 {
+                p = SmoothplayParams::links_with_outages();
+            }
+        } else if k == "dump" {
+            dump = f != 0.0;
         } else if k == "show" {
             show = Some(f as usize);
         } else {
@@ -243,6 +254,12 @@ fn main() {
             handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
         });
         let name = Path::new(dir).file_name().map_or(dir.to_string(), |n| n.to_string_lossy().into_owned());
+        if dump {
+            for &(i, q, rb, _) in &results {
+                let t = traces.iter().find(|(j, _)| *j == i).map_or("", |(_, t)| t.name.as_str());
+                eprintln!("{name} {i} {t} {q:.5} {rb:.3}");
+            }
+        }
         let line = format!("{name:6}{}", smoothplay_heuristics::sim::sweep::halves_summary(&results));
         println!("{line}  {:?}", &args[3..]);
     }

@@ -23,13 +23,15 @@
 //!    to [`SmoothplayParams::low_buffer_safety`] at an empty buffer). The reachable buffer is
 //!    the player's maximum, or the distance to the live edge when that is smaller (live), so
 //!    the same rules hold for a 20 s live window and a 60 s VOD buffer. When the horizon reaches the last fragment the credit vanishes and the
-//!    buffer is spent on quality, as the oracle does.
+//!    buffer is spent on quality, as the oracle does. Live, plans cap the buffer at the
+//!    distance to the edge less one fragment (a fragment is requested once published).
 //! 4. *Hysteresis*: a switch must beat the best plan that keeps the current level (for at
 //!    least one fragment) by [`SmoothplayParams::switch_margin`] (QoE points), which removes
 //!    noise-driven switches that would be paid twice (up and back); by at most half the rate
 //!    step of the switch, so that levels closer than the margin are still reachable.
 //! 5. *Stall-aware abandonment*: a download that will outlast the buffer is dropped for the
-//!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion).
+//!    best lower level that fits in it (Sabre / dash.js abandonment, with a stall criterion),
+//!    and the retry of that fragment goes no higher than that level.
 //!    Live, what the abandoned download measured restarts the regime when it is far below
 //!    it, so the next fragments are not asked for at the abandoned level again.
 //! 6. *Device caps*: [`super::capacity`] caps the level under decode overload or dropped
@@ -38,6 +40,8 @@
 //!    session keeps more buffer: the low-buffer discount covers 1.5x the reachable buffer (at
 //!    most 30 s), 4 s of buffer are kept out of the plans as a reserve, and outage time is
 //!    left out of throughput samples (README, "Outages"; `SmoothplayParams::outage_*`).
+//!    [`SmoothplayParams::links_with_outages`] applies stronger settings from the first
+//!    fragment, for players that know their link goes dark.
 //!
 //! Sources: Yin et al., SIGCOMM'15 (MPC, FastMPC, RobustMPC); Mao et al., SIGCOMM'17 (Pensieve,
 //! QoE_lin); Spiteri et al., MMSys'18 (Sabre, BOLA-E, abandonment); Huang et al., SIGCOMM'14
@@ -107,7 +111,9 @@ pub struct SmoothplayParams {
     /// The time a completed download spent in outages is left out of its throughput sample
     /// (the forecast is of the link when it is up; the outage reserve covers the outages).
     pub outage_exclude: bool,
-    /// Outages the session must have seen before the outage settings apply.
+    /// Outages the session must have seen before the outage settings apply. 0: from the
+    /// start of the session, for a player that knows its link goes dark (a train, a car):
+    /// the first outage is then covered too (README, "Outages").
     pub outage_count: usize,
     /// Rate under which a download is in an outage, kbit/s.
     pub outage_kbps: f64,
@@ -144,6 +150,19 @@ impl Default for SmoothplayParams {
     }
 }
 
+impl SmoothplayParams {
+    /// For a player that knows its link goes dark for seconds (a train, a car, a tunnel
+    /// route): the outage settings from the first fragment on (`outage_count` 0), a reserve
+    /// of 8 s and a prediction multiplier of 0.6 at an empty buffer. A causal selector cannot
+    /// see the first outage coming, and that first outage is most of what smoothplay loses
+    /// to the throughput rule on the outage set; as the default it would cost links
+    /// without outages a fifth of their QoE at a 20 s buffer (README, "Outages"). Chosen on
+    /// the tune halves of the outage set.
+    pub fn links_with_outages() -> Self {
+        SmoothplayParams { outage_count: 0, outage_reserve_s: 8.0, outage_safety: 0.6, ..SmoothplayParams::default() }
+    }
+}
+
 /// smoothplay's selector (see module docs).
 #[derive(Debug, Clone)]
 pub struct Smoothplay {
@@ -163,6 +182,8 @@ pub struct Smoothplay {
     outages: usize,
     /// Seconds of the current download spent in finished outages.
     dark_s: f64,
+    /// (fragment, level): the last abandonment of this fragment and the level it fell back to.
+    retry: Option<(usize, usize)>,
 }
 
 impl Smoothplay {
@@ -183,9 +204,10 @@ impl Smoothplay {
             prefix: Vec::new(),
             hint_bps: None,
             progress: (usize::MAX, 0, 0.0, 0, 0.0),
-            outage_seen: false,
+            outage_seen: p.outage_count == 0,
             outages: 0,
             dark_s: 0.0,
+            retry: None,
             p,
         }
     }
@@ -298,6 +320,15 @@ impl Smoothplay {
         let max_buf = max_buf - reserve;
         let credit = if to_end { 0.0 } else { self.p.buffer_value_per_s };
         let credit_cap = self.p.buffer_credit_frac * max_buf;
+        let b0 = (ctx.buffer.level.as_secs_f64() - reserve).max(0.0);
+        // Live, the buffer when the next fragment is requested is at most the distance to the
+        // edge less one fragment: a fragment is requested once published, when the edge is
+        // that fragment's end. Planning with the whole distance banks a fragment of buffer
+        // that never comes, so "stay low now, go up later" outscores going up now at every
+        // decision and the up-switch never happens (fcc `test_fcc_trace_5554_..._660_0`:
+        // 300 kbps for 140 s on a 600 kbit/s link with 10 s of buffer). On demand the
+        // analogous cap (maximum less one fragment) was measured and not kept (README, "Live").
+        let max_buf = if ctx.live_edge_distance.is_some() { (max_buf - d).max(b0) } else { max_buf };
         let penalty = self.p.rebuffer_penalty;
         self.rates.clear();
         self.rates.extend((0..levels).map(|q| ladder.bitrate_bps(q) as f64 / 1e6));
@@ -308,7 +339,6 @@ impl Smoothplay {
             }
         }
         let last = self.last_level.or(ctx.last_level).unwrap_or(0).min(levels - 1);
-        let b0 = (ctx.buffer.level.as_secs_f64() - reserve).max(0.0);
         let mut best = (f64::NEG_INFINITY, 0usize);
         let mut stay = f64::NEG_INFINITY;
         // The current level first: its plans set `stay` and a good incumbent for pruning.
@@ -400,7 +430,16 @@ impl QualitySelector for Smoothplay {
     }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
-        let cap = self.decode_cap.device_cap(ctx);
+        let mut cap = self.decode_cap.device_cap(ctx);
+        // A retry after an abandonment: at most the level the abandonment fell back to. The
+        // forecast has not moved (the abandoned download is not a sample), so the plan would
+        // ask for the abandoned level again and abandon it again after its grace time, each
+        // time spending buffer (fcc --live 2: up to 6 tries of one fragment in a row).
+        if let Some((fragment, q)) = self.retry {
+            if fragment == ctx.fragment_index {
+                cap = cap.min(q);
+            }
+        }
         let Some(bw) = self.prediction_bps() else {
             let first = if ctx.live_edge_distance.is_some() { self.p.live_first_level } else { self.p.first_level };
             return Decision::now(first.min(cap));
@@ -435,7 +474,11 @@ impl QualitySelector for Smoothplay {
         if !self.p.abandonment || (self.p.outage_hold && self.progress.4 >= self.p.outage_min_s) {
             return None;
         }
-        stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0))
+        let q = stall_abandon(ctx, progress, self.latency.latency_s().unwrap_or(0.0));
+        if let Some(q) = q {
+            self.retry = Some((progress.fragment_index, q));
+        }
+        q
     }
 
     fn watches_progress(&self) -> bool {
@@ -448,9 +491,10 @@ impl QualitySelector for Smoothplay {
         self.last_level = None;
         self.decode_cap.reset();
         self.progress = (usize::MAX, 0, 0.0, 0, 0.0);
-        self.outage_seen = false;
+        self.outage_seen = self.p.outage_count == 0;
         self.outages = 0;
         self.dark_s = 0.0;
+        self.retry = None;
     }
 }
 
@@ -599,6 +643,85 @@ mod tests {
         assert!(bw > 1.5e6, "{bw}");
         s.reset();
         assert!(!s.outage_seen());
+    }
+
+    #[test]
+    fn a_retry_after_an_abandonment_stays_at_or_below_its_fallback() {
+        let l = envivio();
+        let mut s = warmed(&l, 4000.0);
+        let mut c = ctx(&l, 20, 15.0);
+        c.last_level = Some(3);
+        let first = s.choose(&c).level;
+        assert!(first >= 3, "{first}");
+        // The link collapses: 40 kB in 1.9 s of transfer (21 kB/s) -> the rest outlasts the
+        // 15 s buffer; the abandonment falls back to the highest level that fits in it.
+        let p = DownloadProgress {
+            fragment_index: 20,
+            level: first,
+            bytes_done: 40_000,
+            bytes_total: Some(l.fragment_bytes(20, first)),
+            elapsed: Duration::from_secs(2),
+            ttfb: Some(Duration::from_millis(100)),
+        };
+        let mut untold = s.clone();
+        let fallback = s.should_abandon(&c, &p).expect("abandons");
+        assert!(fallback < first);
+        let r = DownloadReport { abandoned: true, media_duration: Duration::ZERO, ..report(first, 320.0, 0.1, 1.9) };
+        c.buffer.level = Duration::from_secs(13);
+        s.on_download(&c, &r);
+        untold.on_download(&c, &r);
+        // The forecast did not move (on demand an abandoned download is not a sample), so
+        // without the cap the retry asks for the abandoned level (or higher) again.
+        assert!(untold.choose(&c).level >= first);
+        assert!(s.choose(&c).level <= fallback);
+        // The cap is for that fragment only.
+        let mut next = ctx(&l, 21, 13.0);
+        next.last_level = Some(3);
+        assert_eq!(s.choose(&next).level, untold.choose(&next).level);
+    }
+
+    #[test]
+    fn live_goes_up_when_the_buffer_allows_it() {
+        // fcc `test_fcc_trace_5554_http---www.amazon.com_660_0` at `--live 2`: 600 kbit/s
+        // steady, 10 s buffered, 14 s behind the edge (a slow first fragment). 750 kbps takes
+        // 5 s per 4 s fragment: 8 fragments of it fit in the buffer, against 300 kbps. The
+        // planner used to assume it could refill to 14 s by staying low first, so deferring
+        // the switch always scored higher and it stayed at 300 kbps for 140 s.
+        let l = envivio();
+        let mut s = warmed(&l, 600.0);
+        let mut c = ctx(&l, 10, 10.0);
+        c.buffer.max = Duration::from_secs(20);
+        c.last_level = Some(0);
+        c.live_edge_distance = Some(Duration::from_secs(14));
+        assert_eq!(s.choose(&c).level, 1);
+    }
+
+    #[test]
+    fn outage_count_zero_protects_from_the_start() {
+        let l = envivio();
+        let p = SmoothplayParams { outage_count: 0, ..SmoothplayParams::default() };
+        let mut s = Smoothplay::with_params(&l, p);
+        assert!(s.outage_seen());
+        s.reset();
+        assert!(s.outage_seen());
+        assert!(!Smoothplay::new(&l).outage_seen());
+    }
+
+    #[test]
+    fn links_with_outages_rides_out_the_first_outage() {
+        // 760 kbit/s with a 15 s outage at 64 s (fcc `trace_8299_..._1280` of the outage set), buffer 20 s on demand: the default spends
+        // its buffer on quality before it has seen an outage and stalls through it; the
+        // preset keeps buffer from the start.
+        let v = Video::constant_bitrate(&[300, 750, 1200, 1850, 2850, 4300], Duration::from_secs(4), 40).unwrap();
+        let period = |ms: f64, kbps: f64| crate::sim::trace::Period { duration_ms: ms, bandwidth_kbps: kbps, latency_ms: 80.0 };
+        let t = Trace::new("tunnel", vec![period(64_000.0, 760.0), period(15_000.0, 10.0), period(1e9, 760.0)]).unwrap();
+        let cfg = SimConfig { max_buffer_s: 20.0, ..SimConfig::default() };
+        let default = simulate(&v, &t, &mut Smoothplay::new(&v.ladder), &cfg);
+        let preset = simulate(&v, &t, &mut Smoothplay::with_params(&v.ladder, SmoothplayParams::links_with_outages()), &cfg);
+        // Default: 750 kbps on the 760 kbit/s link with about 5 s of buffer when the link goes
+        // dark, 10.5 s of stall. Preset: 300 kbps, a full buffer, no stall.
+        assert!(default.metrics.rebuffer_s > 5.0, "{:?} {}", default.levels, default.metrics.rebuffer_s);
+        assert!(preset.metrics.rebuffer_s < 0.5, "{:?} {}", preset.levels, preset.metrics.rebuffer_s);
     }
 
     #[test]
