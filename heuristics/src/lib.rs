@@ -34,7 +34,7 @@ pub mod types;
 pub mod research;
 
 pub use estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator};
-pub use selector::{selector_by_name, selector_with_buffer, QualitySelector, ALGORITHMS, DEFAULT_ALGORITHM};
+pub use selector::{is_known_selector, selector_by_name, selector_with_buffer, QualitySelector, ALGORITHMS, DEFAULT_ALGORITHM, PRESETS};
 pub use types::{
     BufferState, Context, Decision, DecodeCapacity, DownloadProgress, DownloadReport, FragmentSizes,
     Ladder, Level, Viewport,

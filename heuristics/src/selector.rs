@@ -61,6 +61,18 @@ pub const ALGORITHMS: &[&str] = &[
     "mdp",
 ];
 
+/// Named presets of a shipped algorithm, also accepted by [`selector_by_name`] but left out
+/// of [`ALGORITHMS`] (and so of the simulator's `--algo all`):
+/// `smoothplay-outages` is `smoothplay` with
+/// [`crate::algo::smoothplay::SmoothplayParams::links_with_outages`], for links known to
+/// go dark for seconds (trains, tunnels); it costs plain links a lot (see the README).
+pub const PRESETS: &[&str] = &["smoothplay-outages"];
+
+/// Whether `name` is an algorithm or a preset [`selector_by_name`] builds.
+pub fn is_known_selector(name: &str) -> bool {
+    ALGORITHMS.contains(&name) || PRESETS.contains(&name)
+}
+
 /// The algorithm smoothplay uses when the user names none.
 pub const DEFAULT_ALGORITHM: &str = "smoothplay";
 

@@ -32,7 +32,9 @@ pub struct Cli {
 
     /// Quality-selection algorithm used when --video-bitrate is auto: smoothplay, or one of
     /// the published rules throughput, bba, bola, bolae, dynamic, dynamicdash, robustmpc,
-    /// classic, or the research selectors scenario and mdp (see heuristics/README.md).
+    /// classic, or the research selectors scenario and mdp (see heuristics/README.md);
+    /// smoothplay-outages on links known to go dark for seconds (trains, tunnels): it
+    /// rebuffers far less through outages and costs quality on plain links.
     #[arg(long, value_name = "NAME", default_value = smoothplay_engine::heuristics::DEFAULT_ALGORITHM)]
     pub abr: String,
 

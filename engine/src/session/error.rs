@@ -39,7 +39,7 @@ pub enum Error {
         reasons: Vec<String>,
     },
     /// A quality-selection algorithm name that does not exist.
-    #[error("unknown quality-selection algorithm {name:?}; choose one of: {}", smoothplay_heuristics::ALGORITHMS.join(", "))]
+    #[error("unknown quality-selection algorithm {name:?}; choose one of: {}, {}", smoothplay_heuristics::ALGORITHMS.join(", "), smoothplay_heuristics::PRESETS.join(", "))]
     UnknownAlgorithm {
         /// The name given.
         name: String,

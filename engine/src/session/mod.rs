@@ -131,7 +131,7 @@ impl Session {
             return Err(Error::NothingPlayable { url, reasons: selection.unsupported });
         }
         // A name check, not a build: some selectors precompute tables when built (mdp).
-        if !smoothplay_heuristics::ALGORITHMS.contains(&config.algorithm.as_str()) {
+        if !smoothplay_heuristics::is_known_selector(&config.algorithm) {
             return Err(Error::UnknownAlgorithm { name: config.algorithm.clone() });
         }
         Ok(Session { location, source, manifest: Arc::new(manifest), selection, config, hook: None, keys: None, selector: None, failover, opened_at })

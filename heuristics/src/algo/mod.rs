@@ -31,6 +31,7 @@ pub(crate) fn build(name: &str, ladder: &Ladder, max_buffer: Duration) -> Option
         "robustmpc" => Box::new(mpc::RobustMpc::new(ladder)),
         "classic" => Box::new(classic::Classic::new(ladder)),
         "smoothplay" => Box::new(smoothplay::Smoothplay::new(ladder)),
+        "smoothplay-outages" => Box::new(smoothplay::Smoothplay::with_params(ladder, smoothplay::SmoothplayParams::links_with_outages())),
         "scenario" => Box::new(crate::research::scenario::ScenarioPlay::new(ladder)),
         "mdp" => Box::new(crate::research::mdp::Mdp::new(ladder, max_buffer.as_secs_f64())),
         _ => return None,

@@ -22,7 +22,9 @@ pub fn run_named(name: &str, video: &Video, trace: &Trace, cfg: &SimConfig) -> O
         return Some(oracle::run_optimal(video, trace, cfg));
     }
     let mut sel = selector_with_buffer(name, &video.ladder, Duration::from_secs_f64(cfg.max_buffer_s.max(0.0)))?;
-    Some(simulate(video, trace, sel.as_mut(), cfg))
+    let mut r = simulate(video, trace, sel.as_mut(), cfg);
+    r.algorithm = name.to_string(); // a preset reports the name it was asked by
+    Some(r)
 }
 
 /// Runs every (trace, algorithm) pair and returns the results in (trace, algorithm) order,
@@ -189,12 +191,12 @@ pub fn csv_row(r: &SessionResult) -> String {
 /// The summary table printed by the CLI.
 pub fn summary_table(summaries: &[Summary]) -> String {
     let mut s = format!(
-        "{:<12} {:>5} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}\n",
+        "{:<18} {:>5} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}\n",
         "algorithm", "n", "qoe_mean", "qoe_median", "qoe/chunk", "qoe_log", "qoe_hd", "kbps", "rebuf_s", "startup", "switches"
     );
     for m in summaries {
         s.push_str(&format!(
-            "{:<12} {:>5} {:>10.3} {:>10.3} {:>9.4} {:>9.3} {:>9.2} {:>9.1} {:>9.3} {:>8.3} {:>8.2}\n",
+            "{:<18} {:>5} {:>10.3} {:>10.3} {:>9.4} {:>9.3} {:>9.2} {:>9.1} {:>9.3} {:>8.3} {:>8.2}\n",
             m.algorithm,
             m.sessions,
             m.qoe_lin_mean,

@@ -100,10 +100,10 @@ impl Args {
 /// One `--algo` item: a known name, or `all` (expanded by [`Args::algorithms`]).
 fn algorithm_name(name: &str) -> Result<String, String> {
     let known = sweep::all_algorithm_names();
-    if name == "all" || known.iter().any(|k| k == name) {
+    if name == "all" || known.iter().any(|k| k == name) || smoothplay_heuristics::PRESETS.contains(&name) {
         Ok(name.to_string())
     } else {
-        Err(format!("unknown algorithm {name:?} (known: {}, all)", known.join(", ")))
+        Err(format!("unknown algorithm {name:?} (known: {}, {}, all)", known.join(", "), smoothplay_heuristics::PRESETS.join(", ")))
     }
 }
 
@@ -186,6 +186,14 @@ mod tests {
         assert_eq!((a.every, a.threads, a.plot_sessions), (10, 2, 1));
         assert_eq!(a.csv, Some(PathBuf::from("x.csv")));
         assert_eq!(a.algorithms(), vec!["bola", "robustmpc"]);
+    }
+
+    #[test]
+    fn presets_are_named_but_not_in_all() {
+        let a = parse(&["--algo", "smoothplay-outages,all"]).expect("parse");
+        let names = a.algorithms();
+        assert_eq!(names.iter().filter(|n| n.as_str() == "smoothplay-outages").count(), 1);
+        assert_eq!(names.len(), 13, "all (the 11 selectors and optimal), plus the preset named");
     }
 
     #[test]
