@@ -63,24 +63,37 @@ async fn play(url: &str, secs: u64) -> Seen {
 /// Plays, sending `commands` once the playhead is 1 s past where it started; also returns
 /// the sinks and every event.
 async fn play_sending(url: &str, config: PlayerConfig, commands: Vec<Command>) -> (Seen, RecordingVideo, RecordingAudio, Vec<PlayerEvent>) {
+    let mut commands = Some(commands);
+    play_reacting(url, config, move |_, shown, first, tx| {
+        if shown >= first + Duration::from_secs(1) {
+            for c in commands.take().into_iter().flatten() {
+                let _ = tx.send(c);
+            }
+        }
+    })
+    .await
+}
+
+/// Plays, calling `react(event, frame on screen, first frame shown, commands)` on every
+/// event once a frame has been shown.
+async fn play_reacting(
+    url: &str,
+    config: PlayerConfig,
+    mut react: impl FnMut(&PlayerEvent, Duration, Duration, &tokio::sync::mpsc::UnboundedSender<Command>) + Send,
+) -> (Seen, RecordingVideo, RecordingAudio, Vec<PlayerEvent>) {
     let session = Session::open(url, config).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     let mut video = RecordingVideo::default();
     let presented = video.presented.clone();
     let mut audio = RecordingAudio::default();
     let mut events = Vec::new();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut commands = Some(commands);
     let stats = tokio::time::timeout(
         Duration::from_secs(60),
         session.play(&mut video, &mut audio, Some(rx), &mut |e| {
             let at = presented.lock().unwrap().last().copied();
             let first = presented.lock().unwrap().first().copied();
             if let (Some(at), Some(first)) = (at, first) {
-                if at >= first + Duration::from_secs(1) {
-                    for c in commands.take().into_iter().flatten() {
-                        let _ = tx.send(c);
-                    }
-                }
+                react(&e, at, first, &tx);
             }
             events.push((e, at));
         }),
@@ -259,4 +272,57 @@ async fn live_audio_language_and_camera_angle_switch_at_the_next_boundaries() {
     let pts: Vec<Duration> = frames.iter().map(|f| f.pts).collect();
     assert!(pts.windows(2).all(|w| w[1] > w[0]), "every picture once, in order");
     assert!(o.requests_matching("Fragments(camera2=") >= 2 && o.requests_matching("Fragments(audio_fra=") >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_rewind_walks_the_dvr_window_and_fast_forward_rejoins_the_edge() {
+    let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
+    // Rewind at -8x once playing for 1 s; after four key frames, fast forward at 8x.
+    let mut step = 0;
+    let mut rewound = 0;
+    let (s, video, _, events) = play_reacting(&o.manifest_url(), config(6), move |e, shown, first, tx| match (step, e) {
+        (0, _) if shown >= first + Duration::from_secs(1) => {
+            step = 1;
+            let _ = tx.send(Command::SetSpeed(-8.0));
+        }
+        (1, PlayerEvent::TrickFrame { .. }) => {
+            rewound += 1;
+            if rewound == 4 {
+                step = 2;
+                let _ = tx.send(Command::SetSpeed(8.0));
+            }
+        }
+        _ => {}
+    })
+    .await;
+    let tricks: Vec<(Duration, f64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrickFrame { pts, speed, .. } => Some((*pts, *speed)),
+            _ => None,
+        })
+        .collect();
+    eprintln!("trick frames {tricks:?}");
+    let back: Vec<Duration> = tricks.iter().filter(|t| t.1 < 0.0).map(|t| t.0).collect();
+    let ahead: Vec<Duration> = tricks.iter().filter(|t| t.1 > 0.0).map(|t| t.0).collect();
+    assert!(back.len() >= 4, "{back:?}");
+    for w in back.windows(2) {
+        assert_eq!(w[0] - w[1], Duration::from_secs(2), "rewind walks the live fragments back one by one: {back:?}");
+    }
+    assert!(back.iter().all(|t| in_loop(*t) % 2000 == 0), "key frames at fragment starts");
+    assert!(back[0] <= s.first + Duration::from_secs(2), "rewind starts from where the playhead was");
+    assert!(ahead.len() >= 4 && ahead.windows(2).all(|w| w[1] > w[0]), "fast forward walks forward: {ahead:?}");
+    assert!(*ahead.first().unwrap() >= *back.last().unwrap(), "fast forward from where rewind stopped");
+    // It ran into the edge and went live again: the last second's distance to the edge is
+    // the usual one (before the rewind it was the same).
+    assert!(*ahead.last().unwrap() > back[0], "fast forward passed the point rewind started from");
+    let l = s.stats.live.as_ref().expect("live stats");
+    let (first, last) = (l.samples.first().unwrap(), l.samples.last().unwrap());
+    let distance = |x: &smoothplay::engine::session::LiveSample| x.edge_ms - x.position_ms;
+    eprintln!("distance to the edge: first {} ms, last {} ms", distance(first), distance(last));
+    assert!(distance(last) <= distance(first) + 1000.0, "back at the live edge after fast forward: {:?}", l.samples);
+    let frames = video.presented.lock().unwrap().clone();
+    let after_trick: Vec<&Duration> = frames.iter().filter(|t| **t > *ahead.last().unwrap()).collect();
+    assert!(after_trick.len() >= 50, "normal playback resumed after trick play: {} pictures", after_trick.len());
+    assert!(s.stats.skipped_fragments.is_empty(), "{:?}", s.stats.skipped_fragments);
 }

@@ -602,16 +602,21 @@ pub(super) async fn drive(
                         }
                         state = State::Paused;
                     }
-                    Some(Command::SetSpeed(speed)) if is_trick_speed(speed) && live.is_none() && video_track.is_some() => {
+                    Some(Command::SetSpeed(speed)) if is_trick_speed(speed) && video_track.is_some() => {
                         // Trick play: the normal pipeline idles; audio pauses.
                         let now = clock.now();
                         let from = shown_position.unwrap_or(if config.untimed { untimed_position } else { playback.position(now) });
                         playback.stop(now);
                         audio_sink.set_paused(true);
                         sink_running = false;
-                        let ended = super::trick::run(&net!(), hook.as_ref(), video_track.unwrap_or(0), speed, from, video_sink, &mut commands, on_event).await?;
+                        let vt = video_track.unwrap_or(0);
+                        let (chunks, end) = trick_chunks(live.as_ref(), &manifest, &selection, vt);
+                        if let Some(l) = live.as_mut() {
+                            l.follower.set_following(false); // a DVR move; the edge is rejoined below
+                        }
+                        let ended = super::trick::run(&net!(), hook.as_ref(), vt, &chunks, end, speed, from, video_sink, &mut commands, on_event).await?;
                         tracing::info!(at = ?ended.position, "trick play ended");
-                        if ended.reached_end {
+                        if ended.reached_end && live.is_none() {
                             stats.ended_by = EndReason::Completed;
                             break;
                         }
@@ -620,10 +625,17 @@ pub(super) async fn drive(
                         if ended.command.is_none() && state == State::Paused {
                             state = State::Buffering { stall_since: None };
                         }
-                        replay = ended.command;
                         seek_to!(ended.position, clock.now());
+                        // Live: fast forward ran into the edge as it was when trick play
+                        // began. It moved on meanwhile (nothing followed it): find it again,
+                        // then go live, as a DVR does.
+                        replay = ended.command;
+                        if let (Some(l), true, None) = (live.as_mut(), ended.reached_end, replay.as_ref()) {
+                            let _ = live_join::find_edge(l, &mut sched, &net!(), &config.live, &mut body_cache).await;
+                            replay = Some(Command::GoLive);
+                        }
                     }
-                    Some(Command::SetSpeed(speed)) if is_trick_speed(speed) => tracing::warn!("trick speed {speed} ignored (live, or no video)"),
+                    Some(Command::SetSpeed(speed)) if is_trick_speed(speed) => tracing::warn!("trick speed {speed} ignored (no video)"),
                     Some(Command::SetSpeed(speed)) => {
                         user_speed = if speed.is_finite() { speed.clamp(MIN_RATE, MAX_RATE) } else { 1.0 };
                         if let Some(l) = live.as_mut() {
@@ -1032,4 +1044,18 @@ fn handle_output(
         _ => {} // stale: from before a seek
     }
     Ok(())
+}
+
+/// The fragments trick play may walk on the video track `vt`, and their end: on demand the
+/// manifest's; live, the live timeline's announced ones (the DVR window up to the edge).
+fn trick_chunks(live: Option<&LiveState>, manifest: &Manifest, selection: &super::TrackSelection, vt: usize) -> (Vec<super::trick::TrickChunk>, Duration) {
+    use super::trick::TrickChunk;
+    if let Some(l) = live {
+        let (chunks, end) = l.announced(vt);
+        return (chunks.into_iter().map(|(start, ticks)| TrickChunk { start, ticks }).collect(), end.unwrap_or_default());
+    }
+    let Some(t) = selection.tracks.get(vt) else { return (Vec::new(), Duration::ZERO) };
+    let stream = &manifest.streams[t.stream];
+    let chunks = t.plan.chunks.iter().zip(&stream.chunks).map(|(slot, c)| TrickChunk { start: slot.start, ticks: c.start.ticks }).collect();
+    (chunks, t.plan.chunks.last().map(|c| c.end()).unwrap_or_default())
 }

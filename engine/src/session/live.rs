@@ -350,6 +350,16 @@ impl LiveState {
     }
 
     /// A refreshed manifest arrived.
+    /// The fragments of `track` the server has announced or served (predictions left
+    /// out), in order: what trick play may walk. Each as (start, start ticks), and the end
+    /// of the last.
+    pub fn announced(&self, track: usize) -> (Vec<(Duration, u64)>, Option<Duration>) {
+        let Some(tl) = self.timelines.get(track) else { return (Vec::new(), None) };
+        let real: Vec<&crate::live::Entry> = tl.iter().map(|(_, e)| e).filter(|e| e.available || e.source != crate::live::Source::Predicted).collect();
+        let end = real.last().map(|e| self.to_duration(track, e.end()));
+        (real.iter().map(|e| (self.to_duration(track, e.start), e.start)).collect(), end)
+    }
+
     /// A track switch: `track` now plays the manifest's stream `index` (named `name`) on
     /// the same timeline; refreshed manifests are read for that stream from now on.
     pub fn switch_stream(&mut self, track: usize, index: usize, name: Option<String>) {

@@ -3,6 +3,11 @@
 //! by [`TrickPlan`]. The normal pipeline (scheduler, workers, selector, estimator) is left
 //! idle meanwhile, so trick downloads never count as normal playback for the quality
 //! selector; the driver seeks back into it when trick play ends.
+//!
+//! The fragments walked are given by the driver ([`TrickChunk`]s): the manifest's on
+//! demand; on live, a snapshot of the live timeline's announced fragments, the DVR window
+//! up to the edge when trick play began (fast forward stops there, rewind at the window's
+//! start).
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +22,14 @@ use crate::time::MediaTime;
 use super::live_join::Net;
 use super::worker::{FragmentHook, HookError};
 use super::{Command, Error, PlayerEvent, VideoSink};
+
+/// A fragment trick play may show: its start on the presentation timeline and in the
+/// stream's ticks (for its URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TrickChunk {
+    pub start: Duration,
+    pub ticks: u64,
+}
 
 /// How trick play ended.
 #[derive(Debug)]
@@ -46,30 +59,27 @@ fn on_command(cmd: Option<Command>, plan: &mut TrickPlan, starts: &[Duration], e
     }
 }
 
-/// Runs trick play on track `track` (video) from `from` at `speed` until a command other
-/// than another trick speed arrives, or an end of the presentation is reached.
+/// Runs trick play on track `track` (video) over `chunks` (ending at `end`) from `from` at
+/// `speed` until a command other than another trick speed arrives, or an end is reached.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn run(
     net: &Net<'_>,
     hook: Option<&FragmentHook>,
     track: usize,
+    chunks: &[TrickChunk],
+    end: Duration,
     speed: f64,
     from: Duration,
     video_sink: &mut dyn VideoSink,
     commands: &mut Option<mpsc::UnboundedReceiver<Command>>,
     on_event: &mut (dyn FnMut(PlayerEvent) + Send),
 ) -> Result<TrickEnd, Error> {
-    let Some(t) = net.selection.tracks.get(track) else {
-        return Ok(TrickEnd { position: from, command: None, reached_end: false });
-    };
-    let stream = &net.manifest.streams[t.stream];
+    let nothing = TrickEnd { position: from, command: None, reached_end: false };
+    let Some(t) = net.selection.tracks.get(track) else { return Ok(nothing) };
     // The cheapest level: one picture per fragment, shown briefly.
     let level = 0usize;
-    let Some(level_cfg) = t.levels.get(level).cloned() else {
-        return Ok(TrickEnd { position: from, command: None, reached_end: false });
-    };
-    let starts: Vec<Duration> = t.plan.chunks.iter().map(|c| c.start).collect();
-    let end = t.plan.chunks.last().map(|c| c.end()).unwrap_or_default();
+    let Some(level_cfg) = t.levels.get(level).cloned() else { return Ok(nothing) };
+    let starts: Vec<Duration> = chunks.iter().map(|c| c.start).collect();
     let mut plan = TrickPlan::new(starts.clone(), end, speed, from, Instant::now());
     tracing::info!(speed = plan.speed(), ?from, "trick play");
     let mut decoder = H264Decoder::new().map_err(|e| Error::Sink(super::SinkError(format!("trick-play decoder: {e}"))))?;
@@ -79,8 +89,8 @@ pub(super) async fn run(
             let position = shown.unwrap_or(from);
             return Ok(TrickEnd { position, command: None, reached_end: plan.speed() > 0.0 });
         };
-        let Some(chunk) = stream.chunks.get(index) else { continue };
-        let Some(url) = net.fragment_url(track, level, chunk.start.ticks) else { continue };
+        let Some(chunk) = chunks.get(index) else { continue };
+        let Some(url) = net.fragment_url(track, level, chunk.ticks) else { continue };
         let began = Instant::now();
         let fetched = tokio::select! {
             r = net.source.fetch(&url, Limits::default()) => r,
@@ -97,7 +107,7 @@ pub(super) async fn run(
             }
         };
         // Decoding is CPU work: off the async thread.
-        let (hook_owned, level_owned, ticks, timescale) = (hook.cloned(), level_cfg.clone(), chunk.start.ticks, t.timescale);
+        let (hook_owned, level_owned, ticks, timescale) = (hook.cloned(), level_cfg.clone(), chunk.ticks, t.timescale);
         let decoded = tokio::task::spawn_blocking(move || {
             let r = key_frame(&mut decoder, &level_owned, body, ticks, timescale, hook_owned.as_ref());
             (decoder, r)
