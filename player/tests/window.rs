@@ -235,10 +235,15 @@ struct Player {
 
 impl Player {
     fn start(x: &Xvfb, dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> Player {
+        Player::start_with(x, dir, args, env, &demo())
+    }
+
+    /// Plays `input` instead of the demo.
+    fn start_with(x: &Xvfb, dir: &TempDir, args: &[&str], env: &[(&str, &str)], input: &Path) -> Player {
         let log = dir.0.join("player.log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_smoothplay"));
         cmd.args(args)
-            .arg(demo())
+            .arg(input)
             .env("DISPLAY", &x.display)
             .env("XDG_RUNTIME_DIR", dir.private("xdg"))
             .env_remove("WAYLAND_DISPLAY")
@@ -825,4 +830,40 @@ fn a_small_window_does_not_fetch_levels_far_above_its_size() {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(&headless).unwrap()).unwrap();
     let top = json["video"]["fragments"].as_array().unwrap().iter().filter_map(|f| f["bitrate"].as_u64()).max().unwrap();
     assert!(top > 250_000, "headless stayed at the lowest level: the comparison means nothing");
+}
+
+#[test]
+fn captions_are_drawn_in_their_ttml_region() {
+    if !tools_present("captions", &[]) {
+        return;
+    }
+    let _turn = serial();
+    let dir = TempDir::new("captions");
+    let x = Xvfb::start(&dir, 1);
+    let socket = dir.0.join("mpv.sock");
+    let multitrack = repo().join("tests/fixtures/media/multitrack.ism");
+    let args = ["--geometry", "800x600", "--no-audio", "--text-track", "captions_eng", "--input-ipc-server", socket.to_str().unwrap(), "-q"];
+    let mut player = Player::start_with(&x, &dir, &args, &[], &multitrack);
+    let mut ipc = Ipc::connect(&socket, &mut player);
+    player.window(&x);
+    // 16:9 in 800x600: black bars at rows 0..75 and 525..600. The cue at 2.2-3.5 s is in
+    // the "bottom" region, the one at 4.5-5.8 s in "top" (origin 10% 5%: row 30, in the
+    // top bar). Pause inside each and look at the top bar.
+    let mut top_bar_at = |t: f64, name: &str| {
+        ipc.ok(json!(["set_property", "pause", false]));
+        ipc.wait_for("time-pos", Duration::from_secs(40), |v| v.as_f64().is_some_and(|v| v > t));
+        ipc.ok(json!(["set_property", "pause", true]));
+        std::thread::sleep(Duration::from_millis(400)); // a redraw
+        let shot = x.grab(&dir.0.join(name)).crop(0, 0, 800, 600);
+        (shot.max_in(80, 720, 25, 75), shot.max_in(0, 800, 0, 20), shot.max_in(0, 80, 25, 75))
+    };
+    let (bottom_cue_region, _, _) = top_bar_at(2.5, "bottom.png");
+    let (top_cue_region, above, beside) = top_bar_at(4.7, "top.png");
+    ipc.ok(json!(["quit"]));
+    let status = player.proc.wait_exit(Duration::from_secs(10)).expect("the player quits within 10 s");
+    assert!(status.success(), "exit status {status}");
+    eprintln!("captions: top bar rows 25..75 max {bottom_cue_region} with the bottom cue, {top_cue_region} with the top cue (rows 0..20 {above}, left of the region {beside})");
+    assert!(bottom_cue_region <= 2, "the bottom-region cue leaves the top bar black (max {bottom_cue_region})");
+    assert!(top_cue_region > 150, "the top-region cue is drawn in the top bar (max {top_cue_region}; see {})", dir.0.display());
+    assert!(above <= 2 && beside <= 2, "inside its region: rows 0..20 max {above}, columns 0..80 max {beside}");
 }

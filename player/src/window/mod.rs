@@ -1,6 +1,7 @@
 //! The desktop window (winit + wgpu): video, the on-screen display, keys and the mouse.
 
 pub mod app;
+pub mod caption_place;
 pub mod keymap;
 pub mod layout;
 pub mod osd;

@@ -160,16 +160,17 @@ impl Osd {
             }
         }
         if let Some(cue) = self.caption() {
-            // Centred at the bottom, above the seek bar; the width is estimated from the
-            // character count (half the size per character, as the UI font runs).
+            // In its TTML region, else centred at the bottom; above the seek bar either
+            // way. The width is estimated from the character count (half the size per
+            // character, as the UI font runs).
             let size = big * CAPTION_SCALE;
             let lines: Vec<&str> = cue.text.lines().collect();
             let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f32;
             let w = (widest * size * 0.5).min(width as f32);
             let h = lines.len() as f32 * size * 1.2;
             let bar_top = SeekBar::new(width, height, scale).y;
-            let y = (bar_top - big * 2.0 - h).max(0.0);
-            let x = ((width as f32 - w) / 2.0).max(0.0);
+            let block = super::caption_place::Block { w, h };
+            let (x, y) = super::caption_place::place(cue, block, width as f32, height as f32, (bar_top - big * 2.0).max(0.0), margin);
             let pad = size * 0.3;
             out.quads.push(Quad { x: (x - pad).max(0.0), y: (y - pad).max(0.0), w: w + 2.0 * pad, h: h + 2.0 * pad, color: SHADE });
             out.texts.push(TextItem { text: lines.join("\n"), x, y, size, color: WHITE });
