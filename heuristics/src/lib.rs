@@ -36,6 +36,6 @@ pub mod research;
 pub use estimator::{BandwidthEstimator, EwmaEstimator, HarmonicMeanEstimator};
 pub use selector::{is_known_selector, selector_by_name, selector_with_buffer, QualitySelector, ALGORITHMS, DEFAULT_ALGORITHM, PRESETS};
 pub use types::{
-    BufferState, Context, Decision, DecodeCapacity, DownloadProgress, DownloadReport, FragmentSizes,
+    BufferState, ChoiceReason, Context, Decision, DecodeCapacity, DownloadProgress, DownloadReport, FragmentSizes,
     Ladder, Level, Viewport,
 };

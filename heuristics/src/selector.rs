@@ -41,6 +41,12 @@ pub trait QualitySelector: Send {
     /// The playhead jumped; the buffer was flushed.
     fn on_seek(&mut self) {}
 
+    /// Why the last [`QualitySelector::choose`] chose its level, when the selector says
+    /// (`None`: it does not).
+    fn last_reason(&self) -> Option<crate::types::ChoiceReason> {
+        None
+    }
+
     /// Forget all history.
     fn reset(&mut self) {}
 }

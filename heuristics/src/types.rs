@@ -229,6 +229,36 @@ impl Decision {
     }
 }
 
+/// Why a selector chose the level it did (for logs and analytics; see
+/// [`crate::QualitySelector::last_reason`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceReason {
+    /// No throughput measured yet: the configured first level.
+    Startup,
+    /// The forecast of throughput and buffer (the planner's own choice).
+    Throughput,
+    /// Capped by the viewport (the level would be far larger than the window).
+    Viewport,
+    /// Capped by decode capacity (the CPU could not keep up at a higher level).
+    Cpu,
+    /// Capped after an abandoned download of this fragment.
+    Abandoned,
+}
+
+impl ChoiceReason {
+    /// The name used in logs: `startup`, `throughput`, `viewport`, `cpu`, `abandoned`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceReason::Startup => "startup",
+            ChoiceReason::Throughput => "throughput",
+            ChoiceReason::Viewport => "viewport",
+            ChoiceReason::Cpu => "cpu",
+            ChoiceReason::Abandoned => "abandoned",
+        }
+    }
+}
+
 /// Progress of a download in flight, for abandonment decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DownloadProgress {

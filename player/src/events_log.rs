@@ -89,9 +89,9 @@ impl<W: Write> EventsLog<W> {
                     );
                 }
             }
-            PlayerEvent::LevelSwitch { from, to } => {
-                // The engine does not say why a selector moved; `reason` stays null.
-                self.write(now, None, "level_switch", json!({ "track": "video", "from": from, "to": to, "reason": Value::Null }))
+            PlayerEvent::LevelSwitch { from, to, reason } => {
+                let reason = reason.map_or(Value::Null, |r| Value::from(r.as_str()));
+                self.write(now, None, "level_switch", json!({ "track": "video", "from": from, "to": to, "reason": reason }))
             }
             PlayerEvent::Rebuffering => {
                 self.rebuffer_since = Some(now);
@@ -191,6 +191,8 @@ fn round3(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smoothplay_engine::heuristics::ChoiceReason;
+    use smoothplay_engine::schedule::LevelReason;
     use smoothplay_engine::session::Status;
 
     fn status(position: f64, presented: u64, dropped: u64) -> PlayerEvent {
@@ -225,7 +227,7 @@ mod tests {
         let mut log = EventsLog::new(Vec::new(), "x.ism", t0);
         log.on_event(&status(0.0, 0, 0), at(100));
         log.on_event(&status(0.04, 1, 0), at(200));
-        log.on_event(&PlayerEvent::LevelSwitch { from: 60_000, to: 150_000 }, at(300));
+        log.on_event(&PlayerEvent::LevelSwitch { from: 60_000, to: 150_000, reason: Some(LevelReason::Chosen(Some(ChoiceReason::Throughput))) }, at(300));
         log.on_event(&PlayerEvent::Rebuffering, at(1000));
         log.on_event(&PlayerEvent::Playing, at(1500));
         log.on_event(&status(1.0, 20, 3), at(1600));
@@ -237,6 +239,7 @@ mod tests {
         assert_eq!(kinds, ["start", "first_frame", "level_switch", "rebuffer_start", "rebuffer_end", "dropped_frames", "summary", "download_error", "end"]);
         assert_eq!(l[1]["wall_ms"], 200.0);
         assert_eq!(l[2]["from"], 60_000);
+        assert_eq!(l[2]["reason"], "throughput");
         assert_eq!(l[4]["duration_ms"], 500.0);
         assert_eq!(l[5]["count"], 3);
         assert_eq!((l[6]["bitrate"].as_u64(), l[6]["pos_s"].as_f64()), (Some(150_000), Some(9.0)));

@@ -388,6 +388,10 @@ fn captions_out_and_events_log() {
     assert_eq!(markers.iter().map(|m| m.0).collect::<Vec<_>>(), [2.0, 4.0, 5.0]);
     assert_eq!((markers[0].1["out_of_network"].as_bool(), markers[0].1["break_duration_s"].as_f64()), (Some(true), Some(2.0)));
     assert_eq!(markers[2].1["splice_time_s"].as_f64(), Some(5.0));
+    // From the lowest level up to the top once the first downloads are measured: the
+    // selector's forecast says so.
+    let switches: Vec<(u64, &str)> = lines.iter().filter(|l| l["kind"] == "level_switch").map(|l| (l["to"].as_u64().unwrap(), l["reason"].as_str().unwrap_or("null"))).collect();
+    assert_eq!(switches, [(150_000, "throughput")], "{lines:?}");
     let end = lines.last().unwrap();
     assert_eq!((end["ended_by"].as_str(), end["frames_decoded"].as_u64(), end["rebuffer_count"].as_u64()), (Some("completed"), Some(150), Some(0)));
 

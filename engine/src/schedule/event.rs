@@ -63,6 +63,34 @@ pub enum Event {
     Viewport(Viewport),
 }
 
+/// Why a video fragment is fetched at the level it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelReason {
+    /// `--video-bitrate` (or [`super::LevelPin`]) fixed it.
+    Pinned,
+    /// The quality selector's choice, with its reason when it gives one.
+    Chosen(Option<smoothplay_heuristics::ChoiceReason>),
+    /// Capped after an abandoned download of this fragment.
+    Abandoned,
+    /// The chosen level is dark on the server (recent 404s): the nearest other one.
+    Unavailable,
+}
+
+impl LevelReason {
+    /// The name used in logs: `pinned`, `abandoned`, `unavailable`, the selector's reason
+    /// (`startup`, `throughput`, `viewport`, `cpu`, `abandoned`), or `selector` when it
+    /// gives none.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LevelReason::Pinned => "pinned",
+            LevelReason::Chosen(Some(r)) => r.as_str(),
+            LevelReason::Chosen(None) => "selector",
+            LevelReason::Abandoned => "abandoned",
+            LevelReason::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// One fragment to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FetchRequest {
@@ -74,6 +102,8 @@ pub struct FetchRequest {
     pub level: usize,
     /// Seek generation the request belongs to.
     pub epoch: u64,
+    /// Why this level (video; `None` for audio).
+    pub reason: Option<LevelReason>,
 }
 
 /// What the driver should do, returned by [`super::Scheduler::poll`].

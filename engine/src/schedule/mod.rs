@@ -12,6 +12,6 @@ mod scheduler;
 mod track;
 
 pub use config::{LevelPin, ScheduleConfig};
-pub use event::{Action, Event, FetchRequest, TrackId};
+pub use event::{Action, Event, FetchRequest, LevelReason, TrackId};
 pub use scheduler::{ladder_for, Scheduler};
 pub use track::{ChunkSlot, LevelMap, TrackKind, TrackPlan};

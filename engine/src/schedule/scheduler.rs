@@ -5,7 +5,7 @@ use smoothplay_heuristics::{
 };
 
 use super::track::{LevelMap, TrackState};
-use super::{Action, Event, FetchRequest, ScheduleConfig, TrackId, TrackKind, TrackPlan};
+use super::{Action, Event, FetchRequest, LevelReason, ScheduleConfig, TrackId, TrackKind, TrackPlan};
 
 /// A gap between fragments longer than this is a hole that playback jumps over.
 const HOLE: Duration = Duration::from_millis(500);
@@ -456,12 +456,12 @@ impl Scheduler {
                     self.selector.on_idle(now.saturating_duration_since(since));
                 }
             }
-            let level = match kind {
-                TrackKind::Audio => n_levels - 1,
+            let (level, reason) = match kind {
+                TrackKind::Audio => (n_levels - 1, None),
                 TrackKind::Video => {
                     let bitrates: Vec<u64> = self.tracks[id].plan.levels.iter().map(|l| l.bitrate_bps).collect();
                     match self.config.video_pin.resolve(&bitrates) {
-                        Some(l) => l,
+                        Some(l) => (l, Some(LevelReason::Pinned)),
                         None => {
                             let ctx = view!(self).context(next, now);
                             let d = self.selector.choose(&ctx);
@@ -473,16 +473,20 @@ impl Scheduler {
                                 Some((chunk, cap)) if chunk == next => cap,
                                 _ => n_levels - 1,
                             };
-                            self.plan_level(id, d.level).min(cap)
+                            let chosen = self.plan_level(id, d.level);
+                            let reason = if chosen > cap { LevelReason::Abandoned } else { LevelReason::Chosen(self.selector.last_reason()) };
+                            (chosen.min(cap), Some(reason))
                         }
                     }
                 }
             };
             let t = &mut self.tracks[id];
-            let Some(level) = t.deliverable(level, now) else { continue };
+            let Some(deliverable) = t.deliverable(level, now) else { continue };
+            let reason = if deliverable != level { reason.map(|_| LevelReason::Unavailable) } else { reason };
+            let level = deliverable;
             t.wait_until = None;
             t.in_flight = Some((next, level));
-            actions.push(Action::Fetch(FetchRequest { track: id, chunk: next, level, epoch: self.epoch }));
+            actions.push(Action::Fetch(FetchRequest { track: id, chunk: next, level, epoch: self.epoch, reason }));
         }
         actions
     }

@@ -808,7 +808,7 @@ pub(super) async fn drive(
                             estimator.on_download(&DownloadReport { level: req.level, bytes: f.body.len() as u64, ttfb: f.ttfb, duration: f.elapsed, media_duration: Duration::ZERO, abandoned: false });
                             if let Some(from) = last_video_level.filter(|l| *l != req.level) {
                                 stats.video.switches += 1;
-                                on_event(PlayerEvent::LevelSwitch { from: t.levels.get(from).map_or(0, |l| l.bitrate), to: level.bitrate });
+                                on_event(PlayerEvent::LevelSwitch { from: t.levels.get(from).map_or(0, |l| l.bitrate), to: level.bitrate, reason: req.reason });
                             }
                             last_video_level = Some(req.level);
                             stats.video.fragments_total += 1;

@@ -210,6 +210,8 @@ pub enum PlayerEvent {
         from: u64,
         /// The new level's bitrate.
         to: u64,
+        /// Why the new level (see [`crate::schedule::LevelReason::as_str`]).
+        reason: Option<crate::schedule::LevelReason>,
     },
     /// The end was reached.
     Ended,

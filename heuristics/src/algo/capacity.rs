@@ -9,7 +9,7 @@
 //!   load measured at the cap, scaled by the pixel (or bitrate) ratio of the next level, stays
 //!   under [`RAISE_LOAD`] with no drops.
 
-use crate::types::{Context, DecodeCapacity, Ladder, Viewport};
+use crate::types::{ChoiceReason, Context, DecodeCapacity, Ladder, Viewport};
 
 /// Allowed ratio of level dimension to viewport dimension.
 pub const VIEWPORT_SLACK: f64 = 1.5;
@@ -73,8 +73,18 @@ impl DecodeCap {
     /// Highest level the device allows now: the top of the ladder, capped by the viewport
     /// and by the decode measurement in `ctx` (which updates the sticky cap).
     pub fn device_cap(&mut self, ctx: &Context) -> usize {
-        let cap = viewport_cap(ctx.ladder, ctx.viewport).min(ctx.ladder.top());
-        self.update(ctx.ladder, ctx.decode).map_or(cap, |c| cap.min(c))
+        self.device_cap_why(ctx).0
+    }
+
+    /// [`DecodeCap::device_cap`], and which limit set it (`None`: the top of the ladder).
+    pub fn device_cap_why(&mut self, ctx: &Context) -> (usize, Option<ChoiceReason>) {
+        let top = ctx.ladder.top();
+        let viewport = viewport_cap(ctx.ladder, ctx.viewport).min(top);
+        match self.update(ctx.ladder, ctx.decode) {
+            Some(cpu) if cpu < viewport => (cpu, Some(ChoiceReason::Cpu)),
+            _ if viewport < top => (viewport, Some(ChoiceReason::Viewport)),
+            _ => (top, None),
+        }
     }
 
     /// Forget the cap.

@@ -51,7 +51,7 @@
 use super::capacity::DecodeCap;
 use crate::estimator::{BandwidthEstimator, EwmaEstimator, RegimeEstimator};
 use crate::selector::QualitySelector;
-use crate::types::{Context, Decision, DownloadProgress, DownloadReport, Ladder};
+use crate::types::{ChoiceReason, Context, Decision, DownloadProgress, DownloadReport, Ladder};
 
 
 /// Tunable parameters (defaults are the shipped configuration).
@@ -184,6 +184,8 @@ pub struct Smoothplay {
     dark_s: f64,
     /// (fragment, level): the last abandonment of this fragment and the level it fell back to.
     retry: Option<(usize, usize)>,
+    /// Why the last choice was made.
+    last_reason: Option<ChoiceReason>,
 }
 
 impl Smoothplay {
@@ -208,6 +210,7 @@ impl Smoothplay {
             outages: 0,
             dark_s: 0.0,
             retry: None,
+            last_reason: None,
             p,
         }
     }
@@ -430,22 +433,34 @@ impl QualitySelector for Smoothplay {
     }
 
     fn choose(&mut self, ctx: &Context) -> Decision {
-        let mut cap = self.decode_cap.device_cap(ctx);
+        let (mut cap, mut cap_why) = self.decode_cap.device_cap_why(ctx);
         // A retry after an abandonment: at most the level the abandonment fell back to. The
         // forecast has not moved (the abandoned download is not a sample), so the plan would
         // ask for the abandoned level again and abandon it again after its grace time, each
         // time spending buffer (fcc --live 2: up to 6 tries of one fragment in a row).
         if let Some((fragment, q)) = self.retry {
-            if fragment == ctx.fragment_index {
-                cap = cap.min(q);
+            if fragment == ctx.fragment_index && q < cap {
+                cap = q;
+                cap_why = Some(ChoiceReason::Abandoned);
             }
         }
         let Some(bw) = self.prediction_bps() else {
             let first = if ctx.live_edge_distance.is_some() { self.p.live_first_level } else { self.p.first_level };
+            self.last_reason = Some(if first > cap { cap_why.unwrap_or(ChoiceReason::Startup) } else { ChoiceReason::Startup });
             return Decision::now(first.min(cap));
         };
         let bw = self.planning_bps(bw, ctx.buffer.level.as_secs_f64(), Self::reachable_buffer_s(ctx));
-        Decision::now(self.plan(ctx, bw, cap))
+        let level = self.plan(ctx, bw, cap);
+        // A cap is the reason only when it binds: the plan without it would go higher.
+        self.last_reason = Some(match cap_why {
+            Some(why) if level == cap && self.plan(ctx, bw, ctx.ladder.top()) > cap => why,
+            _ => ChoiceReason::Throughput,
+        });
+        Decision::now(level)
+    }
+
+    fn last_reason(&self) -> Option<ChoiceReason> {
+        self.last_reason
     }
 
     fn on_download(&mut self, ctx: &Context, report: &DownloadReport) {
@@ -521,6 +536,26 @@ mod tests {
         assert_eq!(s.choose(&ctx(&l, 0, 0.0)).level, 0, "on demand: lowest");
         let live = Context { live_edge_distance: Some(Duration::from_secs(4)), ..ctx(&l, 0, 0.0) };
         assert_eq!(s.choose(&live).level, 1, "live: RobustMPC's first level");
+    }
+
+    #[test]
+    fn says_why_it_chose_startup_throughput_or_a_binding_cap() {
+        let mut l = envivio();
+        for (level, (w, h)) in l.levels.iter_mut().zip([(320, 180), (640, 360), (854, 480), (1280, 720), (1920, 1080), (1920, 1080)]) {
+            (level.width, level.height) = (Some(w), Some(h));
+        }
+        let mut s = Smoothplay::new(&l);
+        assert_eq!(s.last_reason(), None);
+        s.choose(&ctx(&l, 0, 0.0));
+        assert_eq!(s.last_reason(), Some(ChoiceReason::Startup));
+        let mut s = warmed(&l, 20_000.0);
+        let c = ctx(&l, 10, 30.0);
+        assert_eq!((s.choose(&c).level, s.last_reason()), (5, Some(ChoiceReason::Throughput)));
+        let small = Context { viewport: Some(Viewport { width: 320, height: 180 }), ..c };
+        assert_eq!((s.choose(&small).level, s.last_reason()), (0, Some(ChoiceReason::Viewport)), "the viewport cap binds");
+        let mut slow = warmed(&l, 250.0);
+        let c = Context { viewport: Some(Viewport { width: 640, height: 360 }), ..ctx(&l, 10, 30.0) };
+        assert_eq!((slow.choose(&c).level, slow.last_reason()), (0, Some(ChoiceReason::Throughput)), "a cap that does not bind is not the reason");
     }
 
     #[test]

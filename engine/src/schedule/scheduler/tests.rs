@@ -219,6 +219,8 @@ fn abandoned_request_is_cancelled_reported_and_chosen_again() {
     assert_eq!(actions[0], Action::Abandon(first));
     let again = fetches(&actions);
     assert_eq!((again[0].chunk, again[0].level), (0, 0), "the same fragment, at the level chosen again");
+    assert_eq!(first.reason, Some(LevelReason::Chosen(None)), "a selector that gives no reason");
+    assert_eq!(again[0].reason.map(LevelReason::as_str), Some("abandoned"), "capped below what the selector asked");
     let reports = sel.inner.reports.lock().unwrap();
     assert_eq!(reports.len(), 1);
     assert!(reports[0].1.abandoned && reports[0].1.bytes == 1234 && reports[0].1.media_duration.is_zero());
@@ -439,9 +441,9 @@ fn a_track_switch_refetches_that_track_from_the_boundary_and_nothing_else() {
     assert_eq!(s.buffer_ahead(1), S(5), "old audio counts up to the boundary only");
     assert!(!s.all_fetched());
     let f = fetches(&s.poll(now));
-    assert_eq!(f, [FetchRequest { track: 1, chunk: 3, level: 0, epoch }], "the new stream's only level, from the boundary");
+    assert_eq!(f, [FetchRequest { track: 1, chunk: 3, level: 0, epoch, reason: None }], "the new stream's only level, from the boundary");
     // A late answer for an old request is not taken for the new one.
-    s.on_event(Event::Downloaded { request: FetchRequest { track: 1, chunk: 9, level: 1, epoch }, bytes: 1, ttfb: S(0), elapsed: S(0) }, now);
+    s.on_event(Event::Downloaded { request: FetchRequest { track: 1, chunk: 9, level: 1, epoch, reason: None }, bytes: 1, ttfb: S(0), elapsed: S(0) }, now);
     assert_eq!(s.next_chunk(1), Some(3));
     done(&mut s, f[0], now);
     assert_eq!(s.next_chunk(1), Some(4));
