@@ -267,3 +267,52 @@ async fn slow_motion_at_half_speed_plays_every_frame() {
     // 0.52 s of media at 0.5x: about 1 s of wall time.
     assert!(r.wall >= Duration::from_millis(900), "{:?}", r.wall);
 }
+
+/// keyframes.ism: 8 s, an IDR every 0.4 s, 2 s fragments (five key frames each, flagged
+/// as sync samples in the trun).
+fn keyframes() -> String {
+    fixture_media("keyframes.ism").to_str().unwrap().to_string()
+}
+
+/// md5 of every picture of a trick run and of the normal decode, by pts.
+async fn trick_and_reference(speed: f64, start_at: Option<Duration>) -> (Vec<(Duration, String)>, std::collections::HashMap<Duration, String>) {
+    let reference = common::play(&keyframes(), common::untimed(LevelPin::Min)).await;
+    let all: std::collections::HashMap<Duration, String> = reference.video.frames.lock().unwrap().iter().map(|f| (f.pts, f.md5.clone())).collect();
+    assert_eq!(all.len(), 200);
+    let config = PlayerConfig { start_speed: speed, start_at, untimed: false, ..common::untimed(LevelPin::Min) };
+    let p = common::play(&keyframes(), config).await;
+    let tricks: Vec<Duration> = p.events.iter().filter_map(|e| match e {
+        PlayerEvent::TrickFrame { pts, .. } => Some(*pts),
+        _ => None,
+    }).collect();
+    // The sink gets the trick key frames first (then, after a rewind reached the start,
+    // normal playback).
+    let frames: Vec<(Duration, String)> = p.video.frames.lock().unwrap().iter().take(tricks.len()).map(|f| (f.pts, f.md5.clone())).collect();
+    assert_eq!(frames.iter().map(|f| f.0).collect::<Vec<_>>(), tricks, "the pictures handed to the sink are the trick key frames");
+    (frames, all)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_fast_forward_shows_every_key_frame_of_each_fragment() {
+    let (frames, all) = trick_and_reference(5.0, None).await;
+    let pts: Vec<Duration> = frames.iter().map(|f| f.0).collect();
+    let every_idr: Vec<Duration> = (0..20).map(|k| Duration::from_millis(400 * k)).collect();
+    assert_eq!(pts, every_idr, "5x: all five key frames of each fragment, not only the first");
+    for (t, md5) in &frames {
+        assert_eq!(Some(md5), all.get(t), "the key frame at {t:?} is the picture normal playback decodes there");
+    }
+    // 16x: 0.8 s of media per 50 ms of wall at least: every other key frame of a fragment.
+    let (frames, _) = trick_and_reference(16.0, None).await;
+    let pts: Vec<u64> = frames.iter().map(|f| f.0.as_millis() as u64).collect();
+    assert_eq!(pts, [0, 800, 1600, 2000, 2800, 3600, 4000, 4800, 5600, 6000, 6800, 7600], "thinned within each fragment");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_rewind_walks_every_key_frame_backwards() {
+    let (frames, all) = trick_and_reference(-4.0, Some(Duration::from_millis(5_000))).await;
+    let pts: Vec<u64> = frames.iter().map(|f| f.0.as_millis() as u64).collect();
+    assert_eq!(pts, (0..13).rev().map(|k| 400 * k).collect::<Vec<u64>>(), "4.8 s down to 0, descending, one fragment after another");
+    for (t, md5) in &frames {
+        assert_eq!(Some(md5), all.get(t), "the key frame at {t:?}");
+    }
+}

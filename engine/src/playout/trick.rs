@@ -4,7 +4,9 @@
 //! Sans-I/O: the caller passes wall time in and carries out the fetches. At speed `s`
 //! the trick position moves `s` seconds of media per second of wall time, so a key frame
 //! at media time `t` is due at `origin_wall + (t - origin) / s`. Each fragment starts with
-//! a key frame (IDR); one is shown per fetched fragment. When a fetch plus decode costs
+//! a key frame (IDR); its other key frames (sync samples in trun/sdtp that are IDRs) are
+//! shown too, as long as they come at least [`MIN_PICTURE_WALL`] of wall time apart
+//! ([`TrickPlan::key_frame_spacing`]). When a fetch plus decode costs
 //! more than the wall time between two key frames, fragments are skipped: the next one
 //! asked for is the one the trick position will have reached when its picture is ready.
 
@@ -14,6 +16,9 @@ use std::time::{Duration, Instant};
 pub const MIN_TRICK_SPEED: f64 = 2.0;
 /// Fastest trick speed (magnitude).
 pub const MAX_TRICK_SPEED: f64 = 32.0;
+/// Least wall time between two key frames shown from one fragment (20 pictures a second:
+/// more would not be seen, and each costs a decode).
+pub const MIN_PICTURE_WALL: Duration = Duration::from_millis(50);
 
 /// Plans key-frame-only fast forward (speed > 0) or rewind (speed < 0) over one track's
 /// fragments.
@@ -105,9 +110,39 @@ impl TrickPlan {
     /// When the key frame of fragment `index` is due on screen (it may already be past:
     /// show it at once).
     pub fn show_at(&self, index: usize) -> Instant {
-        let t = self.starts.get(index).copied().unwrap_or(self.end);
+        self.show_time(self.starts.get(index).copied().unwrap_or(self.end))
+    }
+
+    /// When a key frame at media time `t` is due on screen.
+    pub fn show_time(&self, t: Duration) -> Instant {
         let media = if self.speed > 0.0 { t.saturating_sub(self.origin) } else { self.origin.saturating_sub(t) };
         self.origin_wall + Duration::from_secs_f64(media.as_secs_f64() / self.speed.abs())
+    }
+
+    /// Key frames of one fragment at `pts` (in any order): those to show, in showing order
+    /// (ascending forward, descending in rewind), on the trick side of the start position,
+    /// each at least [`TrickPlan::key_frame_spacing`] of media after the one before. The
+    /// fragment's first key frame is always among them when it is on that side.
+    pub fn key_frames_to_show(&self, pts: &[Duration]) -> Vec<Duration> {
+        let mut v: Vec<Duration> = pts.iter().copied().filter(|t| if self.speed > 0.0 { *t >= self.origin } else { *t <= self.origin }).collect();
+        v.sort();
+        if self.speed < 0.0 {
+            v.reverse();
+        }
+        let spacing = self.key_frame_spacing();
+        let mut out: Vec<Duration> = Vec::new();
+        for t in v {
+            if out.last().is_none_or(|l| l.abs_diff(t) >= spacing) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// Least media time between two key frames shown from one fragment: what
+    /// [`MIN_PICTURE_WALL`] covers at this speed.
+    pub fn key_frame_spacing(&self) -> Duration {
+        MIN_PICTURE_WALL.mul_f64(self.speed.abs())
     }
 }
 
@@ -135,6 +170,26 @@ mod tests {
     /// 10 s in 2 s fragments.
     fn plan(speed: f64, from: Duration, now: Instant) -> TrickPlan {
         TrickPlan::new((0..5).map(|i| s(2 * i)).collect(), s(10), speed, from, now)
+    }
+
+    #[test]
+    fn key_frames_inside_a_fragment_are_thinned_to_what_the_speed_shows() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let idrs: Vec<Duration> = (0..5).map(|k| ms(2000 + 400 * k)).collect(); // 2.0, 2.4 .. 3.6
+        // 2x: 0.1 s of media per 50 ms of wall: every key frame.
+        assert_eq!(plan(2.0, s(1), t0).key_frames_to_show(&idrs), idrs);
+        // 8x: 0.4 s spacing: still every one.
+        assert_eq!(plan(8.0, s(1), t0).key_frames_to_show(&idrs), idrs);
+        // 16x: 0.8 s: every other one.
+        assert_eq!(plan(16.0, s(1), t0).key_frames_to_show(&idrs), [ms(2000), ms(2800), ms(3600)]);
+        // Rewind from 3.0 s: those at or before it, descending.
+        assert_eq!(plan(-2.0, ms(3000), t0).key_frames_to_show(&idrs), [ms(2800), ms(2400), ms(2000)]);
+        // Forward from 2.5 s: only those after the start.
+        assert_eq!(plan(2.0, ms(2500), t0).key_frames_to_show(&idrs), [ms(2800), ms(3200), ms(3600)]);
+        // Due times follow the media times.
+        let p = plan(2.0, s(2), t0);
+        assert_eq!(p.show_time(ms(2400)) - t0, ms(200));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Trick play in the session: fast forward and rewind by fetching fragments and showing
-//! only their first picture (the IDR every Smooth Streaming fragment starts with), paced
-//! by [`TrickPlan`]. The normal pipeline (scheduler, workers, selector, estimator) is left
+//! only their key frames (the IDR every Smooth Streaming fragment starts with, and the
+//! other IDRs its trun/sdtp flags as sync samples, as many as the speed can show: see
+//! [`TrickPlan::key_frames_to_show`]), paced by [`TrickPlan`]. The normal pipeline (scheduler, workers, selector, estimator) is left
 //! idle meanwhile, so trick downloads never count as normal playback for the quality
 //! selector; the driver seeks back into it when trick play ends.
 //!
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::decode::annexb::sample_has_idr;
 use crate::decode::{H264Decoder, VideoFrame};
 use crate::fmp4::parse_fragment;
 use crate::io::Limits;
@@ -107,9 +109,9 @@ pub(super) async fn run(
             }
         };
         // Decoding is CPU work: off the async thread.
-        let (hook_owned, level_owned, ticks, timescale) = (hook.cloned(), level_cfg.clone(), chunk.ticks, t.timescale);
+        let (hook_owned, level_owned, ticks, timescale, chooser) = (hook.cloned(), level_cfg.clone(), chunk.ticks, t.timescale, plan.clone());
         let decoded = tokio::task::spawn_blocking(move || {
-            let r = key_frame(&mut decoder, &level_owned, body, ticks, timescale, hook_owned.as_ref());
+            let r = key_frames(&mut decoder, &level_owned, body, ticks, timescale, hook_owned.as_ref(), |pts| chooser.key_frames_to_show(pts));
             (decoder, r)
         })
         .await;
@@ -117,9 +119,9 @@ pub(super) async fn run(
             return Err(Error::Sink(super::SinkError("trick-play decoder panicked".into())));
         };
         decoder = back;
-        let frame = match decoded {
-            Ok(Some(f)) => f,
-            Ok(None) => continue,
+        let frames = match decoded {
+            Ok(f) if !f.is_empty() => f,
+            Ok(_) => continue,
             Err(HookError::Fatal(reason)) => return Err(Error::Decryption { url, fragment: index, reason }),
             Err(HookError::Skip(e)) => {
                 tracing::warn!(%url, error = %e, "trick play: fragment skipped");
@@ -127,19 +129,21 @@ pub(super) async fn run(
             }
         };
         plan.on_cost(began.elapsed());
-        let due = plan.show_at(index);
-        tokio::select! {
-            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(due)) => {}
-            cmd = recv(commands) => match on_command(cmd, &mut plan, &starts, end, shown, from) {
-                Some(ended) => return Ok(ended),
-                None => continue,
-            },
+        for frame in frames {
+            let pts = frame.pts.to_duration();
+            let due = plan.show_time(pts);
+            tokio::select! {
+                _ = tokio::time::sleep_until(tokio::time::Instant::from_std(due)) => {}
+                cmd = recv(commands) => match on_command(cmd, &mut plan, &starts, end, shown, from) {
+                    Some(ended) => return Ok(ended),
+                    None => break, // a new speed: the plan starts again from the last shown
+                },
+            }
+            video_sink.decoded(&frame)?;
+            video_sink.present(&frame)?;
+            shown = Some(pts);
+            on_event(PlayerEvent::TrickFrame { fragment: index, pts, speed: plan.speed() });
         }
-        let pts = frame.pts.to_duration();
-        video_sink.decoded(&frame)?;
-        video_sink.present(&frame)?;
-        shown = Some(pts);
-        on_event(PlayerEvent::TrickFrame { fragment: index, pts, speed: plan.speed() });
     }
 }
 
@@ -150,24 +154,40 @@ async fn recv(rx: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<Comma
     }
 }
 
-/// Parses a fragment and decodes only its first sample (the IDR).
-fn key_frame(
+/// Parses a fragment and decodes its key frames that `choose` picks (given every key
+/// frame's time; it returns those to show, in showing order): the first sample (a Smooth
+/// fragment starts with an IDR) and the sync samples that hold an IDR slice (flags alone
+/// are not trusted: a fragment without any says every sample is sync).
+fn key_frames(
     decoder: &mut H264Decoder,
     level: &super::LevelConfig,
     body: bytes::Bytes,
     manifest_start: u64,
     timescale: u64,
     hook: Option<&FragmentHook>,
-) -> Result<Option<VideoFrame>, HookError> {
+    choose: impl Fn(&[Duration]) -> Vec<Duration>,
+) -> Result<Vec<VideoFrame>, HookError> {
     let mut fragment = parse_fragment(body).map_err(|e| HookError::Skip(e.to_string()))?;
     if let Some(hook) = hook {
         hook(&mut fragment, level)?;
     }
     let base = fragment.base_decode_time(manifest_start);
-    let Some(first) = fragment.samples.first() else { return Ok(None) };
+    let key: Vec<(Duration, &crate::fmp4::Sample)> = fragment
+        .samples
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| *i == 0 || (s.is_sync && sample_has_idr(&s.data, level.nal_length_size)))
+        .map(|(_, s)| (MediaTime::new(s.presentation_time(base), timescale).to_duration(), s))
+        .collect();
+    let pts: Vec<Duration> = key.iter().map(|k| k.0).collect();
     decoder.configure(&level.config, level.nal_length_size).map_err(|e| HookError::Skip(e.to_string()))?;
-    let pts = MediaTime::new(first.presentation_time(base), timescale);
-    let mut frames = decoder.decode(&first.data, pts).map_err(|e| HookError::Skip(e.to_string()))?;
-    frames.extend(decoder.flush().map_err(|e| HookError::Skip(e.to_string()))?);
-    Ok(frames.into_iter().next())
+    let mut out = Vec::new();
+    for t in choose(&pts) {
+        let Some((_, sample)) = key.iter().find(|k| k.0 == t) else { continue };
+        let pts = MediaTime::new(sample.presentation_time(base), timescale);
+        let mut frames = decoder.decode(&sample.data, pts).map_err(|e| HookError::Skip(e.to_string()))?;
+        frames.extend(decoder.flush().map_err(|e| HookError::Skip(e.to_string()))?);
+        out.extend(frames.into_iter().next());
+    }
+    Ok(out)
 }
