@@ -49,9 +49,10 @@ pub struct Cli {
     pub start: Option<Start>,
 
     /// Speed at start: 0.25 to 4 plays every frame at that rate; above 4 (up to 32) fast
-    /// forwards and below zero (-2 to -32) rewinds showing key frames only (trick play,
-    /// on-demand only; audio is paused; `BS` or `set speed 1` returns to normal play at the
-    /// picture shown). Keys `>`/`<` step through the trick speeds.
+    /// forwards and below zero (-2 to -32) rewinds showing key frames only (trick play;
+    /// live: within the DVR window, fast forward into the edge goes live; audio is paused;
+    /// `BS` or `set speed 1` returns to normal play at the picture shown). Keys `>`/`<`
+    /// step through the trick speeds.
     #[arg(long, value_name = "X", default_value_t = 1.0, allow_hyphen_values = true, value_parser = parse_speed)]
     pub speed: f64,
 
