@@ -6,11 +6,13 @@
 //! Quality choice is delegated to a [`smoothplay_heuristics::QualitySelector`]; buffer
 //! policy (how far ahead to fetch) is [`ScheduleConfig`]'s.
 
+mod audio_level;
 mod config;
 mod event;
 mod scheduler;
 mod track;
 
+pub use audio_level::{AudioLevels, AUDIO_SHARE_ALONE, AUDIO_SHARE_WITH_VIDEO};
 pub use config::{LevelPin, ScheduleConfig};
 pub use event::{Action, Event, FetchRequest, LevelReason, TrackId};
 pub use scheduler::{ladder_for, Scheduler};

@@ -56,6 +56,8 @@ pub struct Scheduler {
     idle_since: Option<Instant>,
     /// Live: end of the newest available fragment (the live edge).
     live_edge: Option<Duration>,
+    /// The link's throughput over every download, for audio tracks with several levels.
+    audio_levels: super::AudioLevels,
 }
 
 impl Scheduler {
@@ -80,6 +82,7 @@ impl Scheduler {
             pending: Vec::new(),
             idle_since: None,
             live_edge: None,
+            audio_levels: super::AudioLevels::default(),
         }
     }
 
@@ -245,6 +248,7 @@ impl Scheduler {
         match event {
             Event::Downloaded { request, bytes, ttfb, elapsed } => {
                 let Some(media_duration) = self.complete(request) else { return };
+                self.audio_levels.on_download(bytes, elapsed);
                 if let Some(track) = self.tracks.get_mut(request.track) {
                     track.last_level = Some(request.level);
                 }
@@ -457,7 +461,7 @@ impl Scheduler {
                 }
             }
             let (level, reason) = match kind {
-                TrackKind::Audio => (n_levels - 1, None),
+                TrackKind::Audio => (self.audio_levels.choose(&self.tracks[id].plan.levels, self.video.is_some()), None),
                 TrackKind::Video => {
                     let bitrates: Vec<u64> = self.tracks[id].plan.levels.iter().map(|l| l.bitrate_bps).collect();
                     match self.config.video_pin.resolve(&bitrates) {

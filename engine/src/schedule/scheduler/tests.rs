@@ -67,12 +67,16 @@ fn audio_and_video_start_in_parallel_one_request_each() {
     let f = fetches(&s.poll(now));
     assert_eq!(f.len(), 2);
     assert_eq!((f[0].track, f[0].chunk, f[0].level), (0, 0, 2), "video takes the selector's level");
-    assert_eq!((f[1].track, f[1].chunk, f[1].level), (1, 0, 1), "audio takes its highest level");
+    assert_eq!((f[1].track, f[1].chunk, f[1].level), (1, 0, 0), "audio: its lowest level until a download is measured");
     assert!(s.poll(now).is_empty(), "nothing more while both are in flight");
     done(&mut s, f[0], now);
     let f2 = fetches(&s.poll(now));
     assert_eq!(f2.len(), 1);
     assert_eq!((f2[0].track, f2[0].chunk), (0, 1));
+    // 1000 bytes in 100 ms: 80 kbit/s, a fifth of it affords the 64 bit/s audio level.
+    done(&mut s, f[1], now);
+    let f3 = fetches(&s.poll(now));
+    assert_eq!((f3[0].track, f3[0].chunk, f3[0].level), (1, 1, 1), "audio: the highest level the link affords");
 }
 
 #[test]
