@@ -855,10 +855,15 @@ fn captions_are_drawn_in_their_ttml_region() {
         ipc.ok(json!(["set_property", "pause", true]));
         std::thread::sleep(Duration::from_millis(400)); // a redraw
         let shot = x.grab(&dir.0.join(name)).crop(0, 0, 800, 600);
-        (shot.max_in(80, 720, 25, 75), shot.max_in(0, 800, 0, 20), shot.max_in(0, 80, 25, 75))
+        // Yellow text ("yellow" in the third cue): red and green high, blue low.
+        let yellow = (25..75).flat_map(|y| (80..720).map(move |x| (x, y))).filter(|&(x, y)| {
+            let p = shot.px(x, y);
+            p[0] > 200 && p[1] > 200 && p[2] < 80
+        }).count();
+        (shot.max_in(80, 720, 25, 75), shot.max_in(0, 800, 0, 20), shot.max_in(0, 80, 25, 75), yellow)
     };
-    let (bottom_cue_region, _, _) = top_bar_at(2.5, "bottom.png");
-    let (top_cue_region, above, beside) = top_bar_at(4.7, "top.png");
+    let (bottom_cue_region, _, _, _) = top_bar_at(2.5, "bottom.png");
+    let (top_cue_region, above, beside, yellow) = top_bar_at(4.7, "top.png");
     ipc.ok(json!(["quit"]));
     let status = player.proc.wait_exit(Duration::from_secs(10)).expect("the player quits within 10 s");
     assert!(status.success(), "exit status {status}");
@@ -866,4 +871,6 @@ fn captions_are_drawn_in_their_ttml_region() {
     assert!(bottom_cue_region <= 2, "the bottom-region cue leaves the top bar black (max {bottom_cue_region})");
     assert!(top_cue_region > 150, "the top-region cue is drawn in the top bar (max {top_cue_region}; see {})", dir.0.display());
     assert!(above <= 2 && beside <= 2, "inside its region: rows 0..20 max {above}, columns 0..80 max {beside}");
+    eprintln!("captions: {yellow} yellow pixels in the top cue");
+    assert!(yellow >= 20, "the span tts:color=\"yellow\" is drawn yellow ({yellow} pixels)");
 }

@@ -32,6 +32,19 @@ pub struct TextItem {
     pub size: f32,
     /// Colour.
     pub color: Rgba,
+    /// Styled runs (a caption's spans); empty: all of `text` in `color`, upright.
+    pub runs: Vec<TextRun>,
+}
+
+/// A piece of a [`TextItem`] with its own colour and slant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRun {
+    /// The text (may hold line breaks).
+    pub text: String,
+    /// Colour.
+    pub color: Rgba,
+    /// Drawn with the oblique face.
+    pub italic: bool,
 }
 
 /// Everything the overlay draws in one frame.

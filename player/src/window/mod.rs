@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod caption_place;
+pub mod caption_style;
 pub mod keymap;
 pub mod layout;
 pub mod osd;

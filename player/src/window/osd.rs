@@ -156,7 +156,7 @@ impl Osd {
                     Some(d) => format!("LIVE  -{:.1} s", d.as_secs_f64()),
                     None => format!("{} / {}", clock(st.position), st.duration.map(clock).unwrap_or_else(|| "--:--".into())),
                 };
-                out.texts.push(TextItem { text, x: bar.x, y: bar.y - big - 6.0 * s, size: big, color: WHITE });
+                out.texts.push(TextItem { text, x: bar.x, y: bar.y - big - 6.0 * s, size: big, color: WHITE, runs: Vec::new() });
             }
         }
         if let Some(cue) = self.caption() {
@@ -173,7 +173,7 @@ impl Osd {
             let (x, y) = super::caption_place::place(cue, block, width as f32, height as f32, (bar_top - big * 2.0).max(0.0), margin);
             let pad = size * 0.3;
             out.quads.push(Quad { x: (x - pad).max(0.0), y: (y - pad).max(0.0), w: w + 2.0 * pad, h: h + 2.0 * pad, color: SHADE });
-            out.texts.push(TextItem { text: lines.join("\n"), x, y, size, color: WHITE });
+            out.texts.push(TextItem { text: lines.join("\n"), x, y, size, color: WHITE, runs: super::caption_style::runs(cue) });
         }
         let mut top = Vec::new();
         if let Some((m, t)) = &self.message {
@@ -188,7 +188,7 @@ impl Osd {
             top.push("Buffering...".to_string());
         }
         if !top.is_empty() {
-            out.texts.push(TextItem { text: top.join("\n"), x: margin, y: margin, size: big, color: WHITE });
+            out.texts.push(TextItem { text: top.join("\n"), x: margin, y: margin, size: big, color: WHITE, runs: Vec::new() });
         }
         if self.stats_visible {
             let lines = stats_lines(self.status.as_ref(), info);
@@ -197,7 +197,7 @@ impl Osd {
             let w = 430.0 * s;
             let x = (width as f32 - w - margin).max(0.0);
             out.quads.push(Quad { x, y: margin, w, h, color: SHADE });
-            out.texts.push(TextItem { text: lines.join("\n"), x: x + small * 0.5, y: margin + small * 0.5, size: small, color: WHITE });
+            out.texts.push(TextItem { text: lines.join("\n"), x: x + small * 0.5, y: margin + small * 0.5, size: small, color: WHITE, runs: Vec::new() });
         }
         out
     }

@@ -1,14 +1,16 @@
 //! Text for the on-screen display, through wgpu_text (glyph_brush: a glyph cache on the
-//! GPU, laid out on the CPU) with the bundled DejaVu Sans.
+//! GPU, laid out on the CPU) with the bundled DejaVu Sans (and its oblique face, for
+//! italic caption spans).
 
 use wgpu_text::glyph_brush::ab_glyph::FontArc;
-use wgpu_text::glyph_brush::{Section, Text};
+use wgpu_text::glyph_brush::{FontId, Section, Text};
 use wgpu_text::{BrushBuilder, TextBrush};
 
 use super::layout::TextItem;
 
-/// The bundled font (assets/fonts/README.md says where it comes from).
+/// The bundled fonts (assets/fonts/README.md says where they come from).
 const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+const FONT_OBLIQUE: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Oblique.ttf");
 
 /// Draws [`TextItem`]s.
 pub struct TextPainter {
@@ -19,7 +21,8 @@ impl TextPainter {
     /// A painter for targets of `format`, `width` x `height` pixels.
     pub fn new(device: &wgpu::Device, width: u32, height: u32, format: wgpu::TextureFormat) -> Result<Self, String> {
         let font = FontArc::try_from_slice(FONT).map_err(|e| format!("the bundled font: {e}"))?;
-        Ok(TextPainter { brush: BrushBuilder::using_font(font).build(device, width, height, format) })
+        let oblique = FontArc::try_from_slice(FONT_OBLIQUE).map_err(|e| format!("the bundled oblique font: {e}"))?;
+        Ok(TextPainter { brush: BrushBuilder::using_fonts(vec![font, oblique]).build(device, width, height, format) })
     }
 
     /// The target was resized.
@@ -32,12 +35,19 @@ impl TextPainter {
         let mut sections = Vec::with_capacity(items.len() * 2);
         for t in items {
             let shadow = (t.size / 14.0).max(1.0);
-            sections.push(
-                Section::default()
-                    .add_text(Text::new(&t.text).with_scale(t.size).with_color([0.0, 0.0, 0.0, t.color[3] * 0.8]))
-                    .with_screen_position((t.x + shadow, t.y + shadow)),
-            );
-            sections.push(Section::default().add_text(Text::new(&t.text).with_scale(t.size).with_color(t.color)).with_screen_position((t.x, t.y)));
+            // (text, colour, oblique) pieces: the runs, or the whole text in its colour.
+            let pieces: Vec<(&str, [f32; 4], bool)> = if t.runs.is_empty() {
+                vec![(t.text.as_str(), t.color, false)]
+            } else {
+                t.runs.iter().map(|r| (r.text.as_str(), r.color, r.italic)).collect()
+            };
+            let section = |colour: &dyn Fn([f32; 4]) -> [f32; 4]| {
+                pieces.iter().fold(Section::default(), |s, (text, c, italic)| {
+                    s.add_text(Text::new(text).with_scale(t.size).with_color(colour(*c)).with_font_id(FontId(usize::from(*italic))))
+                })
+            };
+            sections.push(section(&|c| [0.0, 0.0, 0.0, c[3] * 0.8]).with_screen_position((t.x + shadow, t.y + shadow)));
+            sections.push(section(&|c| c).with_screen_position((t.x, t.y)));
         }
         self.brush.queue(device, queue, sections).map_err(|e| e.to_string())
     }
