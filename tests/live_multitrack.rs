@@ -129,15 +129,12 @@ async fn play_reacting(
     (s, video, audio, events.into_iter().map(|(e, _)| e).collect())
 }
 
-/// Text and sparse fetching never stalls audio and video. The stalls there are come from
-/// the looped source: its audio ends 21 ms before its video, so each loop's first audio
-/// fragment starts after a gap, and the player's prediction of it (the newest fragment's
-/// tfrf is empty) misses until the manifest or a tfrf says where it is (about 0.2 s).
-fn assert_no_stall_but_at_loop_ends(s: &Seen) {
-    for at in &s.rebuffers_at {
-        let ms = at.map_or(0, |t| t.as_millis() as u64 + 100) % LOOP_MS;
-        assert!(ms <= 200, "a stall at {at:?}, not at a loop end: {:?}", s.stats.rebuffer);
-    }
+/// Text and sparse fetching, switching and trick play never stall audio and video. (The
+/// looped source's audio ends 21 ms before its video, so each loop's first audio fragment
+/// starts after a gap the player's prediction misses: it finds the real start from the
+/// newest fragment's tfrf as soon as the video has published past it, without a stall.)
+fn assert_no_stall(s: &Seen) {
+    assert_eq!(s.stats.rebuffer.count, 0, "stalls with the frames {:?} on screen: {:?}", s.rebuffers_at, s.stats.rebuffer);
 }
 
 /// Every marker time of the loop inside the presented span came once, decoded, at its
@@ -188,7 +185,7 @@ async fn tfrf_only_client_gets_markers_from_sparse_pointers_and_captions_from_te
     let o = origin(LiveConfig { style: Style::Iis, ..LiveConfig::default() }).await;
     let s = play(&o.manifest_url(), 14).await;
     assert_all_markers_and_cues(&s);
-    assert_no_stall_but_at_loop_ends(&s);
+    assert_no_stall(&s);
     assert!(s.stats.skipped_fragments.is_empty(), "{:?}", s.stats.skipped_fragments);
     // Markers reached the client before any manifest listed them: it fetched what the
     // pointers named. (Each new pointer also asks for one refresh, for entries published
@@ -203,7 +200,7 @@ async fn without_pointers_markers_come_from_refreshed_manifests() {
     let o = origin(LiveConfig { style: Style::Iis, sparse_pointers: false, ..LiveConfig::default() }).await;
     let s = play(&o.manifest_url(), 14).await;
     assert_all_markers_and_cues(&s);
-    assert_no_stall_but_at_loop_ends(&s);
+    assert_no_stall(&s);
     assert!(o.manifest_requests() >= 4, "the manifest is polled for sparse entries although tfrf carries the timeline: {}", o.manifest_requests());
     let sparse: Vec<_> = o.log().into_iter().filter(|e| e.path.contains("scte35")).collect();
     assert!(sparse.is_empty(), "the manifest's <f> payloads are enough: {sparse:?}\n{}", o.manifest_now());
@@ -238,7 +235,7 @@ async fn live_audio_language_and_camera_angle_switch_at_the_next_boundaries() {
     let config = PlayerConfig { schedule: ScheduleConfig { video_pin: LevelPin::Max, ..ScheduleConfig::default() }, ..config(10) };
     let switch = |kind, name: &str| Command::SwitchTrack { kind, track: TrackChoice::Name(name.into()) };
     let (s, video, audio, events) = play_sending(&o.manifest_url(), config, vec![switch(TrackType::Audio, "fra"), switch(TrackType::Video, "camera2")]).await;
-    assert_no_stall_but_at_loop_ends(&s);
+    assert_no_stall(&s);
     let switched: HashMap<String, (String, Duration, Duration, Duration)> = events
         .iter()
         .filter_map(|e| match e {

@@ -228,6 +228,21 @@ pub(super) async fn drive(
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<(FetchRequest, Progress)>();
     let (refresh_tx, mut refresh_rx) = mpsc::channel::<Result<Manifest, String>>(1);
     let (reprobe_tx, mut reprobe_rx) = mpsc::channel::<(usize, usize, Instant, Result<Fetched, FetchError>)>(4);
+    // Live: fetches the newest fragment of `track` before a missing prediction again, for
+    // its tfrf, which by now announces the real next start (see `LiveState::reprobe_target`).
+    macro_rules! reprobe {
+        ($live:expr, $track:expr, $chunk:expr, $now:expr) => {
+            if let Some((index, ticks)) = $live.reprobe_target($track, $chunk, $now) {
+                if let Some(url) = net!().fragment_url($track, 0, ticks) {
+                    let (src, tx, track) = (source.clone(), reprobe_tx.clone(), $track);
+                    tokio::spawn(async move {
+                        let sent = Instant::now();
+                        let _ = tx.send((track, index, sent, src.fetch(&url, Limits::default()).await)).await;
+                    });
+                }
+            }
+        };
+    }
     let mut last_frame_duration = Duration::from_millis(40);
     let mut next_status = t0;
     let mut last_video_level: Option<usize> = None;
@@ -765,20 +780,16 @@ pub(super) async fn drive(
                     (Err(e), Some(live)) if e.is_not_found() => {
                         match live.on_missing(req.track, req.chunk, ticks, req.level, now) {
                             Missing::NotYet(retry_at) => sched.on_event(Event::Unavailable { request: req, retry_at }, now),
+                            Missing::Suspect(retry_at) => {
+                                sched.on_event(Event::Unavailable { request: req, retry_at }, now);
+                                reprobe!(live, req.track, req.chunk, now); // the real start, soon
+                            }
                             Missing::Gone => {
                                 tracing::info!(%url, "not on the server although newer fragments are: trying another level");
                                 sched.on_event(Event::LevelMissing { request: req }, now);
                                 // A wrong prediction (a small gap before the next fragment)
                                 // looks the same: the newest fragment's tfrf says.
-                                if let Some((index, ticks)) = live.reprobe_target(req.track, req.chunk, now) {
-                                    if let Some(url) = net!().fragment_url(req.track, 0, ticks) {
-                                        let (src, tx, track) = (source.clone(), reprobe_tx.clone(), req.track);
-                                        tokio::spawn(async move {
-                                            let sent = Instant::now();
-                                            let _ = tx.send((track, index, sent, src.fetch(&url, Limits::default()).await)).await;
-                                        });
-                                    }
-                                }
+                                reprobe!(live, req.track, req.chunk, now);
                             }
                             Missing::PastTheEnd => {
                                 // The presentation ended before this predicted fragment.

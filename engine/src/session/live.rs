@@ -35,6 +35,10 @@ pub(crate) const MAX_DISTANCES: usize = 200_000;
 pub(crate) const MAX_RECENT_ENTRIES: usize = 256;
 /// Fragments of the followed track remembered as "asked for, not there yet".
 pub(crate) const MAX_MISSED: usize = 64;
+/// How far short of a whole fragment past a predicted start another track's published
+/// media may end for the prediction to be suspect (fragments of different tracks do not
+/// end at the same instants).
+const SUSPECT_TOLERANCE: Duration = Duration::from_millis(250);
 
 /// What a download told the live state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +54,12 @@ pub(super) enum Arrival {
 pub(super) enum Missing {
     /// Beyond the edge: not published yet; ask again at this time.
     NotYet(Instant),
+    /// A prediction not there although another track has published past its start (the
+    /// encoder publishes every stream of a period together): probably a wrong start (a
+    /// small gap before the real fragment, as when a stream's last audio frame ends short
+    /// of the video). Ask again at this time, and look for the real start meanwhile
+    /// ([`LiveState::reprobe_target`]); not yet reason enough to call it gone.
+    Suspect(Instant),
     /// Newer fragments exist, so this one should too: the level (or the fragment) is gone.
     Gone,
     /// The presentation ended and this was a prediction past its end.
@@ -323,6 +333,15 @@ impl LiveState {
                 self.served.clear();
                 self.missed.insert(index);
             }
+        } else if entry.source == crate::live::Source::Predicted {
+            let start = self.to_duration(track, entry.start);
+            let published_past = (0..self.timelines.len())
+                .filter(|&t| t != track)
+                .filter_map(|t| self.timelines[t].available_end().map(|e| self.to_duration(t, e)))
+                .any(|e| e + SUSPECT_TOLERANCE >= start + fragment);
+            if published_past {
+                return Missing::Suspect(self.follower.retry_at(now));
+            }
         }
         Missing::NotYet(self.follower.retry_at(now))
     }
@@ -349,7 +368,6 @@ impl LiveState {
         Some((index - 1, previous.start))
     }
 
-    /// A refreshed manifest arrived.
     /// The fragments of `track` the server has announced or served (predictions left
     /// out), in order: what trick play may walk. Each as (start, start ticks), and the end
     /// of the last.
@@ -370,6 +388,7 @@ impl LiveState {
         self.short_bodies.retain(|(t, _), _| *t != track);
     }
 
+    /// A refreshed manifest arrived.
     pub fn on_manifest(&mut self, manifest: &Manifest, config: &LiveConfig, now: Instant) {
         self.stats.manifest_refreshes += 1;
         for (track, tl) in self.timelines.iter_mut().enumerate() {

@@ -108,7 +108,7 @@ pub(super) async fn find_edge(
             Err(e) if e.is_not_found() => {
                 let now = Instant::now();
                 let retry_at = match live.on_missing(track, index, ticks, 0, now) {
-                    Missing::NotYet(at) => at,
+                    Missing::NotYet(at) | Missing::Suspect(at) => at,
                     Missing::PastTheEnd => {
                         live.sync(sched, now);
                         return Joined::Ended;
