@@ -476,6 +476,9 @@ pub trait Frontend: Send + Sync {
     fn volume_changed(&self, _volume: f64, _mute: bool) {}
     /// Captions were shown or hidden.
     fn sub_visibility_changed(&self, _on: bool) {}
+    /// A short message for the on-screen display (a seek, from a key, the mouse or the
+    /// IPC alike).
+    fn message(&self, _text: String) {}
 }
 
 /// Carries out [`PlayerCommand`]s: engine commands go to the session's command channel,
@@ -615,7 +618,12 @@ impl Controller {
             Command::Seek(_) | Command::SeekBy(_) | Command::GoLive => self.state.seeking(),
             _ => {}
         }
-        self.engine.send(command).map_err(|_| CommandError::Failed("playback has ended".into()))
+        let message = seek_message(&command);
+        self.engine.send(command).map_err(|_| CommandError::Failed("playback has ended".into()))?;
+        if let Some(m) = message {
+            self.frontend.message(m);
+        }
+        Ok(())
     }
 
     fn volume(&self, f: impl FnOnce(f64) -> f64, mute: Option<bool>) -> Result<(), CommandError> {
@@ -714,6 +722,29 @@ mod tests {
         }
     }
 
+    #[derive(Default)]
+    struct Messages(std::sync::Mutex<Vec<String>>);
+    impl Frontend for Messages {
+        fn screenshot(&self, _: &Path) -> Result<(), String> {
+            Err("no picture".into())
+        }
+        fn message(&self, text: String) {
+            self.0.lock().unwrap().push(text);
+        }
+    }
+
+    #[test]
+    fn every_seek_says_so_on_screen_whoever_asked() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let screen = Arc::new(Messages::default());
+        let c = Controller::new(PlayerState::new(), tx, screen.clone());
+        // As the IPC sends them: `seek 75 absolute`, `seek -10`, `instant-replay 5`, live.
+        for cmd in [Command::Seek(Duration::from_secs(75)), Command::SeekBy(-10.0), Command::SeekBy(2.5), Command::InstantReplay(Duration::from_secs(5)), Command::GoLive, Command::Pause] {
+            c.apply(PlayerCommand::Engine(cmd)).unwrap();
+        }
+        assert_eq!(*screen.0.lock().unwrap(), ["Seek to 01:15", "Seek back 10 s", "Seek forward 2.5 s", "Replay 5 s", "Live"]);
+    }
+
     #[test]
     fn the_controller_resolves_commands_against_the_state() {
         use smoothplay_engine::session::PlayerEvent;
@@ -805,4 +836,24 @@ mod tests {
         assert_eq!(parse("keypress END").unwrap(), command_for_key("END").unwrap());
         assert!(matches!(parse("keypress F13"), Err(CommandError::InvalidParameter(_))));
     }
+}
+
+/// What the on-screen display says for a seek command (`None`: not a seek).
+fn seek_message(command: &Command) -> Option<String> {
+    let secs = |s: f64| if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.1} s") };
+    Some(match command {
+        Command::Seek(to) => {
+            let s = to.as_secs();
+            if s >= 3600 {
+                format!("Seek to {}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+            } else {
+                format!("Seek to {:02}:{:02}", s / 60, s % 60)
+            }
+        }
+        Command::SeekBy(by) if *by < 0.0 => format!("Seek back {}", secs(-by)),
+        Command::SeekBy(by) => format!("Seek forward {}", secs(*by)),
+        Command::InstantReplay(d) => format!("Replay {}", secs(d.as_secs_f64())),
+        Command::GoLive => "Live".to_string(),
+        _ => return None,
+    })
 }

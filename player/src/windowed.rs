@@ -36,6 +36,9 @@ impl Frontend for WindowFrontend {
     fn sub_visibility_changed(&self, on: bool) {
         let _ = self.proxy.send_event(UserEvent::SubVisibility(on));
     }
+    fn message(&self, text: String) {
+        let _ = self.proxy.send_event(UserEvent::Message(text));
+    }
     fn volume_changed(&self, volume: f64, mute: bool) {
         if let Some(a) = &self.audio {
             a.set_volume((volume / 100.0) as f32);

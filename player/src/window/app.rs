@@ -271,14 +271,7 @@ fn osd_message(cmd: &PlayerCommand, _c: &Controller) -> Option<OsdText> {
             Some(if s.mute { format!("Volume: {:.0} % (muted)", s.volume) } else { format!("Volume: {:.0} %", s.volume) })
         },
         PlayerCommand::MultiplySpeed(_) | PlayerCommand::AddSpeed(_) => |c| Some(format!("Speed: {:.2}x (audio muted away from 1x)", c.state().snapshot().speed())),
-        PlayerCommand::Engine(Command::SeekBy(by)) => {
-            if *by >= 0.0 {
-                |_| Some("Seek forward".to_string())
-            } else {
-                |_| Some("Seek back".to_string())
-            }
-        }
-        PlayerCommand::Engine(Command::GoLive) => |_| Some("Live".to_string()),
+        // Seeks say so through the controller (Frontend::message), whoever asked.
         _ => return None,
     })
 }
