@@ -4,12 +4,13 @@
 //! Every wait is bounded by a deadline and polls for the state it needs, so slow
 //! machines take longer but do not fail.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::mpv_ipc::{secs, Ipc};
 use serde_json::{json, Value};
 
 fn repo() -> PathBuf {
@@ -53,6 +54,13 @@ impl Player {
         Player(child)
     }
 
+    /// Panics once the player has exited.
+    fn alive(&mut self) {
+        if let Some(status) = self.0.try_wait().unwrap() {
+            panic!("the player exited ({status}) before its IPC socket could be reached");
+        }
+    }
+
     fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
@@ -63,128 +71,6 @@ impl Player {
         }
         None
     }
-}
-
-/// One IPC connection: requests with ids, events kept aside.
-struct Ipc {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
-    next_id: u64,
-    events: Vec<Value>,
-}
-
-impl Ipc {
-    fn connect(socket: &Path, player: &mut Player) -> Ipc {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = player.0.try_wait().unwrap() {
-                panic!("the player exited ({status}) before its IPC socket could be reached");
-            }
-            match UnixStream::connect(socket) {
-                Ok(s) => {
-                    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
-                    return Ipc { reader: BufReader::new(s.try_clone().unwrap()), writer: s, next_id: 1, events: Vec::new() };
-                }
-                Err(e) => {
-                    assert!(Instant::now() < deadline, "no IPC socket at {}: {e}", socket.display());
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        }
-    }
-
-    fn send_raw(&mut self, line: &str) {
-        self.writer.write_all(line.as_bytes()).unwrap();
-        self.writer.write_all(b"\n").unwrap();
-    }
-
-    /// The next line, or `None` at end of stream; panics after 10 s of silence.
-    fn read_line(&mut self) -> Option<Value> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut line = String::new();
-        loop {
-            match self.reader.read_line(&mut line) {
-                Ok(0) => return None,
-                Ok(_) if line.ends_with('\n') => return Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JSON from the player {line:?}: {e}"))),
-                Ok(_) => {}
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                    assert!(Instant::now() < deadline, "no line from the player within 10 s");
-                }
-                Err(e) => panic!("reading the socket: {e}"),
-            }
-        }
-    }
-
-    /// The reply to the next line sent (which carries no request_id of its own).
-    fn reply_to_raw(&mut self, line: &str) -> Value {
-        self.send_raw(line);
-        loop {
-            let v = self.read_line().expect("the connection stays open");
-            if v.get("event").is_some() {
-                self.events.push(v);
-            } else {
-                return v;
-            }
-        }
-    }
-
-    fn request(&mut self, command: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send_raw(&json!({"command": command, "request_id": id}).to_string());
-        loop {
-            let v = self.read_line().expect("the connection stays open");
-            if v.get("event").is_some() {
-                self.events.push(v);
-            } else {
-                assert_eq!(v["request_id"], id, "replies come in order: {v}");
-                return v;
-            }
-        }
-    }
-
-    fn get(&mut self, property: &str) -> Option<Value> {
-        let r = self.request(json!(["get_property", property]));
-        (r["error"] == "success").then(|| r["data"].clone())
-    }
-
-    fn ok(&mut self, command: Value) {
-        let r = self.request(command.clone());
-        assert_eq!(r["error"], "success", "{command}: {r}");
-    }
-
-    /// Polls `property` until `check` accepts it.
-    fn wait_for(&mut self, property: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let v = self.get(property);
-            if let Some(v) = v.filter(|v| check(v)) {
-                return v;
-            }
-            assert!(Instant::now() < deadline, "{property} never got there within {within:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Reads until an event `check` accepts (events already received count).
-    fn wait_event(&mut self, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.events.iter().position(&check) {
-            return self.events.remove(i);
-        }
-        let deadline = Instant::now() + within;
-        loop {
-            assert!(Instant::now() < deadline, "no such event within {within:?}; saw {:?}", self.events);
-            let v = self.read_line().expect("the connection stays open");
-            if check(&v) {
-                return v;
-            }
-            self.events.push(v);
-        }
-    }
-}
-
-fn secs(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
 fn png_size(path: &Path) -> (u32, u32) {
@@ -199,7 +85,7 @@ fn an_mpv_client_controls_the_demo() {
     let dir = tmp_dir("control");
     let socket = dir.join("mpv.sock");
     let mut player = Player::start(&socket);
-    let mut ipc = Ipc::connect(&socket, &mut player);
+    let mut ipc = Ipc::connect(&socket, || player.alive());
 
     // Duration once the session runs: the demo's 20.01 s.
     let duration = secs(&ipc.wait_for("duration", Duration::from_secs(30), Value::is_number));
@@ -268,7 +154,7 @@ fn an_mpv_client_controls_the_demo() {
     assert_eq!(ipc.get("speed"), Some(json!(1.5)));
 
     // A second client at the same time.
-    let mut other = Ipc::connect(&socket, &mut player);
+    let mut other = Ipc::connect(&socket, || player.alive());
     let names = (ipc.request(json!(["client_name"]))["data"].clone(), other.request(json!(["client_name"]))["data"].clone());
     assert_ne!(names.0, names.1);
     assert_eq!(other.get("mute"), Some(json!(true)));
@@ -290,7 +176,7 @@ fn text_commands_work_like_mpvs() {
     let dir = tmp_dir("text");
     let socket = dir.join("mpv.sock");
     let mut player = Player::start(&socket);
-    let mut ipc = Ipc::connect(&socket, &mut player);
+    let mut ipc = Ipc::connect(&socket, || player.alive());
     ipc.wait_for("duration", Duration::from_secs(30), Value::is_number);
     // Comments, empty lines and text commands get no reply; the next JSON one does.
     ipc.send_raw("# a comment");
@@ -311,7 +197,7 @@ fn tracks_switch_through_aid_vid_and_cycle() {
     let dir = tmp_dir("tracks");
     let socket = dir.join("mpv.sock");
     let mut player = Player::start_on(&socket, &repo().join("tests/fixtures/media/multitrack.ism"));
-    let mut ipc = Ipc::connect(&socket, &mut player);
+    let mut ipc = Ipc::connect(&socket, || player.alive());
     ipc.send_raw("set pause yes");
     ipc.wait_for("vid", Duration::from_secs(30), |v| v == "camera1");
     assert_eq!(ipc.get("aid"), Some(json!("audio_eng")));

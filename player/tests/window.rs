@@ -18,14 +18,16 @@
 //! player at a time on a small machine). Every wait polls for the state it needs under a
 //! deadline, and every process started here is killed when the test ends, passed or not.
 
+mod common;
+
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::mpv_ipc::{secs, Ipc};
 use serde_json::{json, Value};
 use smoothplay_engine::decode::VideoFrame;
 use smoothplay_engine::schedule::{LevelPin, ScheduleConfig};
@@ -285,105 +287,6 @@ impl Player {
     }
 }
 
-/// One IPC connection (requests with ids; events set aside), as in `tests/ipc.rs`.
-struct Ipc {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
-    next_id: u64,
-}
-
-impl Ipc {
-    fn connect(socket: &Path, player: &mut Player) -> Ipc {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            player.assert_running("waiting for its IPC socket");
-            match UnixStream::connect(socket) {
-                Ok(s) => {
-                    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
-                    return Ipc { reader: BufReader::new(s.try_clone().unwrap()), writer: s, next_id: 1 };
-                }
-                Err(e) => {
-                    assert!(Instant::now() < deadline, "no IPC socket at {}: {e}", socket.display());
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        }
-    }
-
-    fn read_line(&mut self) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut line = String::new();
-        loop {
-            match self.reader.read_line(&mut line) {
-                Ok(0) => panic!("the player closed the IPC connection"),
-                Ok(_) if line.ends_with('\n') => return serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JSON from the player {line:?}: {e}")),
-                Ok(_) => {}
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                    assert!(Instant::now() < deadline, "no line from the player within 10 s");
-                }
-                Err(e) => panic!("reading the socket: {e}"),
-            }
-        }
-    }
-
-    fn request(&mut self, command: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        let line = json!({"command": command, "request_id": id}).to_string();
-        self.writer.write_all(line.as_bytes()).unwrap();
-        self.writer.write_all(b"\n").unwrap();
-        loop {
-            let v = self.read_line();
-            if v.get("event").is_none() {
-                assert_eq!(v["request_id"], id, "replies come in order: {v}");
-                return v;
-            }
-        }
-    }
-
-    fn get(&mut self, property: &str) -> Option<Value> {
-        let r = self.request(json!(["get_property", property]));
-        (r["error"] == "success").then(|| r["data"].clone())
-    }
-
-    fn ok(&mut self, command: Value) {
-        let r = self.request(command.clone());
-        assert_eq!(r["error"], "success", "{command}: {r}");
-    }
-
-    /// Polls `property` until `check` accepts it; returns it.
-    fn wait_for(&mut self, property: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let v = self.get(property);
-            if let Some(v) = v.clone().filter(|v| check(v)) {
-                return v;
-            }
-            assert!(Instant::now() < deadline, "{property} never got there within {within:?} (last {v:?})");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// time-pos once it has stopped moving (paused; values follow 100 ms statuses).
-    fn settled_time_pos(&mut self) -> f64 {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut last = secs(&self.get("time-pos").expect("time-pos"));
-        loop {
-            std::thread::sleep(Duration::from_millis(350));
-            let now = secs(&self.get("time-pos").expect("time-pos"));
-            if now == last {
-                return now;
-            }
-            assert!(Instant::now() < deadline, "time-pos still moving while paused: {last} then {now}");
-            last = now;
-        }
-    }
-}
-
-fn secs(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
-
 /// Packed RGB8.
 #[derive(Clone)]
 struct Image {
@@ -533,7 +436,7 @@ fn the_window_shows_the_frame_due_letterboxed() {
     let x = Xvfb::start(&dir, 1);
     let socket = dir.0.join("mpv.sock");
     let mut player = Player::start(&x, &dir, &["--geometry", "800x600", "--no-audio", "--video-bitrate", "max", "--input-ipc-server", socket.to_str().unwrap(), "-q"], &[]);
-    let mut ipc = Ipc::connect(&socket, &mut player);
+    let mut ipc = Ipc::connect(&socket, || player.assert_running("waiting for its IPC socket"));
     let window = player.window(&x);
     let geometry = x.xdotool(&["getwindowgeometry", &window]);
     assert!(geometry.contains("Position: 0,0") && geometry.contains("Geometry: 800x600"), "the window is 800x600 at 0,0 (no window manager): {geometry}");
@@ -642,7 +545,7 @@ fn keys_control_the_player() {
     let x = Xvfb::start(&dir, 2);
     let socket = dir.0.join("mpv.sock");
     let mut player = Player::start(&x, &dir, &["--geometry", "640x360", "--no-audio", "--video-bitrate", "min", "--input-ipc-server", socket.to_str().unwrap(), "-q"], &[]);
-    let mut ipc = Ipc::connect(&socket, &mut player);
+    let mut ipc = Ipc::connect(&socket, || player.assert_running("waiting for its IPC socket"));
     let window = player.window(&x);
     // Without a window manager the focus must be given (XTEST keys go to the focus).
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -844,7 +747,7 @@ fn captions_are_drawn_in_their_ttml_region() {
     let multitrack = repo().join("tests/fixtures/media/multitrack.ism");
     let args = ["--geometry", "800x600", "--no-audio", "--text-track", "captions_eng", "--input-ipc-server", socket.to_str().unwrap(), "-q"];
     let mut player = Player::start_with(&x, &dir, &args, &[], &multitrack);
-    let mut ipc = Ipc::connect(&socket, &mut player);
+    let mut ipc = Ipc::connect(&socket, || player.assert_running("waiting for its IPC socket"));
     player.window(&x);
     // 16:9 in 800x600: black bars at rows 0..75 and 525..600. The cue at 2.2-3.5 s is in
     // the "bottom" region, the one at 4.5-5.8 s in "top" (origin 10% 5%: row 30, in the
