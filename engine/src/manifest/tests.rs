@@ -577,7 +577,7 @@ fn every_fixture_manifest_parses() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 16);
+    assert_eq!(seen, 17); // peers and media fixtures, keyframes.ism included
 }
 
 // ---- synthetic manifests: semantics --------------------------------------------
