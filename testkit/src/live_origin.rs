@@ -164,8 +164,14 @@ impl Drop for LiveOrigin {
 }
 
 impl LiveOrigin {
-    /// Serves `source` (an on-demand presentation directory holding `Manifest`) as live.
+    /// Serves `source` (an on-demand presentation directory holding `Manifest`) as live, on
+    /// a free loopback port.
     pub async fn start(source: impl AsRef<Path>, config: LiveConfig) -> io::Result<LiveOrigin> {
+        Self::start_at(source, config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// The same on `addr`.
+    pub async fn start_at(source: impl AsRef<Path>, config: LiveConfig, addr: SocketAddr) -> io::Result<LiveOrigin> {
         let source = Source::load(source.as_ref())?;
         let state = ClockState {
             started: Instant::now(),
@@ -181,7 +187,7 @@ impl LiveOrigin {
         };
         let inner = Arc::new(Inner { config, source, state: Mutex::new(state) });
         let app = axum::Router::new().fallback(handle).with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

@@ -297,6 +297,7 @@ impl ApplicationHandler<UserEvent> for App {
             UserEvent::Player(PlayerEvent::TrackSwitchFailed { error, .. }) => self.osd.error(error),
             UserEvent::Player(PlayerEvent::Cue { cue, .. }) => self.osd.on_cue(cue),
             UserEvent::Player(PlayerEvent::Marker { time, .. }) => self.osd.on_marker(time),
+            UserEvent::Player(PlayerEvent::TrickFrame { pts, .. }) => self.osd.on_trick_frame(pts),
             UserEvent::Player(PlayerEvent::TextTrackChanged { .. }) => self.osd.clear_caption(),
             UserEvent::Player(_) => {}
             UserEvent::Fullscreen(on) => {

@@ -91,6 +91,16 @@ impl Osd {
         self.caption = Some(cue);
     }
 
+    /// Trick play showed the key frame at `pts`: the session sends no status meanwhile, so
+    /// the seek bar follows the pictures, and no caption shows (the one on screen belongs
+    /// to where normal playback was).
+    pub fn on_trick_frame(&mut self, pts: Duration) {
+        if let Some(s) = self.status.as_mut() {
+            s.position = pts;
+        }
+        self.caption = None;
+    }
+
     /// The caption track changed or was switched off: nothing is shown until the next cue.
     pub fn clear_caption(&mut self) {
         self.caption = None;
@@ -292,6 +302,17 @@ mod tests {
         o.on_cue(cue(64, 66, "again"));
         o.clear_caption();
         assert!(o.caption().is_none());
+    }
+
+    #[test]
+    fn trick_frames_move_the_bar_and_drop_the_caption() {
+        let mut o = Osd::new();
+        o.on_status(status()); // at 65 s
+        o.on_cue(cue(64, 66, "shown"));
+        assert!(o.caption().is_some());
+        o.on_trick_frame(Duration::from_secs(40));
+        assert!(o.caption().is_none(), "no stale caption during rewind");
+        assert_eq!(o.bar_state().position, Duration::from_secs(40));
     }
 
     #[test]
