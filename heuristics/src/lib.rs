@@ -14,8 +14,8 @@
 //! # Limits
 //!
 //! What a selector keeps does not grow with playing time: per-ladder tables (BOLA's
-//! utilities, [`algo::mdp`]'s value iteration over at most [`algo::mdp::MAX_STAGES`]
-//! fragments and [`algo::mdp::MAX_BUFFER_POINTS`] buffer levels), and the estimators'
+//! utilities, [`research::mdp`]'s value iteration over at most [`research::mdp::MAX_STAGES`]
+//! fragments and [`research::mdp::MAX_BUFFER_POINTS`] buffer levels), and the estimators'
 //! windows (a fixed number of samples, the oldest dropped; EWMA state is O(1)). The
 //! simulator reads the trace and movie files it is given whole: they come from the user,
 //! not from a server.

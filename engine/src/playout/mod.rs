@@ -15,4 +15,4 @@ pub use audio_trim::{trim_audio_after, trim_audio_before};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use pacer::{FrameDecision, VideoPacer};
 pub use playback_clock::{PlaybackClock, MAX_RATE, MIN_RATE};
-pub use trick::{is_trick_speed, TrickPlan, MAX_TRICK_SPEED, MIN_TRICK_SPEED};
+pub use trick::{is_trick_speed, TrickPlan, MAX_TRICK_SPEED, MIN_PICTURE_WALL, MIN_TRICK_SPEED};

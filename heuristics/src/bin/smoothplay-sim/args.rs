@@ -60,7 +60,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
-    /// Write SVG plots here: qoe_cdf.svg and session_<algo>_<trace>.svg.
+    /// Write SVG plots here: qoe_cdf.svg and session_ALGO_TRACE.svg.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
 
