@@ -283,22 +283,21 @@ fn levels_from_log(video: &Video, log: &[RequestLog]) -> (Vec<usize>, u32, usize
     (levels.into_iter().map(|l| l.unwrap_or(0)).collect(), abandoned, missing)
 }
 
-/// Startup, rebuffering and stalls from the frames a player showed: (wall time since the
-/// trace clock's start, presentation time), both in seconds, in the order shown. Startup
-/// is the first frame's wall time; each step over `STALL_S` of `wall - pts` between
-/// consecutive frames is a stall.
-fn playout_from_frames(frames: &[(f64, f64)]) -> (f64, f64, u32) {
+/// Startup and stalls from the frames a player showed: (wall time since the trace clock's
+/// start, presentation time), both in seconds, in the order shown. Startup is the first
+/// frame's wall time; each step over `STALL_S` of `wall - pts` between consecutive frames
+/// is a stall: (wall time it ended, length).
+fn playout_from_frames(frames: &[(f64, f64)]) -> (f64, Vec<(f64, f64)>) {
     const STALL_S: f64 = 0.1;
-    let Some(&(first, _)) = frames.first() else { return (0.0, 0.0, 0) };
-    let (mut rebuffer, mut count) = (0.0, 0);
+    let Some(&(first, _)) = frames.first() else { return (0.0, Vec::new()) };
+    let mut stalls = Vec::new();
     for w in frames.windows(2) {
         let step = (w[1].0 - w[1].1) - (w[0].0 - w[0].1);
         if step > STALL_S {
-            rebuffer += step;
-            count += 1;
+            stalls.push((w[1].0, step));
         }
     }
-    (first, rebuffer, count)
+    (first, stalls)
 }
 
 /// What gst-launch showed: (wall time, pts) of each rendered video frame, and the
@@ -396,10 +395,15 @@ async fn play_gst(root: &Path, name: &str, video: &Video, job: &Job, scale: f64,
     let log = shaper.log();
     let (levels, abandoned, missing) = levels_from_log(video, &log);
     let (mut startup, mut rebuffer, mut stalls, mut pauses, mut shown) = (0.0, 0.0, 0, 0, 0.0);
+    let mut stall_list = String::new();
     match (&run, shaper.clock_start()) {
         (Ok(run), Some(t0)) => {
             let frames: Vec<(f64, f64)> = run.frames.iter().map(|&(t, pts)| (t.saturating_duration_since(t0).as_secs_f64(), pts)).collect();
-            (startup, rebuffer, stalls) = playout_from_frames(&frames);
+            let (first, list) = playout_from_frames(&frames);
+            startup = first;
+            rebuffer = list.iter().map(|s| s.1).sum();
+            stalls = list.len() as u32;
+            stall_list = list.iter().map(|(end, len)| format!(" {len:.2} s to {end:.2} s")).collect::<Vec<_>>().join(",");
             pauses = run.pauses.len();
             shown = run.frames.last().map_or(0.0, |f| f.1);
             if !run.eos || shown < secs - 1.0 {
@@ -410,7 +414,7 @@ async fn play_gst(root: &Path, name: &str, video: &Video, job: &Job, scale: f64,
         (Err(e), _) => eprintln!("{}: {e}", job.trace.name),
     }
     eprintln!(
-        "{}: gstreamer: {} frames shown up to {shown:.2} s, startup {startup:.2} s, {stalls} stalls ({rebuffer:.2} s), {pauses} buffering pauses announced, {missing} fragments never fetched, {abandoned} downloads cut",
+        "{}: gstreamer: {} frames shown up to {shown:.2} s, startup {startup:.2} s, {stalls} stalls ({rebuffer:.2} s:{stall_list}), {pauses} buffering pauses announced, {missing} fragments never fetched, {abandoned} downloads cut",
         job.trace.name,
         run.as_ref().map_or(0, |r| r.frames.len())
     );
