@@ -21,25 +21,29 @@ def load(path):
 
 
 def model_done(periods, scale, at, size):
+    """When Sabre's model finishes `size` bytes requested at `at` (the trace looped)."""
     cycle = sum(p[0] for p in periods)
-
-    def period_at(t):
-        t %= cycle
-        for d, bw, lat in periods:
-            if t < d:
-                return d - t, bw * scale, lat
-            t -= d
-        return periods[-1][0], periods[-1][1] * scale, periods[-1][2]
-
-    t = at + period_at(at)[2]
+    # The period holding `at` and the time left in it, by index (no float drift at edges).
+    k, into = 0, at % cycle
+    while into >= periods[k][0]:
+        into -= periods[k][0]
+        k = (k + 1) % len(periods)
+    t = at + periods[k][2]
+    # Move to the latency's end.
+    into += periods[k][2]
+    while into >= periods[k][0]:
+        into -= periods[k][0]
+        k = (k + 1) % len(periods)
     left = size
-    while left > 1e-9:
-        rest, rate, _ = period_at(t)
+    while True:
+        d, bw, _ = periods[k]
+        rest, rate = d - into, bw * scale
         if rate * rest >= left:
             return t + left / rate
         left -= rate * rest
         t += rest
-    return t
+        into = 0.0
+        k = (k + 1) % len(periods)
 
 
 def main():
