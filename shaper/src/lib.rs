@@ -91,6 +91,47 @@ pub struct RequestLog {
     pub done_at: Option<Duration>,
     /// Body bytes released.
     pub bytes: u64,
+    /// When the response body was dropped before its last byte (the client closed the
+    /// connection or abandoned the download); `None` otherwise.
+    pub cut_at: Option<Duration>,
+}
+
+/// The header of the request log that `smoothplay-shaper --log FILE` writes: one
+/// tab-separated line per finished request ([`RequestLog::tsv`]), times in seconds on the
+/// trace's clock, `-` where a time is unknown.
+pub const LOG_HEADER: &str = "at_s\theaders_s\tfirst_byte_s\tdone_s\tcut_s\tstatus\tbytes\trequest";
+
+impl RequestLog {
+    /// The request as one line of the `--log` file (see [`LOG_HEADER`]), without a newline.
+    pub fn tsv(&self) -> String {
+        let s = |t: Option<Duration>| t.map_or("-".into(), |t| format!("{:.6}", t.as_secs_f64()));
+        format!("{:.6}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", self.at.as_secs_f64(), s(self.headers_at), s(self.first_byte_at), s(self.done_at), s(self.cut_at), self.status, self.bytes, self.request)
+    }
+
+    /// Parses a line written by [`RequestLog::tsv`] (`None` for the header or a bad line).
+    pub fn from_tsv(line: &str) -> Option<RequestLog> {
+        let f: Vec<&str> = line.trim_end_matches(['\r', '\n']).splitn(8, '\t').collect();
+        if f.len() != 8 {
+            return None;
+        }
+        let t = |s: &str| -> Option<Option<Duration>> {
+            if s == "-" {
+                Some(None)
+            } else {
+                s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).map(|v| Some(Duration::from_secs_f64(v)))
+            }
+        };
+        Some(RequestLog {
+            at: t(f[0])??,
+            headers_at: t(f[1])?,
+            first_byte_at: t(f[2])?,
+            done_at: t(f[3])?,
+            cut_at: t(f[4])?,
+            status: f[5].parse().ok()?,
+            bytes: f[6].parse().ok()?,
+            request: f[7].to_string(),
+        })
+    }
 }
 
 struct Shared {
@@ -208,6 +249,13 @@ impl Shaper {
         self.shared.log.lock().unwrap().clone()
     }
 
+    /// When the trace's clock started (the first request, or listening with
+    /// [`ClockStart::Listen`]); `None` before it started. Lets a runner put its own
+    /// observations (a player's frames) on the log's clock.
+    pub fn clock_start(&self) -> Option<std::time::Instant> {
+        self.shared.start.get().map(|t| t.into_std())
+    }
+
     /// Body bytes released so far, all connections together.
     pub fn delivered(&self) -> u64 {
         self.shared.link.lock().unwrap().delivered()
@@ -235,6 +283,7 @@ async fn handle(
             first_byte_at: None,
             done_at: None,
             bytes: 0,
+            cut_at: None,
         });
         log.len() - 1
     };
@@ -305,6 +354,19 @@ struct ShapedBody {
     id: usize,
     pending: Bytes,
     sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl Drop for ShapedBody {
+    fn drop(&mut self) {
+        if self.shared.start.get().is_some() {
+            let now = self.shared.clock(Instant::now());
+            self.shared.update(self.id, |r| {
+                if r.done_at.is_none() {
+                    r.cut_at = Some(now);
+                }
+            });
+        }
+    }
 }
 
 impl Body for ShapedBody {

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use smoothplay_heuristics::sim::trace::Trace;
-use smoothplay_shaper::{ClockStart, Shaper, ShaperConfig};
+use std::io::Write;
+
+use smoothplay_shaper::{ClockStart, Shaper, ShaperConfig, LOG_HEADER};
 
 /// A loopback HTTP proxy that shapes responses by a network trace: bandwidth per period
 /// (looped), latency per request, outages (zero-bandwidth periods: connections stay open,
@@ -33,6 +35,11 @@ struct Args {
     /// Start the trace's clock when the proxy starts listening, not at the first request.
     #[arg(long)]
     clock_at_listen: bool,
+    /// Append one tab-separated line per finished request to FILE (header first):
+    /// arrival, response headers, first and last body byte (seconds on the trace's clock),
+    /// status, body bytes, method and path. Enough to score a session of any player.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
     /// Print one line per finished request on stderr.
     #[arg(short, long)]
     verbose: bool,
@@ -63,14 +70,28 @@ async fn main() {
         }
     };
     println!("listening on {} -> {} (trace {}, {cycle:.1} s per cycle)", shaper.url(), args.upstream, args.trace.display());
-    // Runs until killed (Ctrl-C).
+    let mut log_file = match &args.log {
+        Some(p) => match std::fs::File::create(p).and_then(|mut f| writeln!(f, "{LOG_HEADER}").map(|_| f)) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("smoothplay-shaper: {}: {e}", p.display());
+                std::process::exit(2);
+            }
+        },
+        None => None,
+    };
+    // Runs until killed (Ctrl-C). Requests are reported in arrival order once finished or
+    // cut short (a request still in progress holds back the ones after it).
     let mut reported = 0;
     loop {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        if args.verbose {
-            let log = shaper.log();
-            while reported < log.len() && log[reported].done_at.is_some() {
-                let r = &log[reported];
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !args.verbose && log_file.is_none() {
+            continue;
+        }
+        let log = shaper.log();
+        while reported < log.len() && (log[reported].done_at.is_some() || log[reported].cut_at.is_some()) {
+            let r = &log[reported];
+            if args.verbose {
                 let s = |t: Option<Duration>| t.map_or("-".into(), |t| format!("{:.3}", t.as_secs_f64()));
                 eprintln!(
                     "{:.3} {} {} {} B, headers {} first byte {} done {}",
@@ -82,8 +103,14 @@ async fn main() {
                     s(r.first_byte_at),
                     s(r.done_at)
                 );
-                reported += 1;
             }
+            if let Some(f) = log_file.as_mut() {
+                if let Err(e) = writeln!(f, "{}", r.tsv()).and_then(|_| f.flush()) {
+                    eprintln!("smoothplay-shaper: log: {e}");
+                    std::process::exit(1);
+                }
+            }
+            reported += 1;
         }
     }
 }
