@@ -498,3 +498,61 @@ fn result_from_stats(trace: &str, algo: &str, video: &Video, stats: &PlaybackSta
     );
     SessionResult { trace: trace.to_string(), algorithm: algo.to_string(), metrics, levels, samples: Vec::new() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video() -> Video {
+        Video::constant_bitrate(&[300, 750, 1200], Duration::from_secs(4), 3).unwrap()
+    }
+
+    fn log(request: &str, status: u16, done: bool, cut: bool) -> RequestLog {
+        let s = Duration::from_secs(1);
+        RequestLog {
+            request: format!("GET /envivio.ism/{request}"),
+            status,
+            at: s,
+            headers_at: Some(s),
+            first_byte_at: Some(s),
+            done_at: done.then_some(s),
+            bytes: 1,
+            cut_at: cut.then_some(s),
+        }
+    }
+
+    #[test]
+    fn requests_map_to_fragment_and_nearest_level() {
+        let v = video();
+        assert_eq!(fragment_of(&v, "GET /envivio.ism/QualityLevels(750000)/Fragments(video=40000000)"), Some((1, 1)));
+        assert_eq!(fragment_of(&v, "GET /x/QualityLevels(1190000)/Fragments(video=80000000)"), Some((2, 2)), "nearest bitrate");
+        assert_eq!(fragment_of(&v, "GET /envivio.ism/Manifest"), None);
+        assert_eq!(fragment_of(&v, "GET /x/QualityLevels(abc)/Fragments(video=0)"), None);
+    }
+
+    #[test]
+    fn the_last_finished_download_of_each_fragment_is_its_level() {
+        let v = video();
+        let l = [
+            log("QualityLevels(1200000)/Fragments(video=0)", 200, false, true), // abandoned
+            log("QualityLevels(300000)/Fragments(video=0)", 200, true, false),
+            log("QualityLevels(750000)/Fragments(video=40000000)", 200, true, false),
+            log("QualityLevels(1200000)/Fragments(video=80000000)", 404, true, false), // not a download
+            log("Manifest", 200, true, false),
+        ];
+        assert_eq!(levels_from_log(&v, &l), (vec![0, 1, 0], 1, 1), "levels, abandoned, fragments never fetched");
+    }
+
+    #[test]
+    fn stalls_are_jumps_of_wall_time_over_media_time() {
+        // Startup at 0.5 s; frames every 40 ms; a 300 ms pause before the frame at 0.12 s.
+        let frames = [(0.5, 0.0), (0.54, 0.04), (0.58, 0.08), (0.92, 0.12), (0.96, 0.16)];
+        let (startup, stalls) = playout_from_frames(&frames);
+        assert_eq!(startup, 0.5);
+        assert_eq!(stalls.len(), 1);
+        assert!((stalls[0].0 - 0.92).abs() < 1e-9 && (stalls[0].1 - 0.30).abs() < 1e-9, "{stalls:?}");
+        assert_eq!(playout_from_frames(&[]), (0.0, Vec::new()));
+        assert_eq!(clock_time("0:01:02.500000000"), Some(62.5));
+        assert_eq!(clock_time("nonsense"), None);
+    }
+}
