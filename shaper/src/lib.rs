@@ -300,6 +300,7 @@ async fn handle(
                 r.status = parts.status.as_u16();
                 r.headers_at = Some(headers_at);
             });
+            shared.link.lock().unwrap().body_started(headers_at);
             let body = ShapedBody { inner: body, shared: shared.clone(), id, pending: Bytes::new(), sleep: None };
             Response::from_parts(parts, body.boxed())
         }
@@ -358,6 +359,7 @@ struct ShapedBody {
 
 impl Drop for ShapedBody {
     fn drop(&mut self) {
+        self.shared.link.lock().unwrap_or_else(|p| p.into_inner()).body_ended();
         if self.shared.start.get().is_some() {
             let now = self.shared.clock(Instant::now());
             self.shared.update(self.id, |r| {

@@ -11,6 +11,10 @@
 //! (one bottleneck link, as a trace describes): credit grows by the model's capacity
 //! and is capped at a small burst (the larger of 4 KiB and 20 ms at the current rate),
 //! so an idle link does not save up bytes and a busy one delivers exactly the trace.
+//! A response body that starts on an idle link ([`Link::body_started`] with no other body
+//! in flight) starts with no credit at all: as in Sabre's model (download = latency +
+//! size / bandwidth), the link carries nothing for a request during its latency, so a
+//! body must not inherit the burst saved meanwhile.
 //! Periods of zero bandwidth (outages) give no credit: bytes stop until the next period
 //! with bandwidth.
 
@@ -134,12 +138,14 @@ pub struct Link {
     credit: f64,
     last_s: f64,
     delivered: u64,
+    /// Response bodies in flight.
+    bodies: usize,
 }
 
 impl Link {
     /// A link with no credit at time zero.
     pub fn new(model: LinkModel) -> Link {
-        Link { model, credit: 0.0, last_s: 0.0, delivered: 0 }
+        Link { model, credit: 0.0, last_s: 0.0, delivered: 0, bodies: 0 }
     }
 
     /// The trace model.
@@ -164,6 +170,21 @@ impl Link {
         let gained = self.model.capacity_s(now) - self.model.capacity_s(self.last_s);
         self.credit = (self.credit + gained).min(self.cap(now));
         self.last_s = now;
+    }
+
+    /// A response body starts at `now` (its headers were sent): on an idle link the credit
+    /// saved meanwhile is dropped (see the module docs).
+    pub fn body_started(&mut self, now: Duration) {
+        self.refill(now);
+        if self.bodies == 0 {
+            self.credit = 0.0;
+        }
+        self.bodies += 1;
+    }
+
+    /// A body that [`Link::body_started`] ended (finished or dropped).
+    pub fn body_ended(&mut self) {
+        self.bodies = self.bodies.saturating_sub(1);
     }
 
     /// Takes up to `want` bytes at `now`: all of `want` or as much credit as there is,
@@ -263,6 +284,41 @@ mod tests {
             let total: f64 = got.iter().sum();
             assert!((total - 2.0 * 1_312_500.0).abs() < 8000.0 * 125.0 * tick.as_secs_f64() + 2.0 * MIN_GRANT_BYTES as f64, "{total}");
         }
+    }
+
+    /// When a body of `bytes` taken in 1 ms steps from `from` ends (ms), after
+    /// `body_started` or not.
+    fn body_end_ms(from: u64, bytes: usize, started: bool) -> u64 {
+        let mut l = Link::new(LinkModel::new(&trace(&[(10_000.0, 8000.0)]), 1.0)); // 1 MB/s
+        let mut left = bytes;
+        if started {
+            l.body_started(ms(from));
+        }
+        let mut t = from;
+        while left > 0 {
+            left -= l.take(ms(t), left);
+            if left > 0 {
+                t += 1;
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn a_body_on_an_idle_link_starts_without_the_saved_burst() {
+        // 1 MB/s, idle for 1 s: 20 000 B of credit saved. A 100 kB body from then ends
+        // 100 ms later with body_started (latency + size / bandwidth), 20 ms early without.
+        assert_eq!(body_end_ms(1000, 100_000, true), 1100);
+        assert_eq!(body_end_ms(1000, 100_000, false), 1080);
+        // A second body while one is in flight keeps the credit (the link is busy).
+        let mut l = Link::new(LinkModel::new(&trace(&[(10_000.0, 8000.0)]), 1.0));
+        l.body_started(ms(1000));
+        l.body_ended();
+        l.body_started(ms(2000));
+        l.body_started(ms(2000));
+        l.body_ended();
+        l.body_started(ms(3000));
+        assert_eq!(l.take(ms(3000), usize::MAX), 20_000, "busy link: the credit carries on");
     }
 
     #[test]
