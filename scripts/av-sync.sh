@@ -44,17 +44,8 @@ done
 
 work="$(mktemp -d /tmp/av-sync.XXXXXX)"
 pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then
-        pulseaudio --kill 2>/dev/null || true
-    fi
-    if [ -n "$keep" ]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ && echo "work files kept in $keep"; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
+trap desktop_cleanup EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "av-sync: $*" >&2; }
@@ -85,7 +76,6 @@ ffmpeg -hide_banner -loglevel error -nostdin -y -i "$work/video.mp4" -ignore_edi
     -map 0:v -map 1:a -c copy "$work/clip.mkv"
 
 # --- 2. Xvfb and a PulseAudio null sink ------------------------------------------------
-. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
 start_desktop "$work" 1280x720 "$RATE" || exit 1
 log "Xvfb on $DISPLAY, PulseAudio null sink test_sink ($PULSE_SERVER)"
 

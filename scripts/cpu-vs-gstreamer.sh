@@ -47,20 +47,12 @@ done
 
 work="$(mktemp -d /tmp/cpu-vs-gst.XXXXXX)"
 pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then pulseaudio --kill 2>/dev/null || true; fi
-    if [ -n "$keep" ]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ && echo "work files kept in $keep"; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
+trap desktop_cleanup EXIT
 trap 'exit 130' INT TERM
 log() { echo "cpu-vs-gstreamer: $*" >&2; }
 
 # --- Xvfb and a PulseAudio null sink ----------------------------------------------------
-. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
 start_desktop "$work" 1920x1080 "48000" || exit 1
 log "Xvfb on $DISPLAY, PulseAudio null sink test_sink"
 

@@ -1,4 +1,5 @@
-# Sourced by the desktop benchmarks (av-sync.sh, cpu-vs-gstreamer.sh, play-1080p60.sh):
+# Sourced by the desktop scripts (av-sync.sh, cpu-vs-gstreamer.sh, play-1080p60.sh,
+# live-window-tour.sh):
 # `start_desktop WORK SCREEN RATE` starts Xvfb on a free display (SCREEN like 1280x720)
 # and a PulseAudio null sink `test_sink` at RATE Hz, private to WORK, and exports
 # DISPLAY, XDG_RUNTIME_DIR and PULSE_SERVER. Xvfb's pid goes into the caller's `pids`
@@ -20,4 +21,15 @@ start_desktop() {
     export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/pulse/native"
     for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
     pactl set-default-sink test_sink
+}
+
+# `desktop_cleanup`: the callers' exit trap. Stops the jobs in `pids` and PulseAudio,
+# copies `work` to `keep` when set, and removes `work`.
+desktop_cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then pulseaudio --kill 2>/dev/null || true; fi
+    if [ -n "${keep:-}" ]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ && echo "work files kept in $keep"; fi
+    rm -rf "$work"
 }

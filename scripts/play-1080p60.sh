@@ -30,15 +30,8 @@ player="${player:-${CARGO_TARGET_DIR:-$root/target}/release/smoothplay}"
 
 work="$(mktemp -d /tmp/play-1080p60.XXXXXX)"
 pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then pulseaudio --kill 2>/dev/null || true; fi
-    if [ -n "$keep" ]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ && echo "work files kept in $keep"; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
+trap desktop_cleanup EXIT
 trap 'exit 130' INT TERM
 log() { echo "play-1080p60: $*" >&2; }
 
@@ -59,7 +52,6 @@ find "$work/clip.ism" -name 'FragmentInfo(*' -delete
 bframes="$(ffprobe -v error -select_streams v:0 -show_entries stream=has_b_frames,profile -of csv=p=0 "$work/video.mp4")"
 log "clip: $(du -sh "$work/clip.ism" | cut -f1), profile,has_b_frames: $bframes"
 
-. "$(dirname "${BASH_SOURCE[0]}")/desktop-env.sh"
 start_desktop "$work" 1920x1080 "$RATE" || exit 1
 
 log "windowed play, --geometry $geometry"
