@@ -9,6 +9,8 @@
 //! track's responses (MS-SSTR 2.2.5); without pointers, from refreshed manifests (their
 //! `<f>` payloads).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -222,12 +224,6 @@ async fn reference_frames(angle: &str) -> HashMap<u64, String> {
     frames.iter().map(|f| (f.pts.as_millis() as u64, f.md5.clone())).collect()
 }
 
-/// Dominant frequency of mono samples at 48 kHz by zero crossings.
-fn frequency(samples: &[f32]) -> f64 {
-    let crossings = samples.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
-    crossings as f64 / 2.0 / (samples.len() as f64 / 48_000.0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_audio_language_and_camera_angle_switch_at_the_next_boundaries() {
     let (camera1, camera2) = (reference_frames("camera1").await, reference_frames("camera2").await);
@@ -249,8 +245,8 @@ async fn live_audio_language_and_camera_angle_switch_at_the_next_boundaries() {
     eprintln!("live audio switch: asked at {asked_at:?}, new track from {at:?} (media {:?}), {latency:?} wall", at - asked_at);
     assert_eq!(from, "audio_eng");
     assert!(at > asked_at && at - asked_at <= Duration::from_millis(4000), "at the next boundary after the lead");
-    let before = frequency(&audio.between(at - Duration::from_millis(900), at - Duration::from_millis(30)));
-    let after = frequency(&audio.between(at + Duration::from_millis(50), at + Duration::from_millis(1500)));
+    let before = common::frequency(&audio.between(at - Duration::from_millis(900), at - Duration::from_millis(30)));
+    let after = common::frequency(&audio.between(at + Duration::from_millis(50), at + Duration::from_millis(1500)));
     assert!((before - 440.0).abs() < 10.0 && (after - 880.0).abs() < 10.0, "{before} Hz before, {after} Hz after");
 
     let (from, at, asked_at, latency) = switched["camera2"].clone();

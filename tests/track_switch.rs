@@ -66,12 +66,6 @@ fn switched(p: &common::Played) -> (String, String, Duration, Duration, Duration
     s[0].clone()
 }
 
-/// Dominant frequency of a mono stretch by zero crossings.
-fn frequency(samples: &[f32]) -> f64 {
-    let crossings = samples.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
-    crossings as f64 / 2.0 / (samples.len() as f64 / RATE)
-}
-
 /// The samples of `p` between two presentation times (mono, contiguous from the first
 /// block's start).
 fn between(p: &common::Played, from: Duration, to: Duration) -> Vec<f32> {
@@ -105,8 +99,8 @@ async fn audio_language_switch_mid_play_lands_on_a_fragment_boundary() {
     eprintln!("audio switch: asked at {asked_at:?}, new track from {at:?} (media {:?}), first new sample written {latency:?} after the command", at - asked_at);
     assert!(at > asked_at && at - asked_at <= Duration::from_millis(2600), "lead + at most one fragment");
     // 440 Hz before the boundary, 880 Hz after it.
-    let before = frequency(&between(&p, at - Duration::from_millis(800), at - Duration::from_millis(20)));
-    let after = frequency(&between(&p, at + Duration::from_millis(50), at + Duration::from_millis(1500)));
+    let before = common::frequency(&between(&p, at - Duration::from_millis(800), at - Duration::from_millis(20)));
+    let after = common::frequency(&between(&p, at + Duration::from_millis(50), at + Duration::from_millis(1500)));
     assert!((before - 440.0).abs() < 10.0, "{before} Hz before the switch");
     assert!((after - 880.0).abs() < 10.0, "{after} Hz after the switch");
     // No gap, no overlap: as many samples as a run without a switch (to a few samples of
@@ -212,8 +206,8 @@ async fn an_audio_only_presentation_switches_language() {
     let (from, to, at, asked_at, latency) = switched(&p);
     eprintln!("audio-only switch: asked at {asked_at:?}, new track from {at:?} (media {:?}), first new sample written {latency:?} after the command", at - asked_at);
     assert_eq!((from.as_str(), to.as_str(), at), ("audio_eng", "audio_fra", AUDIO_FRAGMENT));
-    let before = frequency(&between(&p, at - Duration::from_millis(800), at - Duration::from_millis(20)));
-    let after = frequency(&between(&p, at + Duration::from_millis(50), at + Duration::from_millis(1500)));
+    let before = common::frequency(&between(&p, at - Duration::from_millis(800), at - Duration::from_millis(20)));
+    let after = common::frequency(&between(&p, at + Duration::from_millis(50), at + Duration::from_millis(1500)));
     assert!((before - 440.0).abs() < 10.0 && (after - 880.0).abs() < 10.0, "{before} Hz, then {after} Hz");
     assert_eq!(p.stats.video.frames_decoded, 0);
     no_rebuffer(&p);

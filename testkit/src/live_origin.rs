@@ -897,15 +897,18 @@ enum TfrfOut {
     Reserved { entries: Vec<(u64, u64)>, reserve: usize },
 }
 
-struct BoxRef {
-    start: usize,
-    header: usize,
-    end: usize,
-    kind: [u8; 4],
-    uuid: Option<[u8; 16]>,
+/// A box in a buffer: where it starts, its header length (size, type, largesize, uuid),
+/// where it ends.
+pub(crate) struct BoxRef {
+    pub(crate) start: usize,
+    pub(crate) header: usize,
+    pub(crate) end: usize,
+    pub(crate) kind: [u8; 4],
+    pub(crate) uuid: Option<[u8; 16]>,
 }
 
-fn boxes(data: &[u8], mut at: usize, end: usize) -> Result<Vec<BoxRef>, String> {
+/// The boxes in `data[at..end]`, in order; sizes checked against the bounds.
+pub(crate) fn boxes(data: &[u8], mut at: usize, end: usize) -> Result<Vec<BoxRef>, String> {
     let mut out = Vec::new();
     while at < end {
         if end - at < 8 {

@@ -7,6 +7,8 @@
 //! a one-sample fragment's document and fixes the sample size (in `trun`, or the
 //! `tfhd` default) and the `mdat` size; the `moof` keeps its size, so data offsets hold.
 
+use crate::live_origin::{boxes, BoxRef};
+
 /// Ticks per second of the times handled here.
 const TICKS: u128 = 10_000_000;
 
@@ -38,38 +40,27 @@ struct Layout {
     size_field: usize,
 }
 
-fn children(data: &[u8], mut at: usize, end: usize) -> Result<Vec<(usize, usize, [u8; 4])>, String> {
-    let mut out = Vec::new();
-    while at + 8 <= end {
-        let size = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
-        if size < 8 || at + size > end {
-            return Err(format!("box at {at}: size {size} does not fit"));
-        }
-        out.push((at, at + size, data[at + 4..at + 8].try_into().unwrap()));
-        at += size;
-    }
-    Ok(out)
-}
-
 fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 4).map(|b| u32::from_be_bytes(b.try_into().unwrap()))
 }
 
 impl Layout {
     fn find(data: &[u8]) -> Result<Option<Layout>, String> {
-        let top = children(data, 0, data.len())?;
-        let Some(&(moof, moof_end, _)) = top.iter().find(|b| &b.2 == b"moof") else { return Ok(None) };
-        let Some(&(mdat_start, mdat_end, _)) = top.iter().find(|b| &b.2 == b"mdat") else { return Ok(None) };
-        let trafs: Vec<_> = children(data, moof + 8, moof_end)?.into_iter().filter(|b| &b.2 == b"traf").collect();
-        let [(traf, traf_end, _)] = trafs[..] else { return Ok(None) };
+        let top = boxes(data, 0, data.len())?;
+        let Some(moof) = top.iter().find(|b| &b.kind == b"moof") else { return Ok(None) };
+        let Some(mdat) = top.iter().find(|b| &b.kind == b"mdat") else { return Ok(None) };
+        let trafs: Vec<BoxRef> = boxes(data, moof.start + moof.header, moof.end)?.into_iter().filter(|b| &b.kind == b"traf").collect();
+        let [traf] = &trafs[..] else { return Ok(None) };
         let mut default_size = None;
         let mut size_field = None;
-        for (at, _, kind) in children(data, traf + 8, traf_end)? {
-            let flags = u32_at(data, at + 8).map_or(0, |f| f & 0x00ff_ffff);
-            match &kind {
+        for b in boxes(data, traf.start + traf.header, traf.end)? {
+            // Full boxes: version and flags, then the fields.
+            let payload = b.start + b.header;
+            let flags = u32_at(data, payload).map_or(0, |f| f & 0x00ff_ffff);
+            match &b.kind {
                 b"tfhd" => {
                     // track_ID, then the optional fields in flag order up to the size.
-                    let mut f = at + 16;
+                    let mut f = payload + 8;
                     for (bit, len) in [(0x01, 8), (0x02, 4), (0x08, 4)] {
                         if flags & bit != 0 {
                             f += len;
@@ -78,10 +69,10 @@ impl Layout {
                     default_size = (flags & 0x10 != 0).then_some(f);
                 }
                 b"trun" => {
-                    if u32_at(data, at + 12) != Some(1) {
+                    if u32_at(data, payload + 4) != Some(1) {
                         return Ok(None); // not one sample
                     }
-                    let mut f = at + 16;
+                    let mut f = payload + 8;
                     for (bit, len) in [(0x001, 4), (0x004, 4), (0x100, 4)] {
                         if flags & bit != 0 {
                             f += len;
@@ -92,8 +83,8 @@ impl Layout {
                 _ => {}
             }
         }
-        let Some(size_field) = size_field.or(default_size).filter(|f| f + 4 <= moof_end) else { return Ok(None) };
-        Ok(Some(Layout { mdat_start, mdat_payload: mdat_start + 8, mdat_end, size_field }))
+        let Some(size_field) = size_field.or(default_size).filter(|f| f + 4 <= moof.end) else { return Ok(None) };
+        Ok(Some(Layout { mdat_start: mdat.start, mdat_payload: mdat.start + mdat.header, mdat_end: mdat.end, size_field }))
     }
 }
 

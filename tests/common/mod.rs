@@ -64,3 +64,9 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Dominant frequency (Hz) of mono samples at 48 kHz, by zero crossings.
+pub fn frequency(samples: &[f32]) -> f64 {
+    let crossings = samples.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    crossings as f64 / 2.0 / (samples.len() as f64 / 48_000.0)
+}
