@@ -8,6 +8,8 @@
 //! message, unless SMOOTHPLAY_SKIP_AUDIO_TESTS=1 (then it says it skipped). Bounded: every
 //! process it started is killed and the test fails after 60 s.
 
+mod common;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,6 +22,7 @@ use smoothplay_engine::schedule::{LevelPin, ScheduleConfig};
 use smoothplay_engine::time::MediaTime;
 use smoothplay_engine::session::{AudioSink, NullVideoSink, PlayerConfig, Session, SinkError};
 use smoothplay_player::audio::{self, OutputConfig};
+use common::pulse::Pulse;
 
 /// Media played through the device.
 const PLAY: Duration = Duration::from_millis(8_512);
@@ -37,7 +40,7 @@ fn have(tool: &str) -> bool {
 #[derive(Default)]
 struct Procs {
     parec: Option<Child>,
-    pulse_pid_file: Option<PathBuf>,
+    pulse: Option<Pulse>,
 }
 
 impl Procs {
@@ -46,12 +49,7 @@ impl Procs {
             let _ = c.kill();
             let _ = c.wait();
         }
-        if let Some(pid) = self.pulse_pid_file.take().and_then(|f| std::fs::read_to_string(f).ok()) {
-            let pid = pid.trim();
-            if !pid.is_empty() {
-                let _ = Command::new("kill").arg(pid).status();
-            }
-        }
+        self.pulse = None; // killed on drop
     }
 }
 
@@ -86,36 +84,6 @@ fn decode_demo() -> Vec<AudioBlock> {
         session.play(&mut NullVideoSink, &mut audio, None, &mut |_| {}).await.expect("decode the demo");
         audio.0
     })
-}
-
-fn start_pulse(dir: &Path, procs: &mut Procs) -> String {
-    let run = dir.join("run");
-    std::fs::create_dir_all(&run).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-    procs.pulse_pid_file = Some(run.join("pulse/pid"));
-    let status = Command::new("pulseaudio")
-        .args([
-            "-n",
-            "--daemonize=yes",
-            "--exit-idle-time=-1",
-            "--load=module-native-protocol-unix",
-            "--load=module-null-sink sink_name=test_sink rate=48000",
-        ])
-        .env("XDG_RUNTIME_DIR", &run)
-        .env("HOME", dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run pulseaudio");
-    assert!(status.success(), "pulseaudio did not start: {status}");
-    let socket = run.join("pulse/native");
-    let t = Instant::now();
-    while !socket.exists() && t.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(socket.exists(), "no PulseAudio socket at {}", socket.display());
-    format!("unix:{}", socket.display())
 }
 
 /// Plays `blocks` through the device as the session would: written `lead()` ahead of the
@@ -244,7 +212,9 @@ fn decoded_audio_comes_out_of_a_pulseaudio_null_sink_whole() {
         b
     }));
 
-    let server = start_pulse(&dir, &mut procs.lock().unwrap());
+    let pulse = Pulse::start(&dir.join("run"), &dir);
+    let server = pulse.server.clone();
+    procs.lock().unwrap().pulse = Some(pulse);
     // For this process (cpal -> ALSA default -> pulse plugin) and for parec.
     std::env::set_var("PULSE_SERVER", &server);
     let rec_path = dir.join("rec.f32");

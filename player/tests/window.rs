@@ -28,6 +28,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::mpv_ipc::{secs, Ipc};
+use common::pulse::Pulse;
 use serde_json::{json, Value};
 use smoothplay_engine::decode::VideoFrame;
 use smoothplay_engine::schedule::{LevelPin, ScheduleConfig};
@@ -604,48 +605,6 @@ fn keys_control_the_player() {
     );
 }
 
-/// A PulseAudio daemon with one null sink, in the test's directory; killed on drop.
-struct Pulse {
-    server: String,
-    pid_file: PathBuf,
-}
-
-impl Pulse {
-    fn start(dir: &TempDir) -> Pulse {
-        let run = dir.private("pulse-run");
-        let pulse = Pulse { server: format!("unix:{}", run.join("pulse/native").display()), pid_file: run.join("pulse/pid") };
-        let out = run_bounded(
-            Command::new("pulseaudio")
-                .args([
-                    "-n",
-                    "--daemonize=yes",
-                    "--exit-idle-time=-1",
-                    "--load=module-native-protocol-unix",
-                    "--load=module-null-sink sink_name=test_sink rate=48000",
-                ])
-                .env("XDG_RUNTIME_DIR", &run)
-                .env("HOME", &dir.0),
-            Duration::from_secs(20),
-        );
-        assert!(out.status.success(), "pulseaudio did not start ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
-        let socket = run.join("pulse/native");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "no PulseAudio socket at {}", socket.display());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        pulse
-    }
-}
-
-impl Drop for Pulse {
-    fn drop(&mut self) {
-        if let Some(pid) = std::fs::read_to_string(&self.pid_file).ok().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) {
-            let _ = Command::new("kill").arg(&pid).status();
-        }
-    }
-}
-
 #[test]
 fn the_window_plays_the_demo_aloud() {
     if !tools_present("sound", &["pulseaudio", "parec"]) {
@@ -655,7 +614,7 @@ fn the_window_plays_the_demo_aloud() {
     let t0 = Instant::now();
     let dir = TempDir::new("sound");
     let x = Xvfb::start(&dir, 3);
-    let pulse = Pulse::start(&dir);
+    let pulse = Pulse::start(&dir.private("pulse-run"), &dir.0);
     let recording = dir.0.join("rec.f32");
     let mut parec = Proc::spawn(
         "parec",

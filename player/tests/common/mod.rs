@@ -2,3 +2,4 @@
 #![allow(dead_code)]
 
 pub mod mpv_ipc;
+pub mod pulse;
